@@ -1,0 +1,103 @@
+import { relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startControlPlane } from '../local/control-plane';
+
+const usage = `Usage: npm start -- [options]
+
+Runs the podplane control plane on this machine: DynamoDB Local, the ECS simulator and the
+real Lambda handlers, with the Kubernetes API on HTTPS.
+
+Options:
+  --port N            HTTPS port (default 8080; 0 picks a free one)
+  --data-dir DIR      keep DynamoDB data in DIR (default: in memory)
+  --nodes N           simulated ECS container instances (default 3)
+  --node-cpu C        vCPUs per node (default 4)
+  --node-memory M     memory per node in MiB (default 8192)
+  --kubeconfig PATH   where to write the kubeconfig (default .podplane/kubeconfig)
+  --state-dir DIR     CA, token and kubeconfig directory (default .podplane)
+  --log-level LEVEL   Lambda handler log level (default WARN)
+  -h, --help          show this help
+`;
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '8080' },
+    'data-dir': { type: 'string' },
+    nodes: { type: 'string', default: '3' },
+    'node-cpu': { type: 'string', default: '4' },
+    'node-memory': { type: 'string', default: '8192' },
+    kubeconfig: { type: 'string' },
+    'state-dir': { type: 'string', default: '.podplane' },
+    'log-level': { type: 'string', default: 'WARN' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+if (values.help) {
+  process.stdout.write(usage);
+  process.exit(0);
+}
+
+function positiveInteger(flag: string, text: string, allowZero = false): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < (allowZero ? 0 : 1)) {
+    process.stderr.write(
+      `--${flag} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got "${text}"\n`,
+    );
+    process.exit(2);
+  }
+  return value;
+}
+
+const started = Date.now();
+console.log('podplane: starting the local control plane');
+try {
+  const plane = await startControlPlane({
+    port: positiveInteger('port', values.port, true),
+    nodes: positiveInteger('nodes', values.nodes),
+    nodeCpu: positiveInteger('node-cpu', values['node-cpu']),
+    nodeMemoryMiB: positiveInteger('node-memory', values['node-memory']),
+    stateDir: values['state-dir'],
+    logLevel: values['log-level'],
+    ...(values.kubeconfig ? { kubeconfigPath: values.kubeconfig } : {}),
+    ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
+    log: (line) => console.log(line),
+  });
+  const kubeconfig = relative(process.cwd(), plane.kubeconfigPath) || plane.kubeconfigPath;
+  const ca = relative(process.cwd(), plane.caCertPath);
+  const token = relative(process.cwd(), plane.tokenPath);
+  console.log(`
+podplane is ready at ${plane.url} (started in ${((Date.now() - started) / 1000).toFixed(1)} s)
+
+Try it:
+  kubectl --kubeconfig ${kubeconfig} apply -f examples/nginx.yaml
+  kubectl --kubeconfig ${kubeconfig} get pods
+
+or with curl:
+  curl --cacert ${ca} -H "Authorization: Bearer $(cat ${token})" \\
+       -H 'Content-Type: application/yaml' --data-binary @examples/nginx.yaml \\
+       ${plane.url}/api/v1/namespaces/default/pods
+  curl --cacert ${ca} -H "Authorization: Bearer $(cat ${token})" ${plane.url}/api/v1/namespaces/default/pods/nginx
+
+Press Ctrl-C to stop.`);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\npodplane: ${signal} received, stopping`);
+    plane.stop().then(
+      () => process.exit(0),
+      (error) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGHUP', () => shutdown('SIGHUP'));
+} catch (error) {
+  console.error(`podplane: could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}

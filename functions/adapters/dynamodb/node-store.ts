@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Node } from '../../core/k8s';
+import type { NodeStore } from '../../core/ports';
+import { nextResourceVersion } from '../../core/resource-version';
+import { tableName } from '../config';
+import { dynamo, recordCapacity } from './client';
+import { bodyOf, nodeKey, nodePartition, type ObjectItem, objectFromItem } from './items';
+import { queryAll } from './query';
+
+export const dynamoNodeStore: NodeStore = {
+  async listNodes() {
+    const items = await queryAll(nodePartition);
+    return items.map((item) => ({
+      node: objectFromItem<Node>(item),
+      allocatable: {
+        cpuMillis: Number(item.allocCpu),
+        memoryBytes: Number(item.allocMem),
+        pods: Number(item.allocPods),
+      },
+      requested: {
+        cpuMillis: Number(item.usedCpu ?? 0),
+        memoryBytes: Number(item.usedMem ?? 0),
+        pods: Number(item.usedPods ?? 0),
+      },
+    }));
+  },
+
+  async getNode(name) {
+    const out = await dynamo().send(
+      new GetCommand({ TableName: tableName(), Key: nodeKey(name), ReturnConsumedCapacity: 'TOTAL' }),
+    );
+    recordCapacity('read', out.ConsumedCapacity);
+    return out.Item ? objectFromItem<Node>(out.Item as ObjectItem) : undefined;
+  },
+
+  async putNode(node, allocatable) {
+    // The used* counters belong to binding; a refresh only starts them at zero for a new node.
+    const out = await dynamo().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: nodeKey(node.metadata?.name ?? ''),
+        UpdateExpression:
+          'SET body = :body, allocCpu = :cpu, allocMem = :mem, allocPods = :pods, ' +
+          'uid = if_not_exists(uid, :uid), created = if_not_exists(created, :now), rv = :rv, ' +
+          'usedCpu = if_not_exists(usedCpu, :zero), usedMem = if_not_exists(usedMem, :zero), usedPods = if_not_exists(usedPods, :zero)',
+        ExpressionAttributeValues: {
+          ':body': bodyOf(node),
+          ':cpu': allocatable.cpuMillis,
+          ':mem': allocatable.memoryBytes,
+          ':pods': allocatable.pods,
+          ':uid': randomUUID(),
+          ':now': node.metadata?.creationTimestamp ?? new Date().toISOString(),
+          ':zero': 0,
+          ':rv': nextResourceVersion(),
+        },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    recordCapacity('write', out.ConsumedCapacity);
+  },
+};

@@ -1,0 +1,324 @@
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Pod } from '../../core/k8s';
+import type { PodRequests } from '../../core/pod/requests';
+import { podStage } from '../../core/pod/stage';
+import {
+  AlreadyExistsError,
+  type BindOutcome,
+  ConflictError,
+  type PodRecord,
+  type PodStore,
+  type PodWrite,
+} from '../../core/ports';
+import { nextResourceVersion } from '../../core/resource-version';
+import { tableName } from '../config';
+import { dynamo, recordCapacity } from './client';
+import {
+  bodyOf,
+  cancelledConditions,
+  isConditionFailure,
+  nodeKey,
+  type ObjectItem,
+  objectFromItem,
+  podKey,
+  podPartition,
+} from './items';
+import { listNamespaceNames } from './namespace-store';
+import { queryAll } from './query';
+
+const capacity = { ReturnConsumedCapacity: 'TOTAL' } as const;
+
+export function podRecordFromItem(item: ObjectItem): PodRecord {
+  const reqCpu = item.reqCpu as number | undefined;
+  return {
+    pod: objectFromItem<Pod>(item),
+    resourceVersion: item.rv,
+    ...(typeof item.taskArn === 'string' ? { taskArn: item.taskArn } : {}),
+    ...(typeof item.taskVersion === 'number' ? { taskVersion: item.taskVersion } : {}),
+    ...(reqCpu !== undefined
+      ? { boundRequests: { cpuMillis: reqCpu, memoryBytes: (item.reqMem as number) ?? 0 } }
+      : {}),
+    released: item.released === true,
+  };
+}
+
+const keyOf = (pod: Pod) => podKey(pod.metadata?.namespace ?? 'default', pod.metadata?.name ?? '');
+
+/** SET clauses shared by every pod write: body, version, stage and the runtime facts. */
+function podUpdate(record: PodRecord, next: Pod, write: PodWrite = {}) {
+  const taskArn = write.taskArn ?? record.taskArn;
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {
+    ':body': bodyOf(next),
+    ':rv': nextResourceVersion(record.resourceVersion),
+    ':expected': record.resourceVersion,
+    ':stage': podStage(next, taskArn ? { taskArn } : {}),
+  };
+  const sets = ['body = :body', 'rv = :rv', 'stage = :stage'];
+  if (write.taskArn) {
+    sets.push('taskArn = :taskArn');
+    values[':taskArn'] = write.taskArn;
+  }
+  if (write.taskVersion !== undefined) {
+    sets.push('taskVersion = :taskVersion');
+    values[':taskVersion'] = write.taskVersion;
+  }
+  return { sets, names, values };
+}
+
+export const dynamoPodStore: PodStore = {
+  async getPod(namespace, name, consistent = false) {
+    const out = await dynamo().send(
+      new GetCommand({
+        TableName: tableName(),
+        Key: podKey(namespace, name),
+        ConsistentRead: consistent,
+        ...capacity,
+      }),
+    );
+    recordCapacity('read', out.ConsumedCapacity);
+    return out.Item && !out.Item.deleted ? podRecordFromItem(out.Item as ObjectItem) : undefined;
+  },
+
+  async listPods(namespace) {
+    return (await queryPods(namespace))
+      .filter((item) => !item.deleted)
+      .map((item) => objectFromItem<Pod>(item));
+  },
+
+  async podChangesSince(namespace, resourceVersion) {
+    return (await queryPods(namespace))
+      .filter((item) => item.rv > resourceVersion)
+      .sort((a, b) => a.rv - b.rv)
+      .map((item) => ({
+        type: item.deleted ? 'DELETED' : Number(item.createdRv ?? 0) > resourceVersion ? 'ADDED' : 'MODIFIED',
+        pod: objectFromItem<Pod>(item),
+      }));
+  },
+
+  async findPodByUid(uid) {
+    const out = await dynamo().send(
+      new QueryCommand({
+        TableName: tableName(),
+        IndexName: 'byUid',
+        KeyConditionExpression: 'uid = :uid',
+        ExpressionAttributeValues: { ':uid': uid },
+        ...capacity,
+      }),
+    );
+    recordCapacity('read', out.ConsumedCapacity);
+    const key = out.Items?.find((i) => String(i.pk).startsWith('pods/'));
+    if (!key) return undefined;
+    return this.getPod(String(key.pk).slice('pods/'.length), String(key.sk), true);
+  },
+
+  async createPod(pod) {
+    const rv = nextResourceVersion();
+    const item = {
+      ...keyOf(pod),
+      uid: pod.metadata?.uid,
+      rv,
+      createdRv: rv,
+      stage: podStage(pod, {}),
+      body: bodyOf(pod),
+    };
+    try {
+      const out = await dynamo().send(
+        new PutCommand({
+          TableName: tableName(),
+          Item: item,
+          // A tombstone keeps the name only for watchers; a new pod may take it.
+          ConditionExpression: 'attribute_not_exists(pk) OR deleted = :yes',
+          ExpressionAttributeValues: { ':yes': true },
+          ...capacity,
+        }),
+      );
+      recordCapacity('write', out.ConsumedCapacity);
+    } catch (error) {
+      if (isConditionFailure(error)) throw new AlreadyExistsError();
+      throw error;
+    }
+    return objectFromItem<Pod>(item);
+  },
+
+  async updatePod(record, next, write) {
+    const { sets, values } = podUpdate(record, next, write);
+    try {
+      const out = await dynamo().send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: keyOf(record.pod),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: 'rv = :expected',
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+          ...capacity,
+        }),
+      );
+      recordCapacity('write', out.ConsumedCapacity);
+      return podRecordFromItem(out.Attributes as ObjectItem);
+    } catch (error) {
+      if (isConditionFailure(error)) throw new ConflictError();
+      throw error;
+    }
+  },
+
+  async bindPod(record, bound, node, requests) {
+    const { sets, values } = podUpdate(record, bound);
+    const nodeName = node.node.metadata?.name ?? '';
+    try {
+      const out = await dynamo().send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: tableName(),
+                Key: keyOf(record.pod),
+                UpdateExpression: `SET ${[...sets, 'nodeName = :node', 'reqCpu = :cpu', 'reqMem = :mem'].join(', ')}`,
+                ConditionExpression: 'rv = :expected AND attribute_not_exists(nodeName)',
+                ExpressionAttributeValues: {
+                  ...values,
+                  ':node': nodeName,
+                  ':cpu': requests.cpuMillis,
+                  ':mem': requests.memoryBytes,
+                },
+              },
+            },
+            {
+              // DynamoDB conditions cannot add, so "used + request <= allocatable" becomes
+              // "used <= allocatable - request" against the node as the scheduler read it.
+              Update: {
+                TableName: tableName(),
+                Key: nodeKey(nodeName),
+                UpdateExpression: 'ADD usedCpu :cpu, usedMem :mem, usedPods :one',
+                ConditionExpression:
+                  'attribute_exists(pk) AND usedCpu <= :maxCpu AND usedMem <= :maxMem AND usedPods <= :maxPods',
+                ExpressionAttributeValues: {
+                  ':cpu': requests.cpuMillis,
+                  ':mem': requests.memoryBytes,
+                  ':one': 1,
+                  ':maxCpu': node.allocatable.cpuMillis - requests.cpuMillis,
+                  ':maxMem': node.allocatable.memoryBytes - requests.memoryBytes,
+                  ':maxPods': node.allocatable.pods - 1,
+                },
+              },
+            },
+          ],
+          ...capacity,
+        }),
+      );
+      recordCapacity('write', out.ConsumedCapacity);
+      return 'bound';
+    } catch (error) {
+      const failed = cancelledConditions(error);
+      if (!failed) throw error;
+      return failed[0] ? 'pod-changed' : ('node-full' satisfies BindOutcome);
+    }
+  },
+
+  async finishPod(record, next, write) {
+    const release = releaseFrom(record);
+    if (!release) return this.updatePod(record, next, write);
+    const { sets, values } = podUpdate(record, next, write);
+    try {
+      const out = await dynamo().send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: tableName(),
+                Key: keyOf(record.pod),
+                UpdateExpression: `SET ${[...sets, 'released = :released'].join(', ')}`,
+                ConditionExpression: 'rv = :expected',
+                ExpressionAttributeValues: { ...values, ':released': true },
+              },
+            },
+            release,
+          ],
+          ...capacity,
+        }),
+      );
+      recordCapacity('write', out.ConsumedCapacity);
+    } catch (error) {
+      const failed = cancelledConditions(error);
+      if (!failed) throw error;
+      if (failed[0]) throw new ConflictError();
+      // The node is gone: there is nothing to give back, only the pod to record.
+      return this.updatePod(record, next, write);
+    }
+    return (
+      (await this.getPod(record.pod.metadata?.namespace ?? '', record.pod.metadata?.name ?? '', true)) ??
+      record
+    );
+  },
+
+  async deletePod(record) {
+    // The item stays a while as a tombstone so that watchers see the deletion; TTL removes it.
+    const tombstone = {
+      TableName: tableName(),
+      Key: keyOf(record.pod),
+      UpdateExpression: 'SET deleted = :yes, rv = :rv, stage = :stage, expiresAt = :expires',
+      ConditionExpression: 'rv = :expected',
+      ExpressionAttributeValues: {
+        ':yes': true,
+        ':rv': nextResourceVersion(record.resourceVersion),
+        ':stage': 'deleted',
+        ':expires': Math.floor(Date.now() / 1000) + tombstoneSeconds,
+        ':expected': record.resourceVersion,
+      },
+    };
+    const release = releaseFrom(record);
+    try {
+      if (release) {
+        const out = await dynamo().send(
+          new TransactWriteCommand({ TransactItems: [{ Update: tombstone }, release], ...capacity }),
+        );
+        recordCapacity('write', out.ConsumedCapacity);
+        return;
+      }
+      const out = await dynamo().send(new UpdateCommand({ ...tombstone, ...capacity }));
+      recordCapacity('write', out.ConsumedCapacity);
+    } catch (error) {
+      const failed = cancelledConditions(error);
+      if (isConditionFailure(error) || failed?.[0]) throw new ConflictError();
+      if (!failed) throw error;
+      // The node is gone: there is nothing to give back, only the pod to delete.
+      const out = await dynamo().send(new UpdateCommand({ ...tombstone, ...capacity }));
+      recordCapacity('write', out.ConsumedCapacity);
+    }
+  },
+};
+
+/** How long a deleted pod stays visible to watchers. */
+export const tombstoneSeconds = 600;
+
+async function queryPods(namespace: string | undefined): Promise<ObjectItem[]> {
+  const namespaces = namespace ? [namespace] : await listNamespaceNames();
+  return (await Promise.all(namespaces.map((ns) => queryAll(podPartition(ns))))).flat();
+}
+
+/** The node update that gives a bound pod's requests back, unless already given. */
+function releaseFrom(record: PodRecord) {
+  const nodeName = record.pod.spec?.nodeName;
+  const requests: PodRequests | undefined = record.boundRequests;
+  if (!nodeName || !requests || record.released) return undefined;
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: nodeKey(nodeName),
+      UpdateExpression: 'ADD usedCpu :cpu, usedMem :mem, usedPods :minusOne',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: {
+        ':cpu': -requests.cpuMillis,
+        ':mem': -requests.memoryBytes,
+        ':minusOne': -1,
+      },
+    },
+  };
+}

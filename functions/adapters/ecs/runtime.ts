@@ -1,0 +1,179 @@
+import {
+  DescribeContainerInstancesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListContainerInstancesCommand,
+  ListTasksCommand,
+  RegisterTaskDefinitionCommand,
+  RunTaskCommand,
+  StopTaskCommand,
+  type Task,
+} from '@aws-sdk/client-ecs';
+import { runTaskClientToken, toTaskDefinition } from '../../core/ecs/task-definition';
+import type { TaskView } from '../../core/ecs/types';
+import type { Node, Pod } from '../../core/k8s';
+import { ec2InstanceIdAnnotation } from '../../core/nodes/from-container-instance';
+import type { PodRuntime } from '../../core/ports';
+import { clusterName, podLogGroup, region, taskExecutionRoleArn } from '../config';
+
+let client: ECSClient | undefined;
+const ecs = () => {
+  client ??= new ECSClient({});
+  return client;
+};
+
+/** Task definitions known to exist, by family; families are content hashes, so never stale. */
+const registeredFamilies = new Map<string, string>();
+
+async function ensureTaskDefinition(pod: Pod): Promise<string> {
+  const definition = toTaskDefinition(pod, {
+    logGroup: podLogGroup(),
+    region: region(),
+    ...(taskExecutionRoleArn() ? { executionRoleArn: taskExecutionRoleArn() } : {}),
+  });
+  const known = registeredFamilies.get(definition.family);
+  if (known) return known;
+  try {
+    const existing = await ecs().send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: definition.family }),
+    );
+    const arn = existing.taskDefinition?.taskDefinitionArn;
+    if (arn && existing.taskDefinition?.status === 'ACTIVE') {
+      registeredFamilies.set(definition.family, arn);
+      return arn;
+    }
+  } catch (error) {
+    if (!(error instanceof Error && error.name === 'ClientException')) throw error;
+  }
+  const out = await ecs().send(new RegisterTaskDefinitionCommand(definition));
+  const arn = out.taskDefinition?.taskDefinitionArn;
+  if (!arn) throw new Error(`RegisterTaskDefinition returned no ARN for ${definition.family}`);
+  registeredFamilies.set(definition.family, arn);
+  return arn;
+}
+
+export const ecsPodRuntime: PodRuntime = {
+  async launchPod(pod, node, restartCount) {
+    const uid = pod.metadata?.uid ?? '';
+    const taskDefinition = await ensureTaskDefinition(pod);
+    const instanceId = ec2InstanceId(node);
+    try {
+      const out = await ecs().send(
+        new RunTaskCommand({
+          cluster: clusterName(),
+          taskDefinition,
+          count: 1,
+          launchType: 'EC2',
+          clientToken: runTaskClientToken(uid, restartCount),
+          // startedBy carries the pod uid (36 chars, ECS's limit) so events lead back to the pod.
+          startedBy: uid,
+          placementConstraints: [{ type: 'memberOf', expression: `ec2InstanceId in ['${instanceId}']` }],
+          tags: [
+            { key: 'podplane.dev/pod-uid', value: uid },
+            { key: 'podplane.dev/namespace', value: pod.metadata?.namespace ?? 'default' },
+            { key: 'podplane.dev/pod-name', value: pod.metadata?.name ?? '' },
+          ],
+        }),
+      );
+      const taskArn = out.tasks?.[0]?.taskArn;
+      if (taskArn) return { kind: 'launched', taskArn };
+      const failure = out.failures?.map((f) => f.reason).join(', ') || 'no task returned';
+      return { kind: 'retry', reason: `RunTask failed: ${failure}` };
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ThrottlingException')
+        return { kind: 'retry', reason: 'RunTask throttled' };
+      throw error;
+    }
+  },
+
+  async stopPod(pod, knownTaskArn, reason) {
+    const listed = await ecs().send(
+      new ListTasksCommand({
+        cluster: clusterName(),
+        startedBy: pod.metadata?.uid ?? '',
+        desiredStatus: 'RUNNING',
+      }),
+    );
+    const arns = new Set(listed.taskArns ?? []);
+    if (knownTaskArn) arns.add(knownTaskArn);
+    const stopped = await Promise.all(
+      [...arns].map((task) => ecs().send(new StopTaskCommand({ cluster: clusterName(), task, reason }))),
+    );
+    return stopped.filter((s) => s.task?.lastStatus !== 'STOPPED').length;
+  },
+
+  async describeTasks(taskArns) {
+    const views: TaskView[] = [];
+    for (let i = 0; i < taskArns.length; i += 100) {
+      const out = await ecs().send(
+        new DescribeTasksCommand({ cluster: clusterName(), tasks: taskArns.slice(i, i + 100) }),
+      );
+      views.push(...(out.tasks ?? []).map(taskViewFromTask));
+    }
+    return views;
+  },
+
+  async listContainerInstances() {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await ecs().send(new ListContainerInstancesCommand({ cluster: clusterName(), nextToken }));
+      arns.push(...(page.containerInstanceArns ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    const instances = [];
+    for (let i = 0; i < arns.length; i += 100) {
+      const out = await ecs().send(
+        new DescribeContainerInstancesCommand({
+          cluster: clusterName(),
+          containerInstances: arns.slice(i, i + 100),
+        }),
+      );
+      for (const ci of out.containerInstances ?? []) {
+        const registered = (name: string) =>
+          ci.registeredResources?.find((r) => r.name === name)?.integerValue ?? 0;
+        instances.push({
+          containerInstanceArn: ci.containerInstanceArn ?? '',
+          ec2InstanceId: ci.ec2InstanceId ?? '',
+          status: ci.status ?? 'ACTIVE',
+          agentConnected: ci.agentConnected ?? false,
+          registeredCpuUnits: registered('CPU'),
+          registeredMemoryMiB: registered('MEMORY'),
+          attributes: Object.fromEntries((ci.attributes ?? []).map((a) => [a.name, a.value ?? ''])),
+          ...(ci.registeredAt ? { registeredAt: ci.registeredAt.toISOString() } : {}),
+        });
+      }
+    }
+    return instances;
+  },
+};
+
+function ec2InstanceId(node: Node): string {
+  return node.metadata?.annotations?.[ec2InstanceIdAnnotation] ?? node.metadata?.name ?? '';
+}
+
+function taskViewFromTask(task: Task): TaskView {
+  return {
+    taskArn: task.taskArn ?? '',
+    lastStatus: task.lastStatus ?? 'PENDING',
+    ...(task.desiredStatus ? { desiredStatus: task.desiredStatus } : {}),
+    ...(task.version !== undefined ? { version: task.version } : {}),
+    ...(task.startedBy ? { startedBy: task.startedBy } : {}),
+    ...(task.stopCode ? { stopCode: task.stopCode } : {}),
+    ...(task.stoppedReason ? { stoppedReason: task.stoppedReason } : {}),
+    ...(task.createdAt ? { createdAt: task.createdAt.toISOString() } : {}),
+    ...(task.startedAt ? { startedAt: task.startedAt.toISOString() } : {}),
+    ...(task.stoppedAt ? { stoppedAt: task.stoppedAt.toISOString() } : {}),
+    containers: (task.containers ?? []).map((c) => ({
+      name: c.name ?? '',
+      ...(c.lastStatus ? { lastStatus: c.lastStatus } : {}),
+      ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
+      ...(c.reason ? { reason: c.reason } : {}),
+      ...(c.healthStatus ? { healthStatus: c.healthStatus } : {}),
+      ...(c.networkInterfaces?.[0]?.privateIpv4Address
+        ? { privateIpv4Address: c.networkInterfaces[0].privateIpv4Address }
+        : {}),
+    })),
+  };
+}

@@ -1,0 +1,14 @@
+import { dynamoNamespaceStore } from '../adapters/dynamodb/namespace-store';
+import { dynamoNodeStore } from '../adapters/dynamodb/node-store';
+import { dynamoPodStore } from '../adapters/dynamodb/pod-store';
+import { ecsPodRuntime } from '../adapters/ecs/runtime';
+import { kubernetesTime } from '../core/time';
+
+/** The production adapters every handler wires into the core. */
+export const stores = {
+  pods: dynamoPodStore,
+  nodes: dynamoNodeStore,
+  namespaces: dynamoNamespaceStore,
+} as const;
+export const runtime = ecsPodRuntime;
+export const isoNow = () => kubernetesTime();

@@ -1,0 +1,89 @@
+import { ApiError, methodNotAllowed } from '../errors';
+import type { NodeStore } from '../ports';
+import { apiGroupList, apiVersions, coreV1Resources, serverVersion } from './discovery';
+import { type ApiRequest, type ApiResponse, internalError, json, statusResponse, text } from './http';
+import { getNamespace, getNode, listNamespaces, listNodes } from './nodes-namespaces';
+import { openApiV3CoreV1, openApiV3Root } from './openapi';
+import { type ApiDeps, createPod, deletePod, getPod, listPods } from './pods';
+
+export interface ServerDeps extends ApiDeps {
+  readonly nodes: NodeStore;
+  readonly logError: (message: string, error: unknown) => void;
+}
+
+type Params = Record<string, string>;
+type Handlers = Partial<
+  Record<
+    string,
+    (params: Params, request: ApiRequest, deps: ServerDeps) => Promise<ApiResponse> | ApiResponse
+  >
+>;
+
+const name = '([a-z0-9][-a-z0-9.]*)';
+
+/** Kubernetes core/v1 paths; each route lists the verbs it serves, anything else is 405. */
+const routes: { pattern: RegExp; keys: string[]; handlers: Handlers }[] = [
+  { pattern: /^\/(healthz|livez|readyz)$/, keys: [], handlers: { GET: () => text(200, 'ok') } },
+  { pattern: /^\/version\/?$/, keys: [], handlers: { GET: () => json(200, serverVersion) } },
+  { pattern: /^\/openapi\/v3\/?$/, keys: [], handlers: { GET: () => json(200, openApiV3Root) } },
+  { pattern: /^\/openapi\/v3\/api\/v1$/, keys: [], handlers: { GET: () => json(200, openApiV3CoreV1) } },
+  { pattern: /^\/api\/?$/, keys: [], handlers: { GET: () => json(200, apiVersions) } },
+  { pattern: /^\/apis\/?$/, keys: [], handlers: { GET: () => json(200, apiGroupList) } },
+  { pattern: /^\/api\/v1\/?$/, keys: [], handlers: { GET: () => json(200, coreV1Resources) } },
+  { pattern: /^\/api\/v1\/pods$/, keys: [], handlers: { GET: (_p, r, d) => listPods(undefined, r, d) } },
+  {
+    pattern: new RegExp(`^/api/v1/namespaces/${name}/pods$`),
+    keys: ['namespace'],
+    handlers: {
+      GET: (p, r, d) => listPods(p.namespace, r, d),
+      POST: (p, r, d) => createPod(p.namespace ?? '', r, d),
+    },
+  },
+  {
+    pattern: new RegExp(`^/api/v1/namespaces/${name}/pods/${name}$`),
+    keys: ['namespace', 'name'],
+    handlers: {
+      GET: (p, _r, d) => getPod(p.namespace ?? '', p.name ?? '', d),
+      DELETE: (p, r, d) => deletePod(p.namespace ?? '', p.name ?? '', r, d),
+    },
+  },
+  {
+    pattern: new RegExp(`^/api/v1/namespaces/${name}/pods/${name}/status$`),
+    keys: ['namespace', 'name'],
+    handlers: { GET: (p, _r, d) => getPod(p.namespace ?? '', p.name ?? '', d) },
+  },
+  { pattern: /^\/api\/v1\/nodes$/, keys: [], handlers: { GET: (_p, _r, d) => listNodes(d) } },
+  {
+    pattern: new RegExp(`^/api/v1/nodes/${name}$`),
+    keys: ['name'],
+    handlers: { GET: (p, _r, d) => getNode(p.name ?? '', d) },
+  },
+  { pattern: /^\/api\/v1\/namespaces$/, keys: [], handlers: { GET: (_p, _r, d) => listNamespaces(d) } },
+  {
+    pattern: new RegExp(`^/api/v1/namespaces/${name}$`),
+    keys: ['name'],
+    handlers: { GET: (p, _r, d) => getNamespace(p.name ?? '', d) },
+  },
+];
+
+/** Serves one request; every failure becomes a Kubernetes Status, never an unhandled throw. */
+export async function handleApiRequest(request: ApiRequest, deps: ServerDeps): Promise<ApiResponse> {
+  try {
+    const path = request.path.length > 1 ? request.path.replace(/\/+$/, '') : request.path;
+    for (const route of routes) {
+      const match = route.pattern.exec(path);
+      if (!match) continue;
+      const handler = route.handlers[request.method.toUpperCase()];
+      if (!handler) throw methodNotAllowed(request.method.toUpperCase());
+      const params = Object.fromEntries(
+        route.keys.map((key, i) => [key, decodeURIComponent(match[i + 1] ?? '')]),
+      );
+      return await handler(params, request, deps);
+    }
+    throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  } catch (error) {
+    if (error instanceof ApiError) return statusResponse(error);
+    deps.logError('request failed', error);
+    return internalError();
+  }
+}

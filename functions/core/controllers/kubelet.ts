@@ -1,0 +1,94 @@
+import type { Pod } from '../k8s';
+import { withConditions } from '../pod/conditions';
+import { podStage } from '../pod/stage';
+import type { NodeStore, PodRecord, PodRuntime, PodStore } from '../ports';
+import { RetryLater, withFreshPod } from './retry';
+
+export interface KubeletDeps {
+  readonly pods: PodStore;
+  readonly nodes: NodeStore;
+  readonly runtime: PodRuntime;
+  readonly now: () => string;
+}
+
+/**
+ * What the kubelet does for one pod record: launch its task once bound, stop it once deleted.
+ * A record seen twice is harmless: RunTask's client token returns the same task, and a pod that
+ * already has its task (or is gone) is left alone.
+ */
+export async function syncPod(first: PodRecord, deps: KubeletDeps): Promise<void> {
+  const stage = podStage(first.pod, first);
+  if (stage === 'launch') await launch(first, deps);
+  else if (stage === 'stop') await stop(first, deps);
+}
+
+async function launch(first: PodRecord, deps: KubeletDeps): Promise<void> {
+  const nodeName = first.pod.spec?.nodeName ?? '';
+  const node = await deps.nodes.getNode(nodeName);
+  if (!node) return markNodeLost(first, nodeName, deps);
+  const result = await deps.runtime.launchPod(first.pod, node, 0);
+  if (result.kind === 'retry') throw new RetryLater(result.reason);
+  await withFreshPod(first, deps.pods, async (record) => {
+    if (record.taskArn) return;
+    // Deleted while we launched: keep the task's ARN so the stop stage finds it.
+    const next = record.pod.metadata?.deletionTimestamp
+      ? record.pod
+      : containerCreating(record.pod, deps.now());
+    await deps.pods.updatePod(record, next, { taskArn: result.taskArn });
+  });
+}
+
+async function stop(first: PodRecord, deps: KubeletDeps): Promise<void> {
+  const running = await deps.runtime.stopPod(first.pod, first.taskArn, 'Pod deleted');
+  // With no task left to report STOPPED, nothing else will finish the deletion: do it here.
+  if (running === 0) await deleteNow(first, deps);
+}
+
+async function deleteNow(first: PodRecord, deps: KubeletDeps): Promise<void> {
+  await withFreshPod(first, deps.pods, (record) => deps.pods.deletePod(record));
+}
+
+function containerCreating(pod: Pod, now: string): Pod {
+  return {
+    ...pod,
+    status: {
+      ...pod.status,
+      phase: 'Pending',
+      startTime: pod.status?.startTime ?? now,
+      conditions: withConditions(
+        pod.status?.conditions,
+        [
+          { type: 'Initialized', status: 'True' },
+          { type: 'ContainersReady', status: 'False', reason: 'ContainersNotReady' },
+          { type: 'Ready', status: 'False', reason: 'ContainersNotReady' },
+        ],
+        now,
+      ),
+      containerStatuses: (pod.spec?.containers ?? []).map((c) => ({
+        name: c.name,
+        image: c.image ?? '',
+        imageID: '',
+        ready: false,
+        started: false,
+        restartCount: 0,
+        state: { waiting: { reason: 'ContainerCreating' } },
+      })),
+    },
+  };
+}
+
+/** The node vanished between binding and launch: fail the pod the way Kubernetes reports it. */
+async function markNodeLost(first: PodRecord, nodeName: string, deps: KubeletDeps): Promise<void> {
+  await withFreshPod(first, deps.pods, async (record) => {
+    const failed: Pod = {
+      ...record.pod,
+      status: {
+        ...record.pod.status,
+        phase: 'Failed',
+        reason: 'NodeLost',
+        message: `node "${nodeName}" no longer exists`,
+      },
+    };
+    await deps.pods.finishPod(record, failed);
+  });
+}

@@ -1,0 +1,105 @@
+import type { Pod } from '../k8s';
+import { withCondition } from '../pod/conditions';
+import { podRequests } from '../pod/requests';
+import { podStage } from '../pod/stage';
+import { ConflictError, type NodeStore, type PodRecord, type PodStore } from '../ports';
+import { type NodeInfo, type Profile, schedulePod } from '../scheduler/framework';
+import { RetryLater } from './retry';
+
+export interface SchedulerDeps {
+  readonly pods: PodStore;
+  readonly nodes: NodeStore;
+  readonly profile: Profile;
+  readonly now: () => string;
+}
+
+/**
+ * A scheduler for one batch: it reads the nodes once and keeps that view current as pods bind.
+ * Binding is a transaction conditioned on the pod being unbound and the node having room, so
+ * any number of schedulers at once never overcommit; a lost race reads again and retries.
+ */
+export function createScheduler(deps: SchedulerDeps) {
+  let nodes: readonly NodeInfo[] | undefined;
+  const refreshNodes = async () => {
+    nodes = await deps.nodes.listNodes();
+    return nodes;
+  };
+  return {
+    async schedule(first: PodRecord): Promise<void> {
+      let view = nodes ?? (await refreshNodes());
+      let record: PodRecord | undefined = first;
+      for (let attempt = 0; record && podStage(record.pod, record) === 'schedule'; attempt++) {
+        if (attempt >= 8)
+          throw new RetryLater(`could not bind ${record.pod.metadata?.name} after ${attempt} attempts`);
+        const requests = podRequests(record.pod);
+        const result = schedulePod(record.pod, requests, view, deps.profile);
+        if (result.kind === 'unschedulable') {
+          if ((await markUnschedulable(record, result.message, deps)) === 'written') return;
+          record = await reload(record, deps);
+          continue;
+        }
+        const node = view.find((n) => n.node.metadata?.name === result.nodeName) as NodeInfo;
+        const outcome = await deps.pods.bindPod(
+          record,
+          boundPod(record.pod, result.nodeName, deps.now()),
+          node,
+          requests,
+        );
+        if (outcome === 'bound') {
+          nodes = view.map((n) => (n === node ? withRequested(n, requests) : n));
+          return;
+        }
+        if (outcome === 'node-full') view = await refreshNodes();
+        else record = await reload(record, deps);
+      }
+    },
+  };
+}
+
+function boundPod(pod: Pod, nodeName: string, now: string): Pod {
+  return {
+    ...pod,
+    spec: { ...pod.spec, containers: pod.spec?.containers ?? [], nodeName },
+    status: {
+      ...pod.status,
+      conditions: withCondition(pod.status?.conditions, { type: 'PodScheduled', status: 'True' }, now),
+    },
+  };
+}
+
+async function markUnschedulable(
+  record: PodRecord,
+  message: string,
+  deps: SchedulerDeps,
+): Promise<'written' | 'conflict'> {
+  const condition = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message };
+  const next: Pod = {
+    ...record.pod,
+    status: {
+      ...record.pod.status,
+      phase: 'Pending',
+      conditions: withCondition(record.pod.status?.conditions, condition, deps.now()),
+    },
+  };
+  try {
+    await deps.pods.updatePod(record, next);
+    return 'written';
+  } catch (error) {
+    if (error instanceof ConflictError) return 'conflict';
+    throw error;
+  }
+}
+
+const reload = (record: PodRecord, deps: SchedulerDeps) =>
+  deps.pods.getPod(record.pod.metadata?.namespace ?? 'default', record.pod.metadata?.name ?? '', true);
+
+function withRequested(node: NodeInfo, requests: { cpuMillis: number; memoryBytes: number }): NodeInfo {
+  return {
+    ...node,
+    requested: {
+      cpuMillis: node.requested.cpuMillis + requests.cpuMillis,
+      memoryBytes: node.requested.memoryBytes + requests.memoryBytes,
+      pods: node.requested.pods + 1,
+    },
+  };
+}

@@ -1,0 +1,145 @@
+import type { ContainerStatus, Pod, PodStatus } from '../k8s';
+import { withConditions } from '../pod/conditions';
+import type { ContainerView, TaskView } from './types';
+
+const startingStatuses = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING']);
+
+/**
+ * The pod status the kubelet would report for this ECS task. Pure: the same pod and task always
+ * give the same status, so replaying an event changes nothing.
+ */
+export function podStatusFromTask(pod: Pod, task: TaskView, now: string): PodStatus {
+  const previous = pod.status ?? {};
+  const containerStatuses = (pod.spec?.containers ?? []).map((container) =>
+    containerStatusFrom(
+      container.name,
+      container.image ?? '',
+      task,
+      task.containers.find((c) => c.name === container.name),
+    ),
+  );
+  const phase = podPhaseFromTask(pod, task, containerStatuses);
+  const allReady = containerStatuses.length > 0 && containerStatuses.every((c) => c.ready);
+  const unready = containerStatuses.filter((c) => !c.ready).map((c) => c.name);
+  const notReadyMessage = `containers with unready status: [${unready.join(' ')}]`;
+  const podIP = task.containers.find((c) => c.privateIpv4Address)?.privateIpv4Address ?? previous.podIP;
+  const conditions = withConditions(
+    previous.conditions ?? [],
+    [
+      { type: 'PodScheduled', status: 'True' },
+      { type: 'Initialized', status: 'True' },
+      allReady
+        ? { type: 'ContainersReady', status: 'True' }
+        : {
+            type: 'ContainersReady',
+            status: 'False',
+            reason: phase === 'Succeeded' ? 'PodCompleted' : 'ContainersNotReady',
+            message: notReadyMessage,
+          },
+      allReady
+        ? { type: 'Ready', status: 'True' }
+        : {
+            type: 'Ready',
+            status: 'False',
+            reason: phase === 'Succeeded' ? 'PodCompleted' : 'ContainersNotReady',
+            message: notReadyMessage,
+          },
+    ],
+    now,
+  );
+  const status: PodStatus = {
+    ...previous,
+    phase,
+    conditions,
+    containerStatuses,
+    ...(podIP ? { podIP, podIPs: [{ ip: podIP }] } : {}),
+    startTime: previous.startTime ?? task.createdAt ?? now,
+  };
+  const failure = task.lastStatus === 'STOPPED' && phase === 'Failed' ? stoppedReason(task) : undefined;
+  if (failure) {
+    status.reason = failure.reason;
+    status.message = failure.message;
+  }
+  return status;
+}
+
+/**
+ * Pending until the task runs, Running while it runs; once it stops, Succeeded if every container
+ * exited 0, Failed otherwise. (Restarts per restartPolicy build on this in the kubelet.)
+ */
+export function podPhaseFromTask(
+  pod: Pod,
+  task: TaskView,
+  containers: readonly ContainerStatus[],
+): NonNullable<PodStatus['phase']> {
+  if (startingStatuses.has(task.lastStatus)) return 'Pending';
+  if (task.lastStatus !== 'STOPPED') return 'Running';
+  const terminated = containers.map((c) => c.state?.terminated);
+  if (terminated.length > 0 && terminated.every((t) => t && t.exitCode === 0)) return 'Succeeded';
+  // A deleted pod whose task stopped on request ends the way its containers did; it is removed anyway.
+  return pod.metadata?.deletionTimestamp && terminated.every((t) => t) ? 'Succeeded' : 'Failed';
+}
+
+function containerStatusFrom(
+  name: string,
+  image: string,
+  task: TaskView,
+  view: ContainerView | undefined,
+): ContainerStatus {
+  const base = { name, image, imageID: '', restartCount: 0, started: false, ready: false };
+  const pullError = isImagePullFailure(task, view);
+  if (pullError) {
+    return { ...base, state: { waiting: { reason: 'ErrImagePull', message: pullError } } };
+  }
+  const containerStatus = view?.lastStatus ?? task.lastStatus;
+  if (containerStatus === 'STOPPED' || (task.lastStatus === 'STOPPED' && view?.exitCode !== undefined)) {
+    const exitCode = view?.exitCode ?? 137;
+    return {
+      ...base,
+      state: {
+        terminated: {
+          exitCode,
+          reason: terminationReason(exitCode, view?.reason),
+          ...(view?.reason ? { message: view.reason } : {}),
+          ...(task.startedAt ? { startedAt: task.startedAt } : {}),
+          finishedAt: task.stoppedAt ?? task.startedAt ?? '',
+        },
+      },
+    };
+  }
+  if (task.lastStatus === 'STOPPED') {
+    return {
+      ...base,
+      state: {
+        terminated: { exitCode: 137, reason: 'Error', message: task.stoppedReason ?? 'task stopped' },
+      },
+    };
+  }
+  if (containerStatus === 'RUNNING' && task.lastStatus === 'RUNNING') {
+    const healthy = view?.healthStatus !== 'UNHEALTHY';
+    return {
+      ...base,
+      started: true,
+      ready: healthy,
+      state: { running: { startedAt: task.startedAt ?? '' } },
+    };
+  }
+  return { ...base, state: { waiting: { reason: 'ContainerCreating' } } };
+}
+
+/** Completed for exit 0, OOMKilled when ECS says memory ran out, Error otherwise. */
+export function terminationReason(exitCode: number, ecsReason: string | undefined): string {
+  if (ecsReason?.startsWith('OutOfMemoryError')) return 'OOMKilled';
+  return exitCode === 0 ? 'Completed' : 'Error';
+}
+
+function isImagePullFailure(task: TaskView, view: ContainerView | undefined): string | undefined {
+  const text = view?.reason ?? task.stoppedReason ?? '';
+  return text.includes('CannotPullContainerError') ? text : undefined;
+}
+
+function stoppedReason(task: TaskView): { reason: string; message: string } | undefined {
+  if (task.stopCode === 'TaskFailedToStart')
+    return { reason: 'TaskFailedToStart', message: task.stoppedReason ?? '' };
+  return undefined;
+}

@@ -1,0 +1,129 @@
+import { createHash } from 'node:crypto';
+import type { Container, Pod } from '../k8s';
+import { cpuMillis, mebibytes, memoryBytes } from '../quantity';
+import type { ContainerDefinition, TaskDefinitionInput } from './types';
+
+/** ECS stops a container at most 120 s after SIGTERM; a longer grace period is clamped. */
+export const maxStopTimeoutSeconds = 120;
+
+/** Annotations that drive the ECS simulator; carried as docker labels so ECS ignores them. */
+export const simulatorAnnotationPrefix = 'sim.podplane.dev/';
+
+export interface TaskDefinitionContext {
+  readonly logGroup: string;
+  readonly region: string;
+  readonly executionRoleArn?: string;
+}
+
+/** Log streams are `<prefix>/<container>/<task id>`, so the logs API finds a container's stream. */
+export const logStreamPrefix = 'pod';
+
+/**
+ * The task definition a pod runs as. Its family is a hash of its content, so every pod with the
+ * same containers shares one task definition instead of registering a revision per pod.
+ */
+export function toTaskDefinition(pod: Pod, context: TaskDefinitionContext): TaskDefinitionInput {
+  const labels = simulatorLabels(pod);
+  const stopTimeout = Math.min(pod.spec?.terminationGracePeriodSeconds ?? 30, maxStopTimeoutSeconds);
+  const initContainers = pod.spec?.initContainers ?? [];
+  const logConfiguration = {
+    logDriver: 'awslogs' as const,
+    options: {
+      'awslogs-group': context.logGroup,
+      'awslogs-region': context.region,
+      'awslogs-stream-prefix': logStreamPrefix,
+    },
+  };
+  const toDefinition = (container: Container, essential: boolean): ContainerDefinition => ({
+    ...toContainerDefinition(container),
+    essential,
+    stopTimeout,
+    ...(labels ? { dockerLabels: labels } : {}),
+    logConfiguration,
+  });
+  // Init containers run to completion, in order, before the app containers start.
+  const init = initContainers.map((c, i) => ({
+    ...toDefinition(c, false),
+    ...(i > 0
+      ? { dependsOn: [{ containerName: initContainers[i - 1]?.name ?? '', condition: 'SUCCESS' as const }] }
+      : {}),
+  }));
+  const lastInit = initContainers.at(-1)?.name;
+  const app = (pod.spec?.containers ?? []).map((c) => ({
+    ...toDefinition(c, true),
+    ...(lastInit ? { dependsOn: [{ containerName: lastInit, condition: 'SUCCESS' as const }] } : {}),
+  }));
+  const body = {
+    networkMode: 'bridge' as const,
+    requiresCompatibilities: ['EC2' as const],
+    ...(context.executionRoleArn ? { executionRoleArn: context.executionRoleArn } : {}),
+    containerDefinitions: [...init, ...app],
+  };
+  return { family: taskDefinitionFamily(body), ...body };
+}
+
+function toContainerDefinition(container: Container): Omit<ContainerDefinition, 'essential'> {
+  const requests = container.resources?.requests ?? {};
+  const limits = container.resources?.limits ?? {};
+  const cpu = cpuMillis(requests.cpu ?? limits.cpu);
+  const memoryLimit = memoryBytes(limits.memory);
+  const memoryRequest = memoryBytes(requests.memory);
+  return {
+    name: container.name,
+    image: container.image ?? '',
+    ...(container.command ? { entryPoint: container.command } : {}),
+    ...(container.args ? { command: container.args } : {}),
+    ...(container.workingDir ? { workingDirectory: container.workingDir } : {}),
+    ...(container.env?.length
+      ? {
+          environment: container.env
+            .filter((e) => e.value !== undefined)
+            .map((e) => ({ name: e.name, value: e.value ?? '' })),
+        }
+      : {}),
+    ...(container.ports?.length
+      ? {
+          portMappings: container.ports.map((p) => ({
+            containerPort: p.containerPort,
+            ...(p.hostPort ? { hostPort: p.hostPort } : {}),
+            protocol: p.protocol === 'UDP' ? ('udp' as const) : ('tcp' as const),
+          })),
+        }
+      : {}),
+    // ECS counts 1024 CPU units per vCPU; Kubernetes 1000 millicores.
+    ...(cpu > 0 ? { cpu: Math.ceil((cpu * 1024) / 1000) } : {}),
+    ...(memoryLimit > 0 ? { memory: mebibytes(memoryLimit) } : {}),
+    // ECS on EC2 needs a memory figure per container; a pod without one gets a small soft reservation.
+    memoryReservation: mebibytes(memoryRequest) || (memoryLimit > 0 ? mebibytes(memoryLimit) : 128),
+  };
+}
+
+function simulatorLabels(pod: Pod): Record<string, string> | undefined {
+  const entries = Object.entries(pod.metadata?.annotations ?? {}).filter(([key]) =>
+    key.startsWith(simulatorAnnotationPrefix),
+  );
+  return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+}
+
+/** `pp-` and 40 hex chars of the content hash: within ECS's family rules (letters, digits, - and _). */
+export function taskDefinitionFamily(content: unknown): string {
+  return `pp-${createHash('sha256').update(canonicalJson(content)).digest('hex').slice(0, 40)}`;
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value);
+}
+
+/**
+ * RunTask's idempotency token: the same pod and restart always yield the same token (at most
+ * 64 ASCII chars), so a repeated stream record or a retried Lambda gets the same task back.
+ */
+export function runTaskClientToken(podUid: string, restartCount: number): string {
+  return `${podUid}-${restartCount}`;
+}

@@ -1,0 +1,69 @@
+/**
+ * Plain shapes of the ECS requests and responses the core reasons about. The core stays free of
+ * AWS SDK imports; the ECS adapter maps these one-to-one onto @aws-sdk/client-ecs types.
+ */
+
+export interface KeyValue {
+  readonly name: string;
+  readonly value: string;
+}
+
+export interface ContainerDefinition {
+  readonly name: string;
+  readonly image: string;
+  readonly essential: boolean;
+  readonly entryPoint?: string[];
+  readonly command?: string[];
+  readonly workingDirectory?: string;
+  readonly environment?: KeyValue[];
+  readonly portMappings?: { containerPort: number; hostPort?: number; protocol: 'tcp' | 'udp' }[];
+  readonly cpu?: number;
+  readonly memory?: number;
+  readonly memoryReservation?: number;
+  readonly stopTimeout?: number;
+  readonly dependsOn?: { containerName: string; condition: 'SUCCESS' | 'START' | 'COMPLETE' | 'HEALTHY' }[];
+  readonly dockerLabels?: Record<string, string>;
+  readonly logConfiguration?: { logDriver: 'awslogs'; options: Record<string, string> };
+}
+
+export interface TaskDefinitionInput {
+  readonly family: string;
+  readonly networkMode: 'bridge' | 'awsvpc';
+  readonly requiresCompatibilities: ('EC2' | 'FARGATE')[];
+  readonly executionRoleArn?: string;
+  readonly containerDefinitions: ContainerDefinition[];
+}
+
+export type TaskLastStatus =
+  | 'PROVISIONING'
+  | 'PENDING'
+  | 'ACTIVATING'
+  | 'RUNNING'
+  | 'DEACTIVATING'
+  | 'STOPPING'
+  | 'DEPROVISIONING'
+  | 'STOPPED';
+
+/** What the status path needs of a task, whether it came from an event or DescribeTasks. */
+export interface TaskView {
+  readonly taskArn: string;
+  readonly lastStatus: TaskLastStatus | string;
+  readonly desiredStatus?: string;
+  readonly version?: number;
+  readonly startedBy?: string;
+  readonly stopCode?: string;
+  readonly stoppedReason?: string;
+  readonly createdAt?: string;
+  readonly startedAt?: string;
+  readonly stoppedAt?: string;
+  readonly containers: readonly ContainerView[];
+}
+
+export interface ContainerView {
+  readonly name: string;
+  readonly lastStatus?: string;
+  readonly exitCode?: number;
+  readonly reason?: string;
+  readonly healthStatus?: string;
+  readonly privateIpv4Address?: string;
+}

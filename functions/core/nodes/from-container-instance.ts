@@ -1,0 +1,101 @@
+import type { Node } from '../k8s';
+import type { NodeResources } from '../scheduler/framework';
+
+/** The parts of an ECS container instance that make a node. */
+export interface ContainerInstanceView {
+  readonly containerInstanceArn: string;
+  readonly ec2InstanceId: string;
+  readonly status: string;
+  readonly agentConnected: boolean;
+  readonly registeredCpuUnits: number;
+  readonly registeredMemoryMiB: number;
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly registeredAt?: string;
+}
+
+/** Kubernetes' default pod limit per node; ECS on EC2 with bridge networking has no lower one. */
+export const defaultMaxPods = 110;
+
+export const containerInstanceArnAnnotation = 'podplane.dev/container-instance-arn';
+export const ec2InstanceIdAnnotation = 'podplane.dev/ec2-instance-id';
+
+const archLabel: Record<string, string> = { x86_64: 'amd64', arm64: 'arm64' };
+
+/**
+ * A node named after its EC2 instance id (a valid DNS label), labelled with the well-known
+ * topology labels the scheduler and users select on.
+ */
+export function nodeFromContainerInstance(instance: ContainerInstanceView, now: string): Node {
+  const allocatable = nodeResourcesFromContainerInstance(instance);
+  const zone = instance.attributes['ecs.availability-zone'];
+  const instanceType = instance.attributes['ecs.instance-type'];
+  const arch = archLabel[instance.attributes['ecs.cpu-architecture'] ?? 'x86_64'] ?? 'amd64';
+  const os = instance.attributes['ecs.os-type'] ?? 'linux';
+  const ready = instance.agentConnected && instance.status === 'ACTIVE';
+  const quantities = {
+    cpu: `${allocatable.cpuMillis}m`,
+    memory: `${instance.registeredMemoryMiB}Mi`,
+    pods: String(allocatable.pods),
+  };
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: instance.ec2InstanceId,
+      labels: {
+        'kubernetes.io/hostname': instance.ec2InstanceId,
+        'kubernetes.io/os': os,
+        'kubernetes.io/arch': arch,
+        ...(zone ? { 'topology.kubernetes.io/zone': zone } : {}),
+        ...(instanceType ? { 'node.kubernetes.io/instance-type': instanceType } : {}),
+      },
+      annotations: {
+        [containerInstanceArnAnnotation]: instance.containerInstanceArn,
+        [ec2InstanceIdAnnotation]: instance.ec2InstanceId,
+      },
+      ...(instance.registeredAt ? { creationTimestamp: instance.registeredAt } : {}),
+    },
+    spec: {
+      providerID: `aws:///${zone ?? ''}/${instance.ec2InstanceId}`,
+      // A draining container instance takes no new tasks: the node is cordoned.
+      ...(instance.status === 'DRAINING' ? { unschedulable: true } : {}),
+    },
+    status: {
+      capacity: quantities,
+      allocatable: quantities,
+      conditions: [
+        {
+          type: 'Ready',
+          status: ready ? 'True' : 'False',
+          reason: ready ? 'KubeletReady' : 'ContainerInstanceNotReady',
+          message: ready
+            ? 'ECS agent is connected'
+            : `ECS container instance is ${instance.status}, agent connected: ${instance.agentConnected}`,
+          lastHeartbeatTime: now,
+          lastTransitionTime: now,
+        },
+      ],
+      nodeInfo: {
+        architecture: arch,
+        operatingSystem: os,
+        kubeletVersion: 'podplane',
+        kubeProxyVersion: '',
+        containerRuntimeVersion: 'ecs',
+        kernelVersion: '',
+        osImage: '',
+        machineID: instance.ec2InstanceId,
+        systemUUID: instance.ec2InstanceId,
+        bootID: '',
+      },
+    },
+  };
+}
+
+/** ECS registers CPU in units of 1/1024 vCPU and memory in MiB. */
+export function nodeResourcesFromContainerInstance(instance: ContainerInstanceView): NodeResources {
+  return {
+    cpuMillis: Math.floor((instance.registeredCpuUnits * 1000) / 1024),
+    memoryBytes: instance.registeredMemoryMiB * 2 ** 20,
+    pods: defaultMaxPods,
+  };
+}

@@ -1,0 +1,82 @@
+import type { Namespace, Node, Pod } from './k8s';
+import type { PodRequests } from './pod/requests';
+import type { NodeInfo, NodeResources } from './scheduler/framework';
+
+/** A pod as stored: the object plus the bookkeeping the controllers keep beside it. */
+export interface PodRecord {
+  readonly pod: Pod;
+  readonly resourceVersion: number;
+  /** The ECS task currently running this pod. */
+  readonly taskArn?: string;
+  /** `detail.version` of the newest ECS task event applied, to drop stale and repeated ones. */
+  readonly taskVersion?: number;
+  /** What binding took from the node, given back exactly once. */
+  readonly boundRequests?: PodRequests;
+  readonly released: boolean;
+}
+
+export interface PodChange {
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  readonly pod: Pod;
+}
+
+export interface PodWrite {
+  readonly taskArn?: string;
+  readonly taskVersion?: number;
+}
+
+/** Thrown when a conditional write lost to a concurrent one (HTTP 409 Conflict for clients). */
+export class ConflictError extends Error {}
+
+/** Thrown when create finds the name taken. */
+export class AlreadyExistsError extends Error {}
+
+export type BindOutcome = 'bound' | 'pod-changed' | 'node-full';
+
+export interface PodStore {
+  getPod(namespace: string, name: string, consistent?: boolean): Promise<PodRecord | undefined>;
+  listPods(namespace?: string): Promise<Pod[]>;
+  /** Pods written after a resourceVersion, deletions included (as kept tombstones), oldest first. */
+  podChangesSince(namespace: string | undefined, resourceVersion: number): Promise<PodChange[]>;
+  findPodByUid(uid: string): Promise<PodRecord | undefined>;
+  createPod(pod: Pod): Promise<Pod>;
+  /** Conditional on the record's resourceVersion; throws ConflictError when it moved. */
+  updatePod(record: PodRecord, next: Pod, write?: PodWrite): Promise<PodRecord>;
+  /** Sets spec.nodeName and takes the requests from the node in one transaction. */
+  bindPod(record: PodRecord, bound: Pod, node: NodeInfo, requests: PodRequests): Promise<BindOutcome>;
+  /** Records a finished pod and gives its node capacity back, once. */
+  finishPod(record: PodRecord, next: Pod, write?: PodWrite): Promise<PodRecord>;
+  /** Removes the pod and gives back its node capacity if it still holds any. */
+  deletePod(record: PodRecord): Promise<void>;
+}
+
+export interface NodeStore {
+  listNodes(): Promise<NodeInfo[]>;
+  getNode(name: string): Promise<Node | undefined>;
+  /** Creates or refreshes a node, keeping what bound pods already take from it. */
+  putNode(node: Node, allocatable: NodeResources): Promise<void>;
+}
+
+export interface NamespaceStore {
+  getNamespace(name: string): Promise<Namespace | undefined>;
+  listNamespaces(): Promise<Namespace[]>;
+  createNamespace(namespace: Namespace): Promise<Namespace>;
+}
+
+export type LaunchResult =
+  | { readonly kind: 'launched'; readonly taskArn: string }
+  /** ECS refused for a reason that retrying later may fix (throttling, capacity). */
+  | { readonly kind: 'retry'; readonly reason: string };
+
+/**
+ * The few verbs the kubelet needs of a container runtime, after virtual-kubelet's provider
+ * interface: ECS on AWS and the ECS simulator locally sit behind the same adapter.
+ */
+export interface PodRuntime {
+  /** Runs the pod's task on the node; idempotent per (pod uid, restart count). */
+  launchPod(pod: Pod, node: Node, restartCount: number): Promise<LaunchResult>;
+  /** Stops every task of the pod; returns how many were still running. */
+  stopPod(pod: Pod, knownTaskArn: string | undefined, reason: string): Promise<number>;
+  describeTasks(taskArns: readonly string[]): Promise<import('./ecs/types').TaskView[]>;
+  listContainerInstances(): Promise<import('./nodes/from-container-instance').ContainerInstanceView[]>;
+}

@@ -1,0 +1,150 @@
+/**
+ * The one definition of how podplane is wired: tables, which handler runs on what trigger,
+ * stream filters, batch sizes and the EventBridge pattern. The CDK stack (lib/) and the local
+ * control plane (local/) both read this, so the two cannot drift.
+ *
+ * Nothing here imports AWS SDK or CDK code: it is plain data.
+ */
+
+export const environmentVariables = {
+  table: 'PODPLANE_TABLE',
+  cluster: 'PODPLANE_CLUSTER',
+  logGroup: 'PODPLANE_LOG_GROUP',
+  /** The role ECS uses to pull images and write logs for pod tasks (optional locally). */
+  taskExecutionRole: 'PODPLANE_TASK_EXECUTION_ROLE_ARN',
+} as const;
+
+export interface TableDefinition {
+  readonly id: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+  readonly stream: 'NEW_AND_OLD_IMAGES';
+  readonly timeToLiveAttribute: string;
+  readonly indexes: readonly {
+    readonly name: string;
+    readonly partitionKey: string;
+    readonly projection: 'KEYS_ONLY';
+  }[];
+}
+
+/**
+ * Every Kubernetes object lives in one table: pk `<resource>/<namespace>` (or `<resource>` for
+ * cluster-scoped kinds), sk the object name. A namespace's pods are one item collection, so a
+ * list is a single Query. The `byUid` index lets the status path find a pod from an ECS task,
+ * whose `startedBy` carries the pod uid.
+ */
+export const objectsTable: TableDefinition = {
+  id: 'Objects',
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  stream: 'NEW_AND_OLD_IMAGES',
+  timeToLiveAttribute: 'expiresAt',
+  indexes: [{ name: 'byUid', partitionKey: 'uid', projection: 'KEYS_ONLY' }],
+};
+
+/** Stream filter in the Lambda event-filtering grammar (a subset: value lists only). */
+export type StreamFilterPattern = {
+  readonly eventName?: readonly string[];
+  readonly dynamodb: { readonly NewImage: Record<string, { readonly S: readonly string[] }> };
+};
+
+export interface StreamTrigger {
+  readonly kind: 'dynamodb-stream';
+  readonly table: TableDefinition;
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+  readonly retryAttempts: number;
+  readonly maxRecordAgeSeconds: number;
+  readonly bisectBatchOnError: boolean;
+  readonly parallelizationFactor: number;
+  /** OR-ed, at most 5 (Lambda's limit per event source mapping). */
+  readonly filters: readonly StreamFilterPattern[];
+}
+
+export interface HttpTrigger {
+  readonly kind: 'http';
+  /** Paths that skip authentication; everything else needs a bearer token. */
+  readonly publicPaths: readonly string[];
+}
+
+export interface EventTrigger {
+  readonly kind: 'eventbridge';
+  /** EventBridge pattern; the stack adds `detail.clusterArn` so only its own cluster matches. */
+  readonly pattern: { readonly source: readonly string[]; readonly 'detail-type': readonly string[] };
+}
+
+export interface ScheduleTrigger {
+  readonly kind: 'schedule';
+  readonly everySeconds: number;
+}
+
+export type Trigger = StreamTrigger | HttpTrigger | EventTrigger | ScheduleTrigger;
+
+export interface FunctionDefinition {
+  readonly entry: string;
+  readonly memoryMiB: number;
+  readonly timeoutSeconds: number;
+  readonly trigger: Trigger;
+}
+
+/**
+ * Pod items carry a top-level `stage` attribute (see functions/core/pod/stage.ts): the one
+ * thing a controller must do next. Filters on it mean each function is invoked only for the
+ * records it acts on, and its own writes (which move the stage on) do not wake it again.
+ */
+const streamDefaults = {
+  kind: 'dynamodb-stream',
+  table: objectsTable,
+  batchSize: 100,
+  maxBatchingWindowSeconds: 0,
+  retryAttempts: 10,
+  maxRecordAgeSeconds: 3600,
+  bisectBatchOnError: true,
+  parallelizationFactor: 1,
+} as const;
+
+export const functionDefinitions = {
+  apiserver: {
+    entry: 'functions/apiserver/handler.ts',
+    memoryMiB: 1024,
+    timeoutSeconds: 15,
+    trigger: { kind: 'http', publicPaths: ['/healthz', '/livez', '/readyz'] },
+  },
+  scheduler: {
+    entry: 'functions/scheduler/handler.ts',
+    memoryMiB: 1024,
+    timeoutSeconds: 60,
+    trigger: {
+      ...streamDefaults,
+      filters: [{ eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { stage: { S: ['schedule'] } } } }],
+    },
+  },
+  kubelet: {
+    entry: 'functions/kubelet/handler.ts',
+    memoryMiB: 512,
+    timeoutSeconds: 120,
+    trigger: {
+      ...streamDefaults,
+      filters: [
+        { eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { stage: { S: ['launch', 'stop'] } } } },
+      ],
+    },
+  },
+  podStatus: {
+    entry: 'functions/pod-status/handler.ts',
+    memoryMiB: 512,
+    timeoutSeconds: 30,
+    trigger: {
+      kind: 'eventbridge',
+      pattern: { source: ['aws.ecs'], 'detail-type': ['ECS Task State Change'] },
+    },
+  },
+  nodeSync: {
+    entry: 'functions/node-sync/handler.ts',
+    memoryMiB: 256,
+    timeoutSeconds: 60,
+    trigger: { kind: 'schedule', everySeconds: 60 },
+  },
+} as const satisfies Record<string, FunctionDefinition>;
+
+export type FunctionName = keyof typeof functionDefinitions;

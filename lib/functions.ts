@@ -1,0 +1,88 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { environmentVariables, type FunctionDefinition } from '../functions/wiring';
+
+const repositoryRoot = fileURLToPath(new URL('../', import.meta.url));
+
+/** A value for every variable the wiring names: adding one there fails the build until it is set here. */
+export type FunctionEnvironment = { readonly [K in keyof typeof environmentVariables]: string };
+
+export interface HandlerFunctionProps {
+  /** The key in `functionDefinitions`, e.g. `podStatus`. */
+  readonly name: string;
+  readonly definition: FunctionDefinition;
+  readonly environment: FunctionEnvironment;
+  readonly logRetention: logs.RetentionDays;
+}
+
+/** One podplane handler as a Lambda function, built from its wiring definition. */
+export class HandlerFunction extends Construct {
+  readonly function: nodejs.NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
+    super(scope, id);
+    const { definition } = props;
+    const serviceName = `podplane-${kebabCase(props.name)}`;
+
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      // Handler logs are diagnostics with a retention anyway; they go with the stack.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      description: `podplane ${props.name} (${definition.entry})`,
+      entry: join(repositoryRoot, definition.entry),
+      handler: 'handler',
+      projectRoot: repositoryRoot,
+      depsLockFilePath: join(repositoryRoot, 'package-lock.json'),
+      // Pinned: nodejs20.x is deprecated, and a moving default would change the runtime under us.
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: definition.memoryMiB,
+      timeout: Duration.seconds(definition.timeoutSeconds),
+      logGroup,
+      environment: {
+        ...Object.fromEntries(
+          Object.entries(environmentVariables).map(([key, variable]) => [
+            variable,
+            props.environment[key as keyof FunctionEnvironment],
+          ]),
+        ),
+        POWERTOOLS_SERVICE_NAME: serviceName,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        // Synth must work offline and without Docker: the esbuild in node_modules bundles.
+        forceDockerBundling: false,
+        // esbuild's per-file size report drowns out `cdk synth`; warnings still show.
+        logLevel: nodejs.LogLevel.WARNING,
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // ESM like the project. Checked: middy 6, Powertools, the SDK clients and yaml bundle to
+        // ESM and run on Node. The banner gives CommonJS dependencies that `require` Node
+        // built-ins a `require`, which ESM output otherwise lacks ("Dynamic require of ...").
+        format: nodejs.OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        banner:
+          "import { createRequire as topLevelCreateRequire } from 'node:module';const require = topLevelCreateRequire(import.meta.url);",
+        // Bundle the AWS SDK instead of using the one in the Lambda runtime: we ship exactly the
+        // client versions package-lock.json pins and the tests ran against, and the runtime's
+        // copy can change under us. The cost is a larger bundle (minified, tree-shaken).
+        externalModules: [],
+      },
+    });
+  }
+}
+
+/** `podStatus` -> `pod-status`, matching the handler directories. */
+function kebabCase(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}

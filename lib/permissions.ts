@@ -1,0 +1,90 @@
+import { Stack } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { FunctionName } from '../functions/wiring';
+import type { ContainerRuntime } from './runtime';
+
+export interface PermissionContext {
+  readonly table: dynamodb.ITable;
+  readonly runtime: ContainerRuntime;
+}
+
+type Grant = (fn: lambda.IFunction, context: PermissionContext) => void;
+
+/**
+ * What each handler may do beyond reading its trigger (event sources grant stream reads and
+ * failure-queue writes themselves). Keyed by every function in the wiring, so a new handler
+ * does not compile until someone decides its permissions.
+ */
+export const grants: Record<FunctionName, Grant> = {
+  apiserver: (fn, { table, runtime }) => {
+    table.grantReadWriteData(fn);
+    // `kubectl logs` reads the pod log group; nothing else.
+    runtime.podLogGroup.grant(fn, 'logs:GetLogEvents', 'logs:FilterLogEvents');
+  },
+  scheduler: (fn, { table }) => {
+    table.grantReadWriteData(fn);
+  },
+  kubelet: (fn, { table, runtime }) => {
+    table.grantReadWriteData(fn);
+    grantLaunchTasks(fn, runtime);
+  },
+  podStatus: (fn, { table, runtime }) => {
+    table.grantReadWriteData(fn);
+    // Health status is not reliable in task events; the status path reads it with DescribeTasks.
+    allow(fn, ['ecs:DescribeTasks'], [runtime.arnInCluster('task')], inCluster(runtime));
+  },
+  nodeSync: (fn, { table, runtime }) => {
+    table.grantReadWriteData(fn);
+    allow(fn, ['ecs:ListContainerInstances'], [runtime.cluster.clusterArn]);
+    allow(
+      fn,
+      ['ecs:DescribeContainerInstances'],
+      [runtime.arnInCluster('container-instance')],
+      inCluster(runtime),
+    );
+  },
+};
+
+/** Register task definitions and run, watch and stop tasks, all on this stack's cluster only. */
+function grantLaunchTasks(fn: lambda.IFunction, runtime: ContainerRuntime): void {
+  const stack = Stack.of(runtime);
+  // Families are `pp-<content hash>` (taskDefinitionFamily in functions/core/ecs/task-definition.ts);
+  // test/cdk pins that the two agree.
+  const podTaskDefinitions = stack.formatArn({
+    service: 'ecs',
+    resource: 'task-definition',
+    resourceName: 'pp-*',
+  });
+  const tasks = runtime.arnInCluster('task');
+
+  allow(fn, ['ecs:RunTask'], [podTaskDefinitions], inCluster(runtime));
+  allow(fn, ['ecs:StopTask', 'ecs:DescribeTasks'], [tasks], inCluster(runtime));
+  // ListTasks authorizes against container instances and the cluster condition, not task ARNs.
+  allow(fn, ['ecs:ListTasks'], ['*'], inCluster(runtime));
+  // ECS has no resource-level permissions for these two: `*` is the only resource IAM accepts.
+  allow(fn, ['ecs:RegisterTaskDefinition', 'ecs:DescribeTaskDefinition'], ['*']);
+  // Tags on RunTask / RegisterTaskDefinition need TagResource; the condition allows tagging only
+  // as part of those calls, never retagging existing resources.
+  allow(fn, ['ecs:TagResource'], [tasks, podTaskDefinitions], {
+    StringEquals: { 'ecs:CreateAction': ['RunTask', 'RegisterTaskDefinition'] },
+  });
+  // Tasks start with the execution role; the kubelet may hand ECS that role and no other.
+  allow(fn, ['iam:PassRole'], [runtime.taskExecutionRole.roleArn], {
+    StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+  });
+}
+
+function inCluster(runtime: ContainerRuntime): Record<string, unknown> {
+  return { ArnEquals: { 'ecs:cluster': runtime.cluster.clusterArn } };
+}
+
+function allow(
+  fn: lambda.IFunction,
+  actions: string[],
+  resources: string[],
+  conditions?: Record<string, unknown>,
+): void {
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources, ...(conditions ? { conditions } : {}) }));
+}

@@ -1,0 +1,87 @@
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+export interface ContainerRuntimeProps {
+  readonly logRetention: logs.RetentionDays;
+}
+
+/**
+ * The container runtime pods run on: an ECS cluster, the log group containers write to, and
+ * the task execution role ECS uses to pull images and ship those logs.
+ *
+ * EC2 capacity (the nodes the scheduler places pods on) is a later issue. It plugs in here:
+ * an Auto Scaling group in `vpc`, added with `cluster.addAsgCapacityProvider(...)`, whose
+ * container instances node-sync turns into Node objects.
+ */
+export class ContainerRuntime extends Construct {
+  readonly vpc: ec2.Vpc;
+  readonly cluster: ecs.Cluster;
+  readonly podLogGroup: logs.LogGroup;
+  readonly taskExecutionRole: iam.Role;
+
+  constructor(scope: Construct, id: string, props: ContainerRuntimeProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+
+    // ecs.Cluster creates a VPC with two NAT gateways when given none. Public subnets only and
+    // no NAT gateways cost nothing while there is no capacity, and later let container
+    // instances reach image registries without paying for NAT.
+    this.vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'Public', subnetType: ec2.SubnetType.PUBLIC }],
+      // Nothing is placed in the default security group, and restricting it needs a
+      // custom-resource Lambda that LocalStack would have to run as well.
+      restrictDefaultSecurityGroup: false,
+    });
+
+    this.cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc: this.vpc,
+      // Container Insights bills per metric per task; pod status comes from task events.
+      containerInsightsV2: ecs.ContainerInsights.DISABLED,
+    });
+
+    this.podLogGroup = new logs.LogGroup(this, 'PodLogs', {
+      logGroupName: `/podplane/${stack.stackName}/pods`,
+      retention: props.logRetention,
+      // The name is fixed, so a retained group would block redeploying a stack of the same name.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.taskExecutionRole = new iam.Role(this, 'TaskExecutionRole', {
+      description: 'ECS pulls pod images and writes pod logs with this role',
+      // Confused-deputy guard: only ECS acting for this account may assume the role.
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com').withConditions({
+        StringEquals: { 'aws:SourceAccount': stack.account },
+        ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'ecs', resource: '*' }) },
+      }),
+    });
+    this.podLogGroup.grantWrite(this.taskExecutionRole);
+    // A pod may name any ECR image the account can read; scoping pulls to repositories is a
+    // later least-privilege issue. Public registries need no permission.
+    this.taskExecutionRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'ecr:GetAuthorizationToken',
+          'ecr:BatchCheckLayerAvailability',
+          'ecr:GetDownloadUrlForLayer',
+          'ecr:BatchGetImage',
+        ],
+        resources: ['*'],
+      }),
+    );
+  }
+
+  /** ARN pattern of this cluster's tasks or container instances (ECS's long ARN format). */
+  arnInCluster(resourceType: 'task' | 'container-instance'): string {
+    return Stack.of(this).formatArn({
+      service: 'ecs',
+      resource: resourceType,
+      resourceName: `${this.cluster.clusterName}/*`,
+    });
+  }
+}

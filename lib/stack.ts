@@ -1,0 +1,77 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import {
+  type FunctionDefinition,
+  type FunctionName,
+  functionDefinitions,
+  objectsTable,
+} from '../functions/wiring';
+import { Api } from './api';
+import { ClusterEventRule } from './events';
+import { type FunctionEnvironment, HandlerFunction } from './functions';
+import { grants } from './permissions';
+import { ContainerRuntime } from './runtime';
+import { ScheduledInvocation } from './schedule';
+import { Store } from './store';
+import { StreamConsumer } from './streams';
+
+export interface PodplaneStackProps extends StackProps {
+  readonly logRetention: logs.RetentionDays;
+}
+
+/** podplane in one stack: every handler and trigger comes from functions/wiring.ts. */
+export class PodplaneStack extends Stack {
+  constructor(scope: Construct, id: string, props: PodplaneStackProps) {
+    super(scope, id, props);
+    const { logRetention } = props;
+
+    const store = new Store(this, 'Store', { tables: [objectsTable] });
+    const table = store.table(objectsTable);
+    const runtime = new ContainerRuntime(this, 'Runtime', { logRetention });
+    const environment: FunctionEnvironment = {
+      table: table.tableName,
+      cluster: runtime.cluster.clusterName,
+      logGroup: runtime.podLogGroup.logGroupName,
+      taskExecutionRole: runtime.taskExecutionRole.roleArn,
+    };
+
+    let api: Api | undefined;
+    const handlers = Object.entries(functionDefinitions) as [FunctionName, FunctionDefinition][];
+    for (const [name, definition] of handlers) {
+      const id = pascalCase(name);
+      const fn = new HandlerFunction(this, id, { name, definition, environment, logRetention }).function;
+      grants[name](fn, { table, runtime });
+
+      const { trigger } = definition;
+      switch (trigger.kind) {
+        case 'http':
+          if (api) throw new Error(`Only one function can serve HTTP; ${name} is the second`);
+          api = new Api(this, 'Api', { handler: fn });
+          break;
+        case 'dynamodb-stream':
+          new StreamConsumer(this, `${id}Stream`, {
+            function: fn,
+            table: store.table(trigger.table),
+            trigger,
+          });
+          break;
+        case 'eventbridge':
+          new ClusterEventRule(this, `${id}Events`, { function: fn, trigger, cluster: runtime.cluster });
+          break;
+        case 'schedule':
+          new ScheduledInvocation(this, `${id}Schedule`, { function: fn, trigger });
+          break;
+        default:
+          throw new Error(`Unknown trigger ${JSON.stringify(trigger satisfies never)}`);
+      }
+    }
+    if (!api) throw new Error('No function in the wiring serves HTTP: the stack would have no API');
+
+    new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Kubernetes API server URL' });
+    new CfnOutput(this, 'TableName', { value: table.tableName });
+    new CfnOutput(this, 'ClusterName', { value: runtime.cluster.clusterName });
+  }
+}
+
+const pascalCase = (name: string): string => name.charAt(0).toUpperCase() + name.slice(1);

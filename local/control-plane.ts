@@ -1,0 +1,225 @@
+import type { Server } from 'node:https';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import {
+  environmentVariables,
+  type FunctionName,
+  functionDefinitions,
+  objectsTable,
+} from '../functions/wiring';
+import { ensureCertificates } from './certs';
+import { checkJava, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
+import { type EcsSimulator, startEcsSimulator } from './ecs-simulator';
+import { LocalEventBus } from './event-bus';
+import { startGateway } from './gateway';
+import { ensureToken, writeKubeconfig } from './kubeconfig';
+import { invocationCounts, invokeLocal, type LambdaHandler } from './lambda';
+import { StreamPoller } from './stream-poller';
+
+export interface ControlPlaneOptions {
+  readonly host?: string;
+  /** 0 picks a free port. */
+  readonly port?: number;
+  /** Where the CA, token and kubeconfig live. Default `.podplane`. */
+  readonly stateDir?: string;
+  readonly kubeconfigPath?: string;
+  /** Keep DynamoDB data here; in memory when absent. */
+  readonly dataDir?: string;
+  readonly nodes?: number;
+  readonly nodeCpu?: number;
+  readonly nodeMemoryMiB?: number;
+  readonly runTaskRate?: { burst: number; perSecond: number } | false;
+  readonly defaultStartDelayMs?: number;
+  /** Progress lines while starting and problems while running. */
+  readonly log?: (line: string) => void;
+  /** Lambda log level (Powertools); WARN keeps `npm start` readable. */
+  readonly logLevel?: string;
+}
+
+export interface ControlPlane {
+  readonly url: string;
+  readonly kubeconfigPath: string;
+  readonly caCertPath: string;
+  readonly tokenPath: string;
+  readonly token: string;
+  readonly dynamoEndpoint: string;
+  readonly ecs: EcsSimulator;
+  /** Lambda invocations per function since start. */
+  invocations(): Record<string, number>;
+  stop(): Promise<void>;
+}
+
+const region = 'us-east-1';
+const clusterName = 'podplane';
+const tableName = 'podplane-objects';
+const podLogGroup = '/podplane/local/pods';
+
+/**
+ * The whole podplane control plane on one machine: DynamoDB Local, the ECS simulator, and the
+ * real Lambda handlers wired exactly as functions/wiring.ts says — HTTPS in front of the
+ * apiserver, stream pollers in front of the scheduler and kubelet, an event bus in front of the
+ * status handler, a timer in front of node sync.
+ */
+export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  const log = options.log ?? (() => undefined);
+  const stateDir = resolve(options.stateDir ?? '.podplane');
+  const kubeconfigPath = resolve(options.kubeconfigPath ?? join(stateDir, 'kubeconfig'));
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  };
+  const step = async <T>(what: string, action: () => Promise<T>): Promise<T> => {
+    const started = Date.now();
+    log(`  ${what} ...`);
+    const result = await action();
+    log(`  ${what}: done in ${Date.now() - started} ms`);
+    return result;
+  };
+
+  try {
+    checkJava();
+    const dynamodb: DynamoDbLocal = await step(
+      `starting DynamoDB Local (${options.dataDir ? `data in ${options.dataDir}` : 'in memory'})`,
+      () => startDynamoDbLocal(options.dataDir ? { dataDir: options.dataDir } : {}),
+    );
+    cleanups.push(() => dynamodb.stop());
+
+    const eventBus = new LocalEventBus((event, error) =>
+      log(`event dead-lettered after retries: ${describe(error)} ${JSON.stringify(event).slice(0, 200)}`),
+    );
+    const ecs = await step(`starting the ECS simulator (${options.nodes ?? 3} nodes)`, () =>
+      startEcsSimulator({
+        clusterName,
+        region,
+        nodes: options.nodes ?? 3,
+        nodeCpu: options.nodeCpu ?? 4,
+        nodeMemoryMiB: options.nodeMemoryMiB ?? 8192,
+        ...(options.runTaskRate !== undefined ? { runTaskRate: options.runTaskRate } : {}),
+        ...(options.defaultStartDelayMs !== undefined
+          ? { defaultStartDelayMs: options.defaultStartDelayMs }
+          : {}),
+        onTaskStateChange: (event) => eventBus.publish(event),
+      }),
+    );
+    cleanups.push(() => ecs.stop());
+
+    // The handlers find their AWS endpoints the way they do on Lambda: from the environment.
+    Object.assign(process.env, {
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'podplane',
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'podplane',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodb.endpoint,
+      AWS_ENDPOINT_URL_ECS: ecs.endpoint,
+      AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: ecs.endpoint,
+      POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
+      [environmentVariables.table]: tableName,
+      [environmentVariables.cluster]: clusterName,
+      [environmentVariables.logGroup]: podLogGroup,
+    });
+
+    const streamArn = await step('creating tables from functions/wiring.ts', async () => {
+      const { ensureTable } = await import('./tables');
+      const client = new DynamoDBClient({ endpoint: dynamodb.endpoint, region });
+      try {
+        return await ensureTable(client, tableName, objectsTable);
+      } finally {
+        client.destroy();
+      }
+    });
+
+    const handlers = await step('loading the Lambda handlers', () => loadHandlers());
+    const invoke = <T>(name: FunctionName, event: unknown) =>
+      invokeLocal<T>(name, functionDefinitions[name], handlers[name], event);
+
+    const streamsClient = new DynamoDBStreamsClient({ endpoint: dynamodb.endpoint, region });
+    cleanups.push(() => streamsClient.destroy());
+    for (const [name, definition] of Object.entries(functionDefinitions) as [
+      FunctionName,
+      (typeof functionDefinitions)[FunctionName],
+    ][]) {
+      const trigger = definition.trigger;
+      if (trigger.kind === 'dynamodb-stream') {
+        const poller = new StreamPoller({
+          client: streamsClient,
+          streamArn,
+          trigger,
+          invoke: (event) => invoke(name, event),
+          onDiscard: (records, reason) =>
+            log(`${name}: ${records.length} record(s) sent to the on-failure queue: ${reason}`),
+        });
+        poller.start();
+        cleanups.push(() => poller.stop());
+      } else if (trigger.kind === 'eventbridge') {
+        eventBus.addRule(trigger, { detail: { clusterArn: [ecs.clusterArn] } }, (event) =>
+          invoke(name, event),
+        );
+        cleanups.push(() => eventBus.drain());
+      } else if (trigger.kind === 'schedule') {
+        await step(`running ${name} once`, () =>
+          invoke(name, { source: 'aws.events', 'detail-type': 'Scheduled Event' }),
+        );
+        const timer = setInterval(() => {
+          invoke(name, { source: 'aws.events', 'detail-type': 'Scheduled Event' }).catch((error) =>
+            log(`${name} failed: ${describe(error)}`),
+          );
+        }, trigger.everySeconds * 1000);
+        cleanups.push(() => clearInterval(timer));
+      }
+    }
+
+    const certificates = await step('preparing TLS certificates', () => ensureCertificates(stateDir));
+    const token = ensureToken(stateDir);
+    const gateway = await step('starting the HTTPS API', () =>
+      startGateway({
+        host: options.host ?? '127.0.0.1',
+        port: options.port ?? 8080,
+        certificates,
+        token,
+        trigger: functionDefinitions.apiserver.trigger,
+        invoke: (event) => invoke('apiserver', event),
+      }),
+    );
+    cleanups.push(() => closeServer(gateway.server));
+    writeKubeconfig(kubeconfigPath, gateway.url, certificates.caCert, token);
+
+    return {
+      url: gateway.url,
+      kubeconfigPath,
+      caCertPath: join(stateDir, 'ca.crt'),
+      tokenPath: join(stateDir, 'token'),
+      token,
+      dynamoEndpoint: dynamodb.endpoint,
+      ecs,
+      invocations: () => Object.fromEntries(invocationCounts),
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+async function loadHandlers(): Promise<Record<FunctionName, LambdaHandler>> {
+  const entries = await Promise.all(
+    (Object.entries(functionDefinitions) as [FunctionName, { entry: string }][]).map(
+      async ([name, definition]) => {
+        const module = (await import(new URL(`../${definition.entry}`, import.meta.url).href)) as {
+          handler: LambdaHandler;
+        };
+        return [name, module.handler] as const;
+      },
+    ),
+  );
+  return Object.fromEntries(entries) as Record<FunctionName, LambdaHandler>;
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));

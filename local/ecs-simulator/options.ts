@@ -1,0 +1,69 @@
+import type { EcsTaskStateChangeEvent } from './events';
+
+export interface EcsSimulatorOptions {
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** 0 picks a free port (the default). */
+  port?: number;
+  /** Default 'us-east-1'. */
+  region?: string;
+  /** Default '000000000000'. */
+  accountId?: string;
+  clusterName: string;
+  /** Number of simulated EC2 container instances. */
+  nodes: number;
+  /** vCPUs per instance; ECS registers 1024 CPU units per vCPU. */
+  nodeCpu: number;
+  /** MiB per instance. */
+  nodeMemoryMiB: number;
+  /** Default ['us-east-1a', 'us-east-1b', 'us-east-1c']; instances are spread round-robin. */
+  zones?: string[];
+  /** Default { burst: 100, perSecond: 20 } as ECS; false disables throttling. */
+  runTaskRate?: { burst: number; perSecond: number } | false;
+  /** Time from RunTask to RUNNING when a task does not say otherwise. Default 5 ms. */
+  defaultStartDelayMs?: number;
+  /** Receives every "ECS Task State Change" event, as EventBridge would deliver it. */
+  onTaskStateChange?: (event: EcsTaskStateChangeEvent) => void;
+}
+
+export interface SimulatorConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly region: string;
+  readonly accountId: string;
+  readonly clusterName: string;
+  readonly nodes: number;
+  readonly nodeCpuUnits: number;
+  readonly nodeMemoryMiB: number;
+  readonly zones: readonly string[];
+  readonly runTaskRate: { readonly burst: number; readonly perSecond: number } | false;
+  readonly defaultStartDelayMs: number;
+}
+
+export function resolveOptions(options: EcsSimulatorOptions): SimulatorConfig {
+  if (!/^[A-Za-z0-9_-]{1,255}$/.test(options.clusterName)) {
+    throw new Error(
+      `clusterName must be 1-255 letters, digits, hyphens or underscores: ${options.clusterName}`,
+    );
+  }
+  if (!Number.isInteger(options.nodes) || options.nodes < 0)
+    throw new Error('nodes must be a whole number >= 0');
+  if (!(options.nodeCpu > 0) || !(options.nodeMemoryMiB > 0)) {
+    throw new Error('nodeCpu and nodeMemoryMiB must be positive');
+  }
+  const zones = options.zones ?? ['us-east-1a', 'us-east-1b', 'us-east-1c'];
+  if (zones.length === 0) throw new Error('zones must not be empty');
+  return {
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    region: options.region ?? 'us-east-1',
+    accountId: options.accountId ?? '000000000000',
+    clusterName: options.clusterName,
+    nodes: options.nodes,
+    nodeCpuUnits: Math.round(options.nodeCpu * 1024),
+    nodeMemoryMiB: Math.floor(options.nodeMemoryMiB),
+    zones,
+    runTaskRate: options.runTaskRate ?? { burst: 100, perSecond: 20 },
+    defaultStartDelayMs: options.defaultStartDelayMs ?? 5,
+  };
+}

@@ -1,0 +1,75 @@
+import { Arns, clusterName } from './arns';
+import { createContainerInstances, type SimContainerInstance } from './container-instances';
+import { clusterNotFound } from './errors';
+import { type EcsTaskStateChangeEvent, eventDelivery, toTaskStateChangeEvent } from './events';
+import { TaskLifecycle } from './lifecycle';
+import { LogStore } from './logs';
+import type { SimulatorConfig } from './options';
+import { TokenBucket } from './rate-limit';
+import { TaskDefinitionRegistry } from './task-definitions';
+import { TaskStore } from './tasks';
+import { Timers } from './timers';
+
+/** ECS's name for the cluster a request without `cluster` goes to. */
+const defaultClusterName = 'default';
+/** Expired tasks and tokens are swept at most this often, on the back of a request. */
+const sweepIntervalMs = 1000;
+
+/** Everything one simulated account, Region and cluster holds; the operations work on this. */
+export class SimulatorState {
+  readonly arns: Arns;
+  readonly clusterArn: string;
+  readonly timers = new Timers();
+  readonly logs = new LogStore();
+  readonly taskDefinitions: TaskDefinitionRegistry;
+  readonly containerInstances: readonly SimContainerInstance[];
+  readonly tasks: TaskStore;
+  readonly lifecycle: TaskLifecycle;
+  readonly runTaskRate: TokenBucket | undefined;
+  readonly counters = { runTaskCalls: 0, runTaskThrottles: 0 };
+  private fargateLaunches = 0;
+  private sweptAt: number;
+
+  constructor(
+    readonly config: SimulatorConfig,
+    onTaskStateChange: ((event: EcsTaskStateChangeEvent) => void) | undefined,
+    readonly now: () => number = Date.now,
+  ) {
+    this.arns = new Arns(config.region, config.accountId);
+    this.clusterArn = this.arns.cluster(config.clusterName);
+    this.taskDefinitions = new TaskDefinitionRegistry(this.arns, now);
+    this.containerInstances = createContainerInstances(config, this.arns, now());
+    this.tasks = new TaskStore(now);
+    this.runTaskRate = config.runTaskRate ? new TokenBucket(config.runTaskRate, now) : undefined;
+    const deliver = eventDelivery(onTaskStateChange, (run) => this.timers.soon(run));
+    const context = { account: config.accountId, region: config.region };
+    this.lifecycle = new TaskLifecycle({
+      now,
+      logs: this.logs,
+      // The event is built now, so it shows the task as it was at this change.
+      announce: (task) => deliver(toTaskStateChangeEvent(task, context)),
+    });
+    this.sweptAt = now();
+  }
+
+  /** The simulated cluster, by name or ARN; ECS's `default` when the request names none. */
+  resolveCluster(identifier: string | undefined): string {
+    const name = clusterName(identifier ?? defaultClusterName);
+    if (name !== this.config.clusterName) throw clusterNotFound();
+    if (identifier?.startsWith('arn:') && identifier !== this.clusterArn) throw clusterNotFound();
+    return this.clusterArn;
+  }
+
+  /** Fargate picks a zone per task; the simulator goes round the configured zones. */
+  nextFargateZone(): string {
+    const zones = this.config.zones;
+    return zones[this.fargateLaunches++ % zones.length] ?? this.config.region;
+  }
+
+  sweepExpired(): void {
+    const now = this.now();
+    if (now - this.sweptAt < sweepIntervalMs) return;
+    this.sweptAt = now;
+    for (const taskId of this.tasks.sweep()) this.logs.forget(taskId);
+  }
+}

@@ -1,0 +1,51 @@
+import type { EventTrigger } from '../functions/wiring';
+import { matchesPattern, type Pattern } from './event-pattern';
+import { sleep } from './processes';
+
+interface Target {
+  readonly pattern: Pattern;
+  readonly invoke: (event: unknown) => Promise<unknown>;
+}
+
+/**
+ * EventBridge on one machine: events matching a rule's pattern invoke its target asynchronously,
+ * retried with back-off and then dead-lettered (reported), like an asynchronous Lambda invoke.
+ */
+export class LocalEventBus {
+  private readonly targets: Target[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly onDeadLetter: (event: unknown, error: unknown) => void,
+    private readonly retryAttempts = 3,
+  ) {}
+
+  addRule(trigger: EventTrigger, extra: Pattern, invoke: (event: unknown) => Promise<unknown>): void {
+    this.targets.push({ pattern: { ...(trigger.pattern as unknown as Pattern), ...extra }, invoke });
+  }
+
+  publish(event: unknown): void {
+    for (const target of this.targets) {
+      if (!matchesPattern(event, target.pattern)) continue;
+      const delivery = this.deliver(target, event).finally(() => this.inFlight.delete(delivery));
+      this.inFlight.add(delivery);
+    }
+  }
+
+  /** Waits for deliveries under way, so a shutdown does not cut a handler off mid-write. */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async deliver(target: Target, event: unknown): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await target.invoke(event);
+        return;
+      } catch (error) {
+        if (attempt >= this.retryAttempts) return this.onDeadLetter(event, error);
+        await sleep(100 * 2 ** attempt);
+      }
+    }
+  }
+}

@@ -1,0 +1,136 @@
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { maxRequestBytes } from '../functions/core/api/body';
+import { ApiError, unauthorized } from '../functions/core/errors';
+import type { HttpTrigger } from '../functions/wiring';
+import type { ServingCertificates } from './certs';
+
+export interface GatewayOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly certificates: ServingCertificates;
+  readonly token: string;
+  readonly trigger: HttpTrigger;
+  readonly invoke: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+}
+
+/**
+ * Plays API Gateway's part on one machine: TLS, the bearer-token check the authorizer does, and
+ * the REST proxy event the apiserver Lambda receives.
+ */
+export function startGateway(options: GatewayOptions): Promise<{ server: Server; url: string }> {
+  const server = createServer(
+    { cert: options.certificates.cert, key: options.certificates.key },
+    (req, res) => {
+      serve(req, res, options).catch(() => send(res, { statusCode: 500, headers: {}, body: '' }));
+    },
+  );
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : options.port;
+      resolve({ server, url: `https://${options.host}:${port}` });
+    });
+  });
+}
+
+async function serve(req: IncomingMessage, res: ServerResponse, options: GatewayOptions): Promise<void> {
+  const url = new URL(req.url ?? '/', 'https://localhost');
+  if (
+    !options.trigger.publicPaths.includes(url.pathname) &&
+    !authorized(req.headers.authorization, options.token)
+  ) {
+    return send(res, statusResult(unauthorized()));
+  }
+  const body = await readBody(req);
+  if (body === undefined)
+    return send(res, statusResult(new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large')));
+  const event = proxyEvent(req, url, body);
+  send(res, await options.invoke(event));
+}
+
+function authorized(header: string | undefined, token: string): boolean {
+  const presented = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : '';
+  const a = Buffer.from(presented);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The body, or undefined when it is larger than the apiserver would ever accept. */
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxRequestBytes + 1024) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function proxyEvent(req: IncomingMessage, url: URL, body: Buffer): APIGatewayProxyEvent {
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    const values = Array.isArray(value) ? value : [value];
+    headers[name] = values.join(',');
+    multiValueHeaders[name] = values;
+  }
+  const query: Record<string, string> = {};
+  const multiQuery: Record<string, string[]> = {};
+  for (const [key, value] of url.searchParams) {
+    query[key] = value;
+    multiQuery[key] = [...(multiQuery[key] ?? []), value];
+  }
+  const hasQuery = Object.keys(query).length > 0;
+  return {
+    resource: '/{proxy+}',
+    path: url.pathname,
+    httpMethod: req.method ?? 'GET',
+    headers,
+    multiValueHeaders,
+    queryStringParameters: hasQuery ? query : null,
+    multiValueQueryStringParameters: hasQuery ? multiQuery : null,
+    pathParameters: { proxy: url.pathname.slice(1) },
+    stageVariables: null,
+    body: body.length > 0 ? body.toString('utf8') : null,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      authorizer: { principalId: 'podplane-admin' },
+      protocol: 'HTTP/1.1',
+      httpMethod: req.method ?? 'GET',
+      identity: {
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      } as APIGatewayProxyEvent['requestContext']['identity'],
+      path: url.pathname,
+      stage: 'local',
+      requestId: randomUUID(),
+      requestTimeEpoch: Date.now(),
+      resourceId: 'local',
+      resourcePath: '/{proxy+}',
+    },
+  };
+}
+
+function statusResult(error: ApiError): APIGatewayProxyResult {
+  return {
+    statusCode: error.code,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(error.toStatus()),
+  };
+}
+
+function send(res: ServerResponse, result: APIGatewayProxyResult): void {
+  const body = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body ?? '');
+  res.writeHead(result.statusCode, {
+    ...(result.headers as Record<string, string>),
+    'content-length': String(body.length),
+  });
+  res.end(body);
+}

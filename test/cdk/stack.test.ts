@@ -1,0 +1,303 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { taskDefinitionFamily } from '../../functions/core/ecs/task-definition';
+import {
+  environmentVariables,
+  type FunctionDefinition,
+  functionDefinitions,
+  objectsTable,
+  type StreamTrigger,
+} from '../../functions/wiring';
+import { PodplaneStack } from '../../lib/stack';
+
+type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
+
+const definitions = Object.entries(functionDefinitions) as [string, FunctionDefinition][];
+const streamConsumers = definitions.filter(
+  (entry): entry is [string, FunctionDefinition & { trigger: StreamTrigger }] =>
+    entry[1].trigger.kind === 'dynamodb-stream',
+);
+/** `functions/pod-status/handler.ts` -> `podplane-pod-status`. */
+const serviceName = (definition: FunctionDefinition) => `podplane-${definition.entry.split('/')[1]}`;
+
+const outdir = mkdtempSync(join(tmpdir(), 'podplane-cdk-test-'));
+let template: Template;
+let resources: Record<string, Resource>;
+
+// Synthesis bundles every handler with esbuild: do it once for the whole file.
+beforeAll(() => {
+  const app = new App({ outdir });
+  const stack = new PodplaneStack(app, 'Test', {
+    stackName: 'podplane-test',
+    logRetention: logs.RetentionDays.ONE_WEEK,
+  });
+  template = Template.fromStack(stack);
+  resources = template.toJSON().Resources;
+}, 120_000);
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+
+function functionLogicalId(definition: FunctionDefinition): string {
+  const found = ofType('AWS::Lambda::Function').find(
+    ([, r]) =>
+      (r.Properties.Environment as { Variables: Record<string, unknown> }).Variables
+        .POWERTOOLS_SERVICE_NAME === serviceName(definition),
+  );
+  if (!found) throw new Error(`no function for ${definition.entry}`);
+  return found[0];
+}
+
+function clusterLogicalId(): string {
+  const [cluster] = ofType('AWS::ECS::Cluster');
+  if (!cluster) throw new Error('no ECS cluster');
+  return cluster[0];
+}
+
+const statements = (): Statement[] =>
+  ofType('AWS::IAM::Policy').flatMap(
+    ([, r]) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+  );
+const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+describe('functions', () => {
+  it('builds one Lambda per wiring definition, all on the pinned nodejs22.x on arm64', () => {
+    const functions = ofType('AWS::Lambda::Function');
+    expect(functions).toHaveLength(definitions.length);
+    for (const [, fn] of functions) {
+      expect(fn.Properties.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(fn.Properties.Handler).toBe('index.handler');
+    }
+  });
+
+  it.each(definitions)(
+    '%s gets its memory, timeout, environment and Powertools service name',
+    (_, definition) => {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        MemorySize: definition.memoryMiB,
+        Timeout: definition.timeoutSeconds,
+        LoggingConfig: { LogGroup: Match.anyValue() },
+        Environment: {
+          Variables: Match.objectLike({
+            ...Object.fromEntries(
+              Object.values(environmentVariables).map((name) => [name, Match.anyValue()]),
+            ),
+            POWERTOOLS_SERVICE_NAME: serviceName(definition),
+            POWERTOOLS_LOG_LEVEL: 'INFO',
+          }),
+        },
+      });
+    },
+  );
+
+  it('gives every function its own log group with the configured retention', () => {
+    const retained = ofType('AWS::Logs::LogGroup').filter(([, r]) => r.Properties.RetentionInDays === 7);
+    expect(retained.length).toBeGreaterThanOrEqual(definitions.length);
+  });
+});
+
+describe('store', () => {
+  it('is the wiring table: keys, NEW_AND_OLD_IMAGES stream, TTL and the byUid index', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      KeySchema: [
+        { AttributeName: objectsTable.partitionKey, KeyType: 'HASH' },
+        { AttributeName: objectsTable.sortKey, KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      TimeToLiveSpecification: { AttributeName: objectsTable.timeToLiveAttribute, Enabled: true },
+      GlobalSecondaryIndexes: objectsTable.indexes.map((index) => ({
+        IndexName: index.name,
+        KeySchema: [{ AttributeName: index.partitionKey, KeyType: 'HASH' }],
+        Projection: { ProjectionType: index.projection },
+      })),
+      Replicas: [
+        Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
+      ],
+    });
+    expect(objectsTable.indexes.map((index) => index.name)).toContain('byUid');
+  });
+
+  it('outlives the stack', () => {
+    const [[, table] = []] = ofType('AWS::DynamoDB::GlobalTable');
+    expect(table?.DeletionPolicy).toBe('Retain');
+  });
+});
+
+describe('stream consumers', () => {
+  it('stays within the two readers a DynamoDB stream shard serves', () => {
+    const mappings = ofType('AWS::Lambda::EventSourceMapping');
+    expect(mappings).toHaveLength(streamConsumers.length);
+    expect(mappings.length).toBeLessThanOrEqual(2);
+  });
+
+  it.each(streamConsumers)('%s reads the stream with the wiring settings and filters', (_, definition) => {
+    const { trigger } = definition;
+    expect(trigger.filters.length).toBeLessThanOrEqual(5);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: functionLogicalId(definition) },
+      EventSourceArn: { 'Fn::GetAtt': [Match.anyValue(), 'StreamArn'] },
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: trigger.batchSize,
+      MaximumBatchingWindowInSeconds: trigger.maxBatchingWindowSeconds,
+      MaximumRetryAttempts: trigger.retryAttempts,
+      MaximumRecordAgeInSeconds: trigger.maxRecordAgeSeconds,
+      BisectBatchOnFunctionError: trigger.bisectBatchOnError,
+      ParallelizationFactor: trigger.parallelizationFactor,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] } } },
+      FilterCriteria: { Filters: trigger.filters.map((filter) => ({ Pattern: JSON.stringify(filter) })) },
+    });
+  });
+
+  it('sends records it gives up on to encrypted, TLS-only queues kept 14 days', () => {
+    for (const [, mapping] of ofType('AWS::Lambda::EventSourceMapping')) {
+      const destination = (mapping.Properties.DestinationConfig as { OnFailure: { Destination: unknown } })
+        .OnFailure.Destination as { 'Fn::GetAtt': [string, string] };
+      const queue = resources[destination['Fn::GetAtt'][0]];
+      expect(queue?.Type).toBe('AWS::SQS::Queue');
+      expect(queue?.Properties).toMatchObject({
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 14 * 24 * 3600,
+      });
+    }
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('ECS task events', () => {
+  it("routes only this cluster's ECS Task State Change events to the status function", () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.ecs'],
+        'detail-type': ['ECS Task State Change'],
+        detail: { clusterArn: [{ 'Fn::GetAtt': [clusterLogicalId(), 'Arn'] }] },
+      },
+      Targets: [
+        Match.objectLike({
+          DeadLetterConfig: { Arn: Match.anyValue() },
+          RetryPolicy: { MaximumRetryAttempts: Match.anyValue(), MaximumEventAgeInSeconds: Match.anyValue() },
+        }),
+      ],
+    });
+  });
+
+  it.each(definitions.filter(([, d]) => d.trigger.kind === 'eventbridge'))(
+    '%s is the target of its rule and keeps failed invocations',
+    (_, definition) => {
+      const id = functionLogicalId(definition);
+      template.hasResourceProperties('AWS::Events::Rule', {
+        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [id, 'Arn'] } })],
+      });
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: id },
+        DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+      });
+    },
+  );
+});
+
+describe('schedules', () => {
+  it.each(
+    definitions.flatMap(([name, d]) =>
+      d.trigger.kind === 'schedule' ? [[name, d, d.trigger.everySeconds] as const] : [],
+    ),
+  )('%s runs on a rate rule', (_, definition, everySeconds) => {
+    const minutes = everySeconds / 60;
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: `rate(${minutes} minute${minutes === 1 ? '' : 's'})`,
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionLogicalId(definition), 'Arn'] } })],
+    });
+  });
+});
+
+describe('API', () => {
+  it('proxies every path to the apiserver through a REST API stage named api', () => {
+    const [[, apiserver] = []] = definitions.filter(([, d]) => d.trigger.kind === 'http');
+    if (!apiserver) throw new Error('the wiring has no http function');
+    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{proxy+}' });
+    const methods = ofType('AWS::ApiGateway::Method');
+    expect(methods.map(([, m]) => m.Properties.HttpMethod)).toEqual(['ANY', 'ANY']);
+    for (const [, method] of methods) {
+      expect(method.Properties.Integration).toMatchObject({ Type: 'AWS_PROXY' });
+      expect(JSON.stringify(method.Properties.Integration)).toContain(functionLogicalId(apiserver));
+    }
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'api',
+      MethodSettings: [
+        Match.objectLike({ ThrottlingRateLimit: Match.anyValue(), ThrottlingBurstLimit: Match.anyValue() }),
+      ],
+    });
+  });
+
+  it('outputs ApiUrl, TableName and ClusterName', () => {
+    const outputs = template.toJSON().Outputs as Record<string, unknown>;
+    expect(Object.keys(outputs).sort()).toEqual(['ApiUrl', 'ClusterName', 'TableName']);
+  });
+});
+
+describe('container runtime', () => {
+  it('is an ECS cluster without Container Insights, with a pod log group per stack', () => {
+    template.hasResourceProperties('AWS::ECS::Cluster', {
+      ClusterSettings: [{ Name: 'containerInsights', Value: 'disabled' }],
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/podplane/podplane-test/pods' });
+  });
+
+  it('pays for no NAT gateway', () => {
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+  });
+});
+
+describe('IAM', () => {
+  it('lets the kubelet run tasks only from pod task definitions, only on this cluster', () => {
+    const runTask = statements().find((s) => actionsOf(s).includes('ecs:RunTask'));
+    expect(runTask?.Condition).toEqual({
+      ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [clusterLogicalId(), 'Arn'] } },
+    });
+    // The resource glob must match the family names the kubelet registers.
+    const arn = JSON.stringify(runTask?.Resource);
+    const glob = /task-definition\/([^"]+)"/.exec(arn)?.[1] ?? '';
+    const pattern = new RegExp(`^${glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+    expect(taskDefinitionFamily({ containerDefinitions: [] })).toMatch(pattern);
+  });
+
+  it('lets the kubelet pass only the task execution role, only to ECS tasks', () => {
+    const passRole = statements().filter((s) => actionsOf(s).includes('iam:PassRole'));
+    expect(passRole).toHaveLength(1);
+    expect(passRole[0]?.Resource).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/TaskExecutionRole/), 'Arn'],
+    });
+    expect(passRole[0]?.Condition).toEqual({
+      StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+    });
+  });
+
+  it('grants `*` unconditioned only where the service has no resource-level permissions', () => {
+    const allowedOnAnyResource = new Set([
+      'ecs:RegisterTaskDefinition',
+      'ecs:DescribeTaskDefinition',
+      'ecr:GetAuthorizationToken',
+      'ecr:BatchCheckLayerAvailability',
+      'ecr:GetDownloadUrlForLayer',
+      'ecr:BatchGetImage',
+    ]);
+    const open = statements().filter((s) => s.Resource === '*' && !s.Condition);
+    for (const statement of open) {
+      for (const action of actionsOf(statement)) expect(allowedOnAnyResource).toContain(action);
+    }
+  });
+});
