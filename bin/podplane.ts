@@ -49,6 +49,9 @@ function positiveInteger(flag: string, text: string, allowZero = false): number 
   return value;
 }
 
+// The pinned AWS SDK supports Node 20; its notice about later releases needing Node 22 is known.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const started = Date.now();
 console.log('podplane: starting the local control plane');
 try {

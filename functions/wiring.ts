@@ -70,7 +70,11 @@ export interface HttpTrigger {
 export interface EventTrigger {
   readonly kind: 'eventbridge';
   /** EventBridge pattern; the stack adds `detail.clusterArn` so only its own cluster matches. */
-  readonly pattern: { readonly source: readonly string[]; readonly 'detail-type': readonly string[] };
+  readonly pattern: {
+    readonly source: readonly string[];
+    readonly 'detail-type': readonly string[];
+    readonly detail?: Readonly<Record<string, readonly string[]>>;
+  };
 }
 
 export interface ScheduleTrigger {
@@ -136,7 +140,14 @@ export const functionDefinitions = {
     timeoutSeconds: 30,
     trigger: {
       kind: 'eventbridge',
-      pattern: { source: ['aws.ecs'], 'detail-type': ['ECS Task State Change'] },
+      // Only the transitions that change a pod's status: the kubelet already shows the starting
+      // states as ContainerCreating, and the stopping states still run. Events the rule drops
+      // cost nothing; each one it passes is a Lambda invocation.
+      pattern: {
+        source: ['aws.ecs'],
+        'detail-type': ['ECS Task State Change'],
+        detail: { lastStatus: ['RUNNING', 'STOPPED'] },
+      },
     },
   },
   nodeSync: {

@@ -36,7 +36,7 @@ export class ClusterEventRule extends Construct {
       eventPattern: {
         source: [...pattern.source],
         detailType: [...pattern['detail-type']],
-        detail: { clusterArn: [props.cluster.clusterArn] },
+        detail: { ...pattern.detail, clusterArn: [props.cluster.clusterArn] },
       },
     });
     // EventBridge's retries and dead-letter queue cover failing to invoke the function ...

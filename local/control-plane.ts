@@ -2,6 +2,7 @@ import type { Server } from 'node:https';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { dynamo } from '../functions/adapters/dynamodb/client';
 import {
   environmentVariables,
   type FunctionName,
@@ -84,6 +85,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       () => startDynamoDbLocal(options.dataDir ? { dataDir: options.dataDir } : {}),
     );
     cleanups.push(() => dynamodb.stop());
+    log(`  DynamoDB Local: pid ${dynamodb.pid} at ${dynamodb.endpoint}`);
 
     const eventBus = new LocalEventBus((event, error) =>
       log(`event dead-lettered after retries: ${describe(error)} ${JSON.stringify(event).slice(0, 200)}`),
@@ -133,6 +135,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const invoke = <T>(name: FunctionName, event: unknown) =>
       invokeLocal<T>(name, functionDefinitions[name], handlers[name], event);
 
+    const pollers: StreamPoller[] = [];
+    nudgeOnWrites(() => {
+      for (const poller of pollers) poller.nudge();
+    });
     const streamsClient = new DynamoDBStreamsClient({ endpoint: dynamodb.endpoint, region });
     cleanups.push(() => streamsClient.destroy());
     for (const [name, definition] of Object.entries(functionDefinitions) as [
@@ -150,11 +156,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
             log(`${name}: ${records.length} record(s) sent to the on-failure queue: ${reason}`),
         });
         poller.start();
+        pollers.push(poller);
         cleanups.push(() => poller.stop());
       } else if (trigger.kind === 'eventbridge') {
-        eventBus.addRule(trigger, { detail: { clusterArn: [ecs.clusterArn] } }, (event) =>
-          invoke(name, event),
-        );
+        eventBus.addRule(trigger, { clusterArn: [ecs.clusterArn] }, (event) => invoke(name, event));
         cleanups.push(() => eventBus.drain());
       } else if (trigger.kind === 'schedule') {
         await step(`running ${name} once`, () =>
@@ -213,6 +218,22 @@ async function loadHandlers(): Promise<Record<FunctionName, LambdaHandler>> {
     ),
   );
   return Object.fromEntries(entries) as Record<FunctionName, LambdaHandler>;
+}
+
+/**
+ * Wakes the stream pollers after every DynamoDB call the handlers make, so a record is picked up
+ * as soon as it is written. The middleware is added from here, so the adapters stay the same
+ * code as on Lambda.
+ */
+function nudgeOnWrites(nudge: () => void): void {
+  dynamo().middlewareStack.add(
+    (next) => async (args) => {
+      const result = await next(args);
+      nudge();
+      return result;
+    },
+    { step: 'initialize', name: 'podplaneLocalStreamNudge', override: true },
+  );
 }
 
 function closeServer(server: Server): Promise<void> {

@@ -33,6 +33,10 @@ export async function startDynamoDbLocal(
 ): Promise<DynamoDbLocal> {
   const port = options.port ?? (await freePort());
   const child = spawn({ port, stdio: 'pipe', ...(options.dataDir ? { path: options.dataDir } : {}) });
+  // Whatever way this process ends (a crash, process.exit), the Java child must not outlive it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   let output = '';
   child.stdout?.on('data', (chunk) => {
     output += chunk;

@@ -20,8 +20,13 @@ export class LocalEventBus {
     private readonly retryAttempts = 3,
   ) {}
 
-  addRule(trigger: EventTrigger, extra: Pattern, invoke: (event: unknown) => Promise<unknown>): void {
-    this.targets.push({ pattern: { ...(trigger.pattern as unknown as Pattern), ...extra }, invoke });
+  /** `detail` conditions the stack adds (its cluster's ARN) are merged into the wiring's pattern. */
+  addRule(trigger: EventTrigger, detail: Pattern, invoke: (event: unknown) => Promise<unknown>): void {
+    const pattern = trigger.pattern as unknown as Pattern;
+    this.targets.push({
+      pattern: { ...pattern, detail: { ...((pattern.detail as Pattern) ?? {}), ...detail } },
+      invoke,
+    });
   }
 
   publish(event: unknown): void {

@@ -36,6 +36,8 @@ export interface StreamPollerOptions {
 export class StreamPoller {
   private readonly shards = new Map<string, ShardState>();
   private running = false;
+  private nudged = false;
+  private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private lastDiscovery = 0;
 
@@ -48,16 +50,38 @@ export class StreamPoller {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.wake?.();
     await this.loop;
   }
 
+  /**
+   * Polls again now instead of at the next interval. Lambda polls a shard four times a second;
+   * locally the runner nudges on every write, so records are picked up at once while idle
+   * polling stays as cheap as Lambda's.
+   */
+  nudge(): void {
+    this.nudged = true;
+    this.wake?.();
+  }
+
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
   private async run(): Promise<void> {
-    const interval = this.options.pollIntervalMs ?? 25;
+    const interval = this.options.pollIntervalMs ?? 250;
     while (this.running) {
       try {
         if (Date.now() - this.lastDiscovery > 1000) await this.discoverShards();
+        this.nudged = false;
         const busy = await this.pollOnce();
-        if (!busy) await sleep(interval);
+        if (!busy && !this.nudged) await this.idle(interval);
       } catch (error) {
         if (!this.running) return;
         this.options.onDiscard(

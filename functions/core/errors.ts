@@ -73,7 +73,7 @@ export function invalid(kind: string, name: string, errors: readonly FieldError[
   const causes: StatusCause[] = errors.map((e) => ({ field: e.field, reason: e.reason, message: e.message }));
   return new ApiError(422, 'Invalid', `${kind} "${name}" is invalid: ${joined}`, {
     name,
-    kind: kind.toLowerCase() === kind ? kind : `${kind.toLowerCase()}s`,
+    kind,
     causes,
   });
 }

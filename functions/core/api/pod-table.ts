@@ -59,7 +59,7 @@ export function podTable(pods: readonly Pod[], now: Date, resourceVersion = '') 
         pod.metadata?.name ?? '',
         readyCell(pod),
         podStatusReason(pod),
-        String((pod.status?.containerStatuses ?? []).reduce((n, c) => n + c.restartCount, 0)),
+        restartsCell(pod, now),
         age(pod.metadata?.creationTimestamp, now),
         pod.status?.podIP ?? '<none>',
         pod.spec?.nodeName ?? '<none>',
@@ -75,30 +75,63 @@ function readyCell(pod: Pod): string {
   return `${ready}/${total}`;
 }
 
-/** kubectl's STATUS: a waiting or terminated container's reason beats the phase; deletion shows Terminating. */
+/** RESTARTS: the count, and since Kubernetes 1.28 how long ago the last restart was. */
+function restartsCell(pod: Pod, now: Date): string {
+  const statuses = pod.status?.containerStatuses ?? [];
+  const restarts = statuses.reduce((n, c) => n + c.restartCount, 0);
+  const last = statuses
+    .map((c) => c.lastState?.terminated?.finishedAt)
+    .filter((t): t is string => Boolean(t))
+    .sort()
+    .at(-1);
+  return restarts > 0 && last ? `${restarts} (${age(last, now)} ago)` : String(restarts);
+}
+
+/**
+ * kubectl's STATUS column: the pod's reason or phase, overridden by container states (walked
+ * from the last container to the first, so the first one's reason wins), Terminating while a
+ * deleted pod has not finished.
+ */
 export function podStatusReason(pod: Pod): string {
-  let reason = pod.status?.reason ?? pod.status?.phase ?? 'Pending';
-  for (const container of pod.status?.containerStatuses ?? []) {
-    const waiting = container.state?.waiting?.reason;
-    const terminated = container.state?.terminated;
-    if (waiting) reason = waiting;
+  const phase = pod.status?.phase ?? 'Pending';
+  let reason = pod.status?.reason || phase;
+  let hasRunning = false;
+  const statuses = pod.status?.containerStatuses ?? [];
+  for (let i = statuses.length - 1; i >= 0; i--) {
+    const container = statuses[i];
+    const waiting = container?.state?.waiting;
+    const terminated = container?.state?.terminated;
+    if (waiting?.reason) reason = waiting.reason;
     else if (terminated?.reason) reason = terminated.reason;
     else if (terminated)
       reason = terminated.signal ? `Signal:${terminated.signal}` : `ExitCode:${terminated.exitCode}`;
+    else if (container?.ready && container.state?.running) hasRunning = true;
   }
-  if (pod.metadata?.deletionTimestamp) return 'Terminating';
+  if (reason === 'Completed' && hasRunning) {
+    const ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+    reason = ready ? 'Running' : 'NotReady';
+  }
+  if (pod.metadata?.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed') return 'Terminating';
   return reason;
 }
 
-/** Human age as kubectl prints it: 45s, 3m, 2m10s, 5h, 3d. */
+/** The AGE column: apimachinery's HumanDuration (45s, 2m10s, 10m, 3h5m, 47h, 2d5h, 30d, 2y). */
 export function age(timestamp: string | undefined, now: Date): string {
   if (!timestamp) return '<unknown>';
-  const seconds = Math.max(0, Math.floor((now.getTime() - Date.parse(timestamp)) / 1000));
+  const seconds = Math.trunc((now.getTime() - Date.parse(timestamp)) / 1000);
+  if (seconds < -1) return '<invalid>';
+  if (seconds < 0) return '0s';
   if (seconds < 120) return `${seconds}s`;
   const minutes = Math.floor(seconds / 60);
   if (minutes < 10) return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`;
   if (minutes < 180) return `${minutes}m`;
   const hours = Math.floor(minutes / 60);
+  if (hours < 8) return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
   if (hours < 48) return `${hours}h`;
-  return `${Math.floor(hours / 24)}d`;
+  const days = Math.floor(hours / 24);
+  if (hours < 24 * 8) return hours % 24 === 0 ? `${days}d` : `${days}d${hours % 24}h`;
+  if (hours < 24 * 365 * 2) return `${days}d`;
+  const years = Math.floor(days / 365);
+  if (hours < 24 * 365 * 8) return days % 365 === 0 ? `${years}y` : `${years}y${days % 365}d`;
+  return `${years}y`;
 }

@@ -8,7 +8,13 @@ const podFields: Record<string, (pod: Pod) => string> = {
   'metadata.name': (pod) => pod.metadata?.name ?? '',
   'metadata.namespace': (pod) => pod.metadata?.namespace ?? '',
   'spec.nodeName': (pod) => pod.spec?.nodeName ?? '',
+  'spec.restartPolicy': (pod) => pod.spec?.restartPolicy ?? '',
+  'spec.schedulerName': (pod) => pod.spec?.schedulerName ?? '',
+  'spec.serviceAccountName': (pod) => pod.spec?.serviceAccountName ?? '',
+  'spec.hostNetwork': (pod) => String(pod.spec?.hostNetwork ?? false),
   'status.phase': (pod) => pod.status?.phase ?? '',
+  'status.podIP': (pod) => pod.status?.podIP ?? '',
+  'status.nominatedNodeName': (pod) => pod.status?.nominatedNodeName ?? '',
 };
 
 /** `a=b,c!=d` (also `==`), on the fields Kubernetes lets pods be selected by. */

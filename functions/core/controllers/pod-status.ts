@@ -53,6 +53,9 @@ async function applyToRecord(
     return 'deleted';
   }
   const next: Pod = { ...record.pod, status: podStatusFromTask(record.pod, task, deps.now()) };
+  // An observation that changes nothing a client can see is not worth a write.
+  if (record.taskArn === task.taskArn && JSON.stringify(next.status) === JSON.stringify(record.pod.status))
+    return 'stale';
   if (isFinished(next)) await deps.pods.finishPod(record, next, write);
   else await deps.pods.updatePod(record, next, write);
   return 'applied';

@@ -1,4 +1,4 @@
-import type { ContainerStatus, Pod, PodStatus } from '../k8s';
+import type { ContainerStatus, Pod, PodCondition, PodStatus } from '../k8s';
 import { withConditions } from '../pod/conditions';
 import type { ContainerView, TaskView } from './types';
 
@@ -19,31 +19,13 @@ export function podStatusFromTask(pod: Pod, task: TaskView, now: string): PodSta
     ),
   );
   const phase = podPhaseFromTask(pod, task, containerStatuses);
-  const allReady = containerStatuses.length > 0 && containerStatuses.every((c) => c.ready);
-  const unready = containerStatuses.filter((c) => !c.ready).map((c) => c.name);
-  const notReadyMessage = `containers with unready status: [${unready.join(' ')}]`;
   const podIP = task.containers.find((c) => c.privateIpv4Address)?.privateIpv4Address ?? previous.podIP;
   const conditions = withConditions(
     previous.conditions ?? [],
     [
       { type: 'PodScheduled', status: 'True' },
-      { type: 'Initialized', status: 'True' },
-      allReady
-        ? { type: 'ContainersReady', status: 'True' }
-        : {
-            type: 'ContainersReady',
-            status: 'False',
-            reason: phase === 'Succeeded' ? 'PodCompleted' : 'ContainersNotReady',
-            message: notReadyMessage,
-          },
-      allReady
-        ? { type: 'Ready', status: 'True' }
-        : {
-            type: 'Ready',
-            status: 'False',
-            reason: phase === 'Succeeded' ? 'PodCompleted' : 'ContainersNotReady',
-            message: notReadyMessage,
-          },
+      initializedCondition(pod, task),
+      ...readinessConditions(phase, containerStatuses),
     ],
     now,
   );
@@ -63,6 +45,46 @@ export function podStatusFromTask(pod: Pod, task: TaskView, now: string): PodSta
   return status;
 }
 
+/** Init containers are done once the app containers start, or once each has exited 0. */
+function initializedCondition(pod: Pod, task: TaskView): PodCondition {
+  const pending = (pod.spec?.initContainers ?? [])
+    .map((c) => c.name)
+    .filter((name) => {
+      if (!startingStatuses.has(task.lastStatus)) return false;
+      const view = task.containers.find((c) => c.name === name);
+      return !(view?.lastStatus === 'STOPPED' && view.exitCode === 0);
+    });
+  if (pending.length === 0) return { type: 'Initialized', status: 'True' };
+  return {
+    type: 'Initialized',
+    status: 'False',
+    reason: 'ContainersNotInitialized',
+    message: `containers with incomplete status: [${pending.join(' ')}]`,
+  };
+}
+
+/** ContainersReady and Ready, worded as the kubelet words them for running and finished pods. */
+function readinessConditions(phase: string, containers: readonly ContainerStatus[]): PodCondition[] {
+  const terminal = phase === 'Succeeded' ? 'PodCompleted' : phase === 'Failed' ? 'PodFailed' : undefined;
+  if (terminal)
+    return ['ContainersReady', 'Ready'].map((type) => ({ type, status: 'False', reason: terminal }));
+  if (containers.length > 0 && containers.every((c) => c.ready))
+    return [
+      { type: 'ContainersReady', status: 'True' },
+      { type: 'Ready', status: 'True' },
+    ];
+  const message = `containers with unready status: [${containers
+    .filter((c) => !c.ready)
+    .map((c) => c.name)
+    .join(' ')}]`;
+  return ['ContainersReady', 'Ready'].map((type) => ({
+    type,
+    status: 'False',
+    reason: 'ContainersNotReady',
+    message,
+  }));
+}
+
 /**
  * Pending until the task runs, Running while it runs; once it stops, Succeeded if every container
  * exited 0, Failed otherwise. (Restarts per restartPolicy build on this in the kubelet.)
@@ -73,6 +95,8 @@ export function podPhaseFromTask(
   containers: readonly ContainerStatus[],
 ): NonNullable<PodStatus['phase']> {
   if (startingStatuses.has(task.lastStatus)) return 'Pending';
+  // A failed pull never fails a pod: the kubelet keeps trying (ErrImagePull, ImagePullBackOff).
+  if (containers.some((c) => c.state?.waiting?.reason === 'ErrImagePull')) return 'Pending';
   if (task.lastStatus !== 'STOPPED') return 'Running';
   const terminated = containers.map((c) => c.state?.terminated);
   if (terminated.length > 0 && terminated.every((t) => t && t.exitCode === 0)) return 'Succeeded';

@@ -76,8 +76,10 @@ function toContainerDefinition(container: Container): Omit<ContainerDefinition, 
     ...(container.workingDir ? { workingDirectory: container.workingDir } : {}),
     ...(container.env?.length
       ? {
+          // A variable with no value is set to "" as in Kubernetes; valueFrom sources are the
+          // kubelet issue's (secrets and field references have their own ECS mapping).
           environment: container.env
-            .filter((e) => e.value !== undefined)
+            .filter((e) => e.valueFrom === undefined)
             .map((e) => ({ name: e.name, value: e.value ?? '' })),
         }
       : {}),

@@ -31,7 +31,8 @@ export function nodeFromContainerInstance(instance: ContainerInstanceView, now: 
   const instanceType = instance.attributes['ecs.instance-type'];
   const arch = archLabel[instance.attributes['ecs.cpu-architecture'] ?? 'x86_64'] ?? 'amd64';
   const os = instance.attributes['ecs.os-type'] ?? 'linux';
-  const ready = instance.agentConnected && instance.status === 'ACTIVE';
+  // Draining cordons a node (spec.unschedulable) without making it NotReady, as in Kubernetes.
+  const ready = instance.agentConnected && (instance.status === 'ACTIVE' || instance.status === 'DRAINING');
   const quantities = {
     cpu: `${allocatable.cpuMillis}m`,
     memory: `${instance.registeredMemoryMiB}Mi`,

@@ -1,4 +1,5 @@
 import type { Container, Pod } from '../k8s';
+import { parseQuantity } from '../quantity';
 
 /**
  * Defaults the apiserver applies on create (pkg/apis/core/v1/defaults.go), so a GET shows what
@@ -41,30 +42,42 @@ function withContainerDefaults(container: Container): Container {
   };
 }
 
-/** Always for `:latest` or no tag, IfNotPresent otherwise; a digest pins the image. */
+/**
+ * Always when the image's tag is `latest`, which is also what a reference with neither tag nor
+ * digest means; IfNotPresent otherwise (Kubernetes' defaulting by the parsed tag).
+ */
 export function defaultImagePullPolicy(image: string | undefined): 'Always' | 'IfNotPresent' {
   if (!image) return 'IfNotPresent';
-  if (image.includes('@')) return 'IfNotPresent';
-  const lastSegment = image.slice(image.lastIndexOf('/') + 1);
+  const at = image.indexOf('@');
+  const name = at === -1 ? image : image.slice(0, at);
+  const lastSegment = name.slice(name.lastIndexOf('/') + 1);
   const colon = lastSegment.lastIndexOf(':');
-  if (colon === -1) return 'Always';
-  return lastSegment.slice(colon + 1) === 'latest' ? 'Always' : 'IfNotPresent';
+  const tag = colon === -1 ? (at === -1 ? 'latest' : '') : lastSegment.slice(colon + 1);
+  return tag === 'latest' ? 'Always' : 'IfNotPresent';
 }
 
-/** Guaranteed when every container has equal cpu and memory requests and limits, BestEffort with none. */
+const qosResources = ['cpu', 'memory'] as const;
+
+/**
+ * Kubernetes' QoS class, from cpu and memory only, compared by amount: Guaranteed when every
+ * container limits both and requests what it limits, BestEffort when none asks for either.
+ */
 export function qosClass(pod: Pod): 'Guaranteed' | 'Burstable' | 'BestEffort' {
   const containers = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
-  let any = false;
+  const amount = (value: string | number | undefined) =>
+    value === undefined ? 0 : (parseQuantity(value) ?? 0);
+  let bestEffort = true;
   let guaranteed = true;
   for (const c of containers) {
     const requests = c.resources?.requests ?? {};
     const limits = c.resources?.limits ?? {};
-    if (Object.keys(requests).length > 0 || Object.keys(limits).length > 0) any = true;
-    for (const resource of ['cpu', 'memory']) {
-      const limit = limits[resource];
-      if (limit === undefined || String(requests[resource] ?? limit) !== String(limit)) guaranteed = false;
+    for (const resource of qosResources) {
+      const request = amount(requests[resource]);
+      const limit = amount(limits[resource]);
+      if (request > 0 || limit > 0) bestEffort = false;
+      if (limit <= 0 || (requests[resource] !== undefined && request !== limit)) guaranteed = false;
     }
   }
-  if (!any) return 'BestEffort';
+  if (bestEffort) return 'BestEffort';
   return guaranteed ? 'Guaranteed' : 'Burstable';
 }

@@ -1,4 +1,4 @@
-import type { Pod } from '../k8s';
+import type { Container, Pod } from '../k8s';
 import { cpuMillis, memoryBytes } from '../quantity';
 
 /** What a pod asks of a node, as the scheduler's NodeResourcesFit counts it. */
@@ -8,20 +8,30 @@ export interface PodRequests {
 }
 
 /**
- * Sum of the app containers' requests; an init container runs alone, so the pod needs the larger
- * of that sum and its biggest init container (Kubernetes' effective request).
+ * Kubernetes' effective request: app containers run together with the sidecars (init containers
+ * with restartPolicy Always), and each other init container runs alone beside the sidecars
+ * started before it, so the pod needs the larger of those two.
  */
 export function podRequests(pod: Pod): PodRequests {
-  const sum = (pod.spec?.containers ?? []).reduce(
-    (acc, c) => ({
-      cpuMillis: acc.cpuMillis + cpuMillis(c.resources?.requests?.cpu),
-      memoryBytes: acc.memoryBytes + memoryBytes(c.resources?.requests?.memory),
-    }),
-    { cpuMillis: 0, memoryBytes: 0 },
-  );
+  const requestOf = (c: Container) => ({
+    cpuMillis: cpuMillis(c.resources?.requests?.cpu),
+    memoryBytes: memoryBytes(c.resources?.requests?.memory),
+  });
+  const add = (a: PodRequests, b: PodRequests) => ({
+    cpuMillis: a.cpuMillis + b.cpuMillis,
+    memoryBytes: a.memoryBytes + b.memoryBytes,
+  });
+  const max = (a: PodRequests, b: PodRequests) => ({
+    cpuMillis: Math.max(a.cpuMillis, b.cpuMillis),
+    memoryBytes: Math.max(a.memoryBytes, b.memoryBytes),
+  });
+  const none = { cpuMillis: 0, memoryBytes: 0 };
+  let sidecars: PodRequests = none;
+  let initPeak: PodRequests = none;
   for (const init of pod.spec?.initContainers ?? []) {
-    sum.cpuMillis = Math.max(sum.cpuMillis, cpuMillis(init.resources?.requests?.cpu));
-    sum.memoryBytes = Math.max(sum.memoryBytes, memoryBytes(init.resources?.requests?.memory));
+    if (init.restartPolicy === 'Always') sidecars = add(sidecars, requestOf(init));
+    else initPeak = max(initPeak, add(sidecars, requestOf(init)));
   }
-  return sum;
+  const apps = (pod.spec?.containers ?? []).map(requestOf).reduce(add, none);
+  return max(add(apps, sidecars), initPeak);
 }

@@ -36,7 +36,12 @@ const notSupported = (field: string, value: unknown, allowed: readonly string[])
 export function validatePod(pod: Pod): FieldError[] {
   const errors: FieldError[] = [];
   const name = pod.metadata?.name;
-  if (!name) errors.push(required('metadata.name'));
+  if (!name)
+    errors.push({
+      field: 'metadata.name',
+      reason: 'FieldValueRequired',
+      message: 'Required value: name or generateName is required',
+    });
   else if (!isDns1123Subdomain(name))
     errors.push(
       invalidValue(
@@ -51,8 +56,11 @@ export function validatePod(pod: Pod): FieldError[] {
     errors.push(required('spec.containers'));
     return errors;
   }
-  errors.push(...validateContainers(spec.containers, 'spec.containers'));
-  if (spec.initContainers) errors.push(...validateContainers(spec.initContainers, 'spec.initContainers'));
+  // Names are unique across app and init containers: ECS needs that of a task definition too.
+  const names = new Set<string>();
+  errors.push(...validateContainers(spec.containers, 'spec.containers', names));
+  if (spec.initContainers)
+    errors.push(...validateContainers(spec.initContainers, 'spec.initContainers', names));
 
   const restartPolicies = ['Always', 'OnFailure', 'Never'];
   if (spec.restartPolicy !== undefined && !restartPolicies.includes(spec.restartPolicy))
@@ -65,9 +73,8 @@ export function validatePod(pod: Pod): FieldError[] {
   return errors;
 }
 
-function validateContainers(containers: readonly Container[], path: string): FieldError[] {
+function validateContainers(containers: readonly Container[], path: string, seen: Set<string>): FieldError[] {
   const errors: FieldError[] = [];
-  const seen = new Set<string>();
   containers.forEach((container, i) => {
     const at = `${path}[${i}]`;
     if (typeof container !== 'object' || container === null) {
@@ -92,18 +99,43 @@ function validateContainers(containers: readonly Container[], path: string): Fie
     else seen.add(container.name);
     if (!container.image || typeof container.image !== 'string' || container.image.trim() === '')
       errors.push(required(`${at}.image`));
-    for (const kind of ['requests', 'limits'] as const) {
-      for (const [resource, quantity] of Object.entries(container.resources?.[kind] ?? {})) {
-        if (parseQuantity(quantity) === undefined)
-          errors.push(
-            invalidValue(
-              `${at}.resources.${kind}[${resource}]`,
-              quantity,
-              "must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
-            ),
-          );
-      }
-    }
+    errors.push(...validateResources(container, `${at}.resources`));
   });
+  return errors;
+}
+
+/** Quantities parse, are not negative, and no request exceeds its limit. */
+function validateResources(container: Container, path: string): FieldError[] {
+  const errors: FieldError[] = [];
+  const requests = container.resources?.requests ?? {};
+  const limits = container.resources?.limits ?? {};
+  const amounts: Record<'requests' | 'limits', Record<string, number>> = { requests: {}, limits: {} };
+  for (const kind of ['limits', 'requests'] as const) {
+    for (const [resource, quantity] of Object.entries(kind === 'limits' ? limits : requests)) {
+      const amount = parseQuantity(quantity);
+      const field = `${path}.${kind}[${resource}]`;
+      if (amount === undefined)
+        errors.push(
+          invalidValue(
+            field,
+            quantity,
+            "must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+          ),
+        );
+      else if (amount < 0) errors.push(invalidValue(field, quantity, 'must be greater than or equal to 0'));
+      else amounts[kind][resource] = amount;
+    }
+  }
+  for (const [resource, request] of Object.entries(amounts.requests)) {
+    const limit = amounts.limits[resource];
+    if (limit !== undefined && request > limit)
+      errors.push(
+        invalidValue(
+          `${path}.requests`,
+          requests[resource],
+          `must be less than or equal to ${resource} limit of ${limits[resource]}`,
+        ),
+      );
+  }
   return errors;
 }

@@ -50,7 +50,8 @@ export function schedulePod(
   const reasons = new Map<string, number>();
   let best: { name: string; score: number } | undefined;
   for (const node of nodes) {
-    const rejected = profile.filters.flatMap((plugin) => plugin.filter(pod, requests, node));
+    // Like Kubernetes, a node is judged by the first filter that rejects it.
+    const rejected = firstRejection(profile.filters, pod, requests, node);
     if (rejected.length > 0) {
       for (const reason of new Set(rejected)) reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
       continue;
@@ -64,6 +65,19 @@ export function schedulePod(
   }
   if (best) return { kind: 'bound', nodeName: best.name };
   return { kind: 'unschedulable', message: unschedulableMessage(nodes.length, reasons) };
+}
+
+function firstRejection(
+  filters: readonly FilterPlugin[],
+  pod: Pod,
+  requests: PodRequests,
+  node: NodeInfo,
+): readonly string[] {
+  for (const plugin of filters) {
+    const reasons = plugin.filter(pod, requests, node);
+    if (reasons.length > 0) return reasons;
+  }
+  return [];
 }
 
 /** Kubernetes' FitError text: `0/3 nodes are available: 1 node(s) were unschedulable, 2 Insufficient cpu.` */

@@ -1,0 +1,186 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { consumedCapacity } from '../functions/adapters/dynamodb/client';
+import { startControlPlane } from '../local/control-plane';
+import { StreamPoller } from '../local/stream-poller';
+import { percentile, round } from './stats';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+/**
+ * The pod lifecycle benchmark: N pods created through the HTTPS API of a local control plane,
+ * each timed from POST to Running (seen on the table's stream, so the measurement reads nothing
+ * through the metered adapters), then deleted. Prints one JSON summary line last.
+ */
+const { values } = parseArgs({
+  options: {
+    pods: { type: 'string', default: '200' },
+    nodes: { type: 'string', default: '3' },
+    concurrency: { type: 'string', default: '20' },
+    'start-delay-ms': { type: 'string', default: '0' },
+  },
+});
+const podCount = Number(values.pods);
+const concurrency = Number(values.concurrency);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const stateDir = mkdtempSync(join(tmpdir(), 'podplane-bench-'));
+const plane = await startControlPlane({
+  port: 0,
+  stateDir,
+  nodes: Number(values.nodes),
+  defaultStartDelayMs: Number(values['start-delay-ms']),
+  log,
+});
+
+const streams = new DynamoDBStreamsClient({ endpoint: plane.dynamoEndpoint, region: 'us-east-1' });
+const dynamodb = new DynamoDBClient({ endpoint: plane.dynamoEndpoint, region: 'us-east-1' });
+const table = await dynamodb.send(new DescribeTableCommand({ TableName: process.env.PODPLANE_TABLE }));
+
+const postedAt = new Map<string, number>();
+const runningAt = new Map<string, number>();
+const goneAt = new Map<string, number>();
+const observer = new StreamPoller({
+  client: streams,
+  streamArn: table.Table?.LatestStreamArn ?? '',
+  // A third reader, for measuring only: it sees every record of the stream.
+  trigger: {
+    ...(await import('../functions/wiring')).functionDefinitions.scheduler.trigger,
+    filters: [{ dynamodb: { NewImage: {} } }],
+  },
+  pollIntervalMs: 20,
+  onDiscard: () => undefined,
+  invoke: async (event) => {
+    const seen = Date.now();
+    for (const record of event.Records) {
+      const image = record.dynamodb?.NewImage;
+      const name = image?.sk?.S ?? '';
+      if (!name.startsWith('bench-')) continue;
+      if (image?.deleted?.BOOL) goneAt.set(name, seen);
+      else if (
+        !runningAt.has(name) &&
+        (JSON.parse(image?.body?.S ?? '{}') as { status?: { phase?: string } }).status?.phase === 'Running'
+      )
+        runningAt.set(name, seen);
+    }
+    return { batchItemFailures: [] };
+  },
+});
+observer.start();
+const nudgeObserver = setInterval(() => observer.nudge(), 10);
+// An interrupted benchmark still stops what it started.
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    plane.stop().finally(() => process.exit(130));
+  });
+
+const ca = readFileSync(plane.caCertPath);
+// Clients keep their connections open, as kubectl and the SDKs do.
+const agent = new Agent({ keepAlive: true, ca, maxSockets: concurrency });
+
+function api(method: string, path: string, body?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      new URL(path, plane.url),
+      {
+        method,
+        agent,
+        headers: {
+          authorization: `Bearer ${plane.token}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    if (body) req.write(body);
+    req.end();
+  });
+}
+
+async function inParallel(names: readonly string[], work: (name: string) => Promise<void>) {
+  const queue = [...names];
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let name = queue.shift(); name; name = queue.shift()) await work(name);
+    }),
+  );
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 300_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const names = Array.from({ length: podCount }, (_, i) => `bench-${i}`);
+const postLatencies: number[] = [];
+const before = { capacity: consumedCapacity(), invocations: plane.invocations() };
+const started = Date.now();
+log(`creating ${podCount} pods with ${concurrency} clients`);
+await inParallel(names, async (name) => {
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
+    spec: {
+      containers: [
+        { name: 'app', image: 'nginx:1.27', resources: { requests: { cpu: '10m', memory: '16Mi' } } },
+      ],
+    },
+  };
+  const sent = Date.now();
+  postedAt.set(name, sent);
+  const status = await api('POST', '/api/v1/namespaces/default/pods', JSON.stringify(pod));
+  postLatencies.push(Date.now() - sent);
+  if (status !== 201) throw new Error(`POST ${name} answered ${status}`);
+});
+await until(() => runningAt.size === podCount, 'every pod to run');
+const allRunning = Date.now();
+log(`all ${podCount} pods Running after ${allRunning - started} ms; deleting`);
+await inParallel(names, async (name) => {
+  const status = await api('DELETE', `/api/v1/namespaces/default/pods/${name}`);
+  if (status !== 200) throw new Error(`DELETE ${name} answered ${status}`);
+});
+await until(() => goneAt.size === podCount, 'every pod to be deleted');
+
+const after = { capacity: consumedCapacity(), invocations: plane.invocations() };
+const latencies = names.map((n) => (runningAt.get(n) ?? Number.NaN) - (postedAt.get(n) ?? Number.NaN));
+const invocations = Object.entries(after.invocations).reduce(
+  (sum, [fn, count]) => sum + count - (before.invocations[fn] ?? 0),
+  0,
+);
+const ecsStats = plane.ecs.stats();
+clearInterval(nudgeObserver);
+await observer.stop();
+streams.destroy();
+dynamodb.destroy();
+await plane.stop();
+rmSync(stateDir, { recursive: true, force: true });
+
+log(`invocations by function: ${JSON.stringify(after.invocations)}`);
+console.log(
+  JSON.stringify({
+    pods: podCount,
+    createToRunningMsP50: round(percentile(latencies, 50)),
+    createToRunningMsP99: round(percentile(latencies, 99)),
+    podsPerSecond: round(podCount / ((allRunning - started) / 1000)),
+    apiPostMsP50: round(percentile(postLatencies, 50)),
+    apiPostMsP99: round(percentile(postLatencies, 99)),
+    dynamoWriteUnitsPerPod: round((after.capacity.writeUnits - before.capacity.writeUnits) / podCount, 2),
+    dynamoReadUnitsPerPod: round((after.capacity.readUnits - before.capacity.readUnits) / podCount, 2),
+    handlerInvocationsPerPod: round(invocations / podCount, 2),
+    runTaskCalls: ecsStats.runTaskCalls,
+    runTaskThrottles: ecsStats.runTaskThrottles,
+  }),
+);

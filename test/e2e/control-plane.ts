@@ -1,0 +1,108 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { join } from 'node:path';
+
+export interface RunningControlPlane {
+  readonly url: string;
+  readonly stateDir: string;
+  readonly kubeconfig: string;
+  readonly dynamoDbPid: number;
+  readonly child: ChildProcess;
+  output(): string;
+  /** Ctrl-C, as a user would; resolves with the exit code. */
+  interrupt(): Promise<number | null>;
+}
+
+/** Runs `npm start`'s program in its own process on a free port, and waits for its ready line. */
+export async function startCli(stateDir: string, extraArgs: string[] = []): Promise<RunningControlPlane> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'bin/podplane.ts', '--port', '0', '--state-dir', stateDir, ...extraArgs],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 60_000;
+  while (!/ready at (https:\/\/\S+)/.test(output)) {
+    if (child.exitCode !== null) throw new Error(`podplane exited early:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`podplane did not become ready:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const url = /ready at (https:\/\/\S+)/.exec(output)?.[1] ?? '';
+  const dynamoDbPid = Number(/DynamoDB Local: pid (\d+)/.exec(output)?.[1]);
+  return {
+    url,
+    stateDir,
+    kubeconfig: join(stateDir, 'kubeconfig'),
+    dynamoDbPid,
+    child,
+    output: () => output,
+    interrupt: async () => {
+      child.kill('SIGINT');
+      return exited;
+    },
+  };
+}
+
+export interface HttpResult {
+  readonly status: number;
+  readonly body: string;
+  json<T = Record<string, unknown>>(): T;
+}
+
+/** An HTTPS call that trusts the control plane's CA and sends its bearer token, like curl in the README. */
+export function call(
+  plane: RunningControlPlane,
+  method: string,
+  path: string,
+  options: { body?: string; contentType?: string; token?: string | null } = {},
+): Promise<HttpResult> {
+  const ca = readFileSync(join(plane.stateDir, 'ca.crt'));
+  const token =
+    options.token === undefined ? readFileSync(join(plane.stateDir, 'token'), 'utf8').trim() : options.token;
+  return new Promise((resolve, reject) => {
+    const req = request(
+      new URL(path, plane.url),
+      {
+        method,
+        ca,
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(options.body ? { 'content-type': options.contentType ?? 'application/json' } : {}),
+        },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => {
+          body += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, json: () => JSON.parse(body) }));
+      },
+    );
+    req.on('error', reject);
+    if (options.body) req.write(options.body);
+    req.end();
+  });
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

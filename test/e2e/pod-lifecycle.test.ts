@@ -1,0 +1,140 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, processAlive, type RunningControlPlane, startCli } from './control-plane';
+
+const stateDir = mkdtempSync(join(tmpdir(), 'podplane-e2e-'));
+let plane: RunningControlPlane;
+
+const hasKubectl = (() => {
+  try {
+    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+beforeAll(async () => {
+  plane = await startCli(stateDir, ['--nodes', '2']);
+});
+
+afterAll(async () => {
+  if (plane && plane.child.exitCode === null) await plane.interrupt();
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+async function eventually<T>(
+  probe: () => Promise<T>,
+  accept: (value: T) => boolean,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const value = await probe();
+    if (accept(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; last saw ${JSON.stringify(value).slice(0, 500)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const podPath = '/api/v1/namespaces/default/pods';
+
+describe('the local control plane, end to end', () => {
+  it('refuses requests without the bearer token but answers /healthz', async () => {
+    const denied = await call(plane, 'GET', podPath, { token: null });
+    expect(denied.status).toBe(401);
+    expect(denied.json()).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
+    const health = await call(plane, 'GET', '/healthz', { token: null });
+    expect(health.status).toBe(200);
+    expect(health.body).toBe('ok');
+  });
+
+  it('runs a pod POSTed as YAML, then deletes it', async () => {
+    const manifest = readFileSync('examples/nginx.yaml', 'utf8');
+    const created = await call(plane, 'POST', podPath, { body: manifest, contentType: 'application/yaml' });
+    expect(created.status).toBe(201);
+    const pod = created.json<{ metadata: { uid: string }; status: { phase: string } }>();
+    expect(pod.status.phase).toBe('Pending');
+
+    const running = await eventually(
+      () => call(plane, 'GET', `${podPath}/nginx`),
+      (r) => r.json<{ status: { phase: string } }>().status.phase === 'Running',
+      'nginx to run',
+    );
+    const runningPod = running.json<{
+      metadata: { uid: string };
+      spec: { nodeName: string };
+      status: { podIP: string };
+    }>();
+    expect(runningPod.metadata.uid).toBe(pod.metadata.uid);
+    expect(runningPod.spec.nodeName).toMatch(/^i-/);
+    expect(runningPod.status.podIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+
+    const deleted = await call(plane, 'DELETE', `${podPath}/nginx`);
+    expect(deleted.status).toBe(200);
+    expect(
+      deleted.json<{ metadata: { deletionTimestamp?: string } }>().metadata.deletionTimestamp,
+    ).toBeDefined();
+    const gone = await eventually(
+      () => call(plane, 'GET', `${podPath}/nginx`),
+      (r) => r.status === 404,
+      'nginx to go',
+    );
+    expect(gone.json()).toMatchObject({ kind: 'Status', reason: 'NotFound', code: 404 });
+  });
+
+  it('answers bad input with a Kubernetes Status and stores nothing', async () => {
+    const broken = await call(plane, 'POST', podPath, { body: '{"kind": "Pod", ' });
+    expect(broken.status).toBe(400);
+    expect(broken.json()).toMatchObject({ kind: 'Status', reason: 'BadRequest' });
+    const noContainers = await call(plane, 'POST', podPath, {
+      body: JSON.stringify({ metadata: { name: 'empty' }, spec: { containers: [] } }),
+    });
+    expect(noContainers.status).toBe(422);
+    expect(noContainers.json()).toMatchObject({
+      reason: 'Invalid',
+      details: { causes: [{ field: 'spec.containers', reason: 'FieldValueRequired' }] },
+    });
+    expect((await call(plane, 'GET', `${podPath}/empty`)).status).toBe(404);
+  });
+
+  it.skipIf(!hasKubectl)('works with plain kubectl: apply, get, delete', () => {
+    const kubectl = (...args: string[]) =>
+      execFileSync(
+        'kubectl',
+        ['--kubeconfig', plane.kubeconfig, '--cache-dir', join(stateDir, 'kube-cache'), ...args],
+        {
+          encoding: 'utf8',
+        },
+      );
+    expect(kubectl('apply', '-f', 'examples/nginx.yaml').trim()).toBe('pod/nginx created');
+    let table = '';
+    const deadline = Date.now() + 15_000;
+    while (!/^nginx\s+1\/1\s+Running\s+0\s+\d+s$/m.test(table) && Date.now() < deadline)
+      table = kubectl('get', 'pods');
+    expect(table).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE$/m);
+    expect(table).toMatch(/^nginx\s+1\/1\s+Running\s+0\s+\d+s$/m);
+    expect(kubectl('get', 'nodes', '-o', 'name').trim().split('\n')).toHaveLength(2);
+    expect(kubectl('delete', 'pod', 'nginx').trim()).toBe('pod "nginx" deleted');
+    expect(
+      execFileSync(
+        'kubectl',
+        ['--kubeconfig', plane.kubeconfig, '--cache-dir', join(stateDir, 'kube-cache'), 'get', 'pods'],
+        {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      ),
+    ).toBe('');
+  });
+
+  it('stops on Ctrl-C and leaves no DynamoDB Local process behind', async () => {
+    expect(processAlive(plane.dynamoDbPid)).toBe(true);
+    expect(await plane.interrupt()).toBe(0);
+    expect(processAlive(plane.dynamoDbPid)).toBe(false);
+  });
+});

@@ -1,0 +1,22 @@
+import type { TestProject } from 'vitest/node';
+import { checkJava, type DynamoDbLocal, startDynamoDbLocal } from '../local/dynamodb-local';
+
+let dynamodb: DynamoDbLocal | undefined;
+
+/** One DynamoDB Local (the real engine, in memory) for every integration test file. */
+export async function setup(project: TestProject) {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  checkJava();
+  dynamodb = await startDynamoDbLocal();
+  project.provide('dynamoEndpoint', dynamodb.endpoint);
+}
+
+export async function teardown() {
+  await dynamodb?.stop();
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    dynamoEndpoint: string;
+  }
+}

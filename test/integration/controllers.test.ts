@@ -1,0 +1,160 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dynamoNodeStore } from '../../functions/adapters/dynamodb/node-store';
+import { dynamoPodStore } from '../../functions/adapters/dynamodb/pod-store';
+import { ecsPodRuntime } from '../../functions/adapters/ecs/runtime';
+import { syncPod } from '../../functions/core/controllers/kubelet';
+import { syncNodes } from '../../functions/core/controllers/node-sync';
+import { applyTaskState } from '../../functions/core/controllers/pod-status';
+import { createScheduler } from '../../functions/core/controllers/scheduler';
+import { taskViewFromEvent } from '../../functions/core/ecs/events';
+import type { PodRecord } from '../../functions/core/ports';
+import { defaultProfile } from '../../functions/core/scheduler/profile';
+import {
+  type EcsSimulator,
+  type EcsTaskStateChangeEvent,
+  startEcsSimulator,
+} from '../../local/ecs-simulator';
+import { sleep } from '../../local/processes';
+import { storedPod } from '../fixtures';
+import { useFreshTable } from './support';
+
+const pods = dynamoPodStore;
+const nodes = dynamoNodeStore;
+const now = () => new Date().toISOString();
+let ecs: EcsSimulator;
+const events: EcsTaskStateChangeEvent[] = [];
+
+beforeAll(async () => {
+  await useFreshTable();
+  ecs = await startEcsSimulator({
+    clusterName: 'podplane-test',
+    nodes: 2,
+    nodeCpu: 2,
+    nodeMemoryMiB: 4096,
+    onTaskStateChange: (event) => events.push(event),
+  });
+  process.env.AWS_ENDPOINT_URL_ECS = ecs.endpoint;
+  expect(await syncNodes({ runtime: ecsPodRuntime, nodes, now })).toBe(2);
+});
+
+afterAll(async () => {
+  await ecs?.stop();
+});
+
+async function read(name: string): Promise<PodRecord> {
+  const record = await pods.getPod('default', name, true);
+  if (!record) throw new Error(`pod ${name} not found`);
+  return record;
+}
+
+const schedule = (record: PodRecord) =>
+  createScheduler({ pods, nodes, profile: defaultProfile, now }).schedule(record);
+const kubelet = (record: PodRecord) => syncPod(record, { pods, nodes, runtime: ecsPodRuntime, now });
+
+/** Delivers the simulator's events for one task to the status controller, in the given order. */
+async function deliver(
+  taskArn: string,
+  order: (list: EcsTaskStateChangeEvent[]) => EcsTaskStateChangeEvent[] = (l) => l,
+) {
+  const forTask = events.filter((e) => e.detail.taskArn === taskArn);
+  for (const event of order(forTask))
+    await applyTaskState(taskViewFromEvent(event.detail), { pods, runtime: ecsPodRuntime, now });
+}
+
+async function waitForEvent(taskArn: string, lastStatus: string) {
+  for (let i = 0; i < 200; i++) {
+    if (events.some((e) => e.detail.taskArn === taskArn && e.detail.lastStatus === lastStatus)) return;
+    await sleep(10);
+  }
+  throw new Error(`no ${lastStatus} event for ${taskArn}`);
+}
+
+describe('scheduler, kubelet and status against DynamoDB Local and the ECS simulator', () => {
+  it('takes a pod from Pending to Running, and a repeated record launches nothing twice', async () => {
+    await pods.createPod(storedPod('web', { cpu: '500m', memory: '256Mi' }));
+    const created = await read('web');
+    await schedule(created);
+    await schedule(created); // the same stream record, delivered again
+    const bound = await read('web');
+    expect(bound.pod.spec?.nodeName).toMatch(/^i-/);
+
+    await kubelet(bound);
+    await kubelet(bound); // delivered again: RunTask's client token returns the same task
+    const launched = await read('web');
+    expect(launched.taskArn).toBeDefined();
+    expect(ecs.stats().tasks).toBe(1);
+    expect(launched.pod.status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe('ContainerCreating');
+
+    await waitForEvent(launched.taskArn ?? '', 'RUNNING');
+    await deliver(launched.taskArn ?? '');
+    const running = await read('web');
+    expect(running.pod.status?.phase).toBe('Running');
+    expect(running.pod.status?.podIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(running.pod.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+  });
+
+  it('ignores events that arrive late, twice, or out of order', async () => {
+    await pods.createPod(storedPod('shuffled'));
+    await schedule(await read('shuffled'));
+    await kubelet(await read('shuffled'));
+    const { taskArn } = await read('shuffled');
+    await waitForEvent(taskArn ?? '', 'RUNNING');
+    await deliver(taskArn ?? '', (list) => [...list].reverse());
+    await deliver(taskArn ?? '', (list) => [...list, ...list]);
+    const pod = (await read('shuffled')).pod;
+    expect(pod.status?.phase).toBe('Running');
+    expect(pod.status?.containerStatuses?.[0]?.state?.running).toBeDefined();
+  });
+
+  it('stops a deleted pod’s task, then removes the pod and frees its node', async () => {
+    await pods.createPod(storedPod('doomed', { cpu: '1' }));
+    await schedule(await read('doomed'));
+    await kubelet(await read('doomed'));
+    const running = await read('doomed');
+    const node = running.pod.spec?.nodeName;
+    await waitForEvent(running.taskArn ?? '', 'RUNNING');
+    await deliver(running.taskArn ?? '');
+    const usedBefore =
+      (await nodes.listNodes()).find((n) => n.node.metadata?.name === node)?.requested.cpuMillis ?? 0;
+
+    const current = await read('doomed');
+    const deleting = await pods.updatePod(current, {
+      ...current.pod,
+      metadata: { ...current.pod.metadata, deletionTimestamp: now(), deletionGracePeriodSeconds: 30 },
+    });
+    await kubelet(deleting);
+    await waitForEvent(running.taskArn ?? '', 'STOPPED');
+    await deliver(running.taskArn ?? '');
+
+    expect(await pods.getPod('default', 'doomed', true)).toBeUndefined();
+    const usedAfter =
+      (await nodes.listNodes()).find((n) => n.node.metadata?.name === node)?.requested.cpuMillis ?? 0;
+    expect(usedBefore - usedAfter).toBe(1000);
+  });
+
+  it('marks a pod that fits nowhere Unschedulable, in Kubernetes words', async () => {
+    await pods.createPod(storedPod('huge', { cpu: '16' }));
+    await schedule(await read('huge'));
+    const pod = (await read('huge')).pod;
+    expect(pod.spec?.nodeName).toBeUndefined();
+    const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    expect(scheduled).toMatchObject({
+      status: 'False',
+      reason: 'Unschedulable',
+      message: '0/2 nodes are available: 2 Insufficient cpu.',
+    });
+  });
+
+  it('shows an image pull failure as ErrImagePull', async () => {
+    await pods.createPod(
+      storedPod('bad-image', { annotations: { 'sim.podplane.dev/image-pull-error': 'true' } }),
+    );
+    await schedule(await read('bad-image'));
+    await kubelet(await read('bad-image'));
+    const { taskArn } = await read('bad-image');
+    await waitForEvent(taskArn ?? '', 'STOPPED');
+    await deliver(taskArn ?? '');
+    const status = (await read('bad-image')).pod.status;
+    expect(status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe('ErrImagePull');
+  });
+});

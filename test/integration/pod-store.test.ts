@@ -1,0 +1,134 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { dynamoNodeStore } from '../../functions/adapters/dynamodb/node-store';
+import { dynamoPodStore } from '../../functions/adapters/dynamodb/pod-store';
+import { AlreadyExistsError, ConflictError } from '../../functions/core/ports';
+import { GiB, nodeObject, storedPod } from '../fixtures';
+import { useFreshTable } from './support';
+
+const pods = dynamoPodStore;
+const nodes = dynamoNodeStore;
+
+beforeAll(async () => {
+  await useFreshTable();
+});
+
+async function nodeNamed(name: string) {
+  const info = (await nodes.listNodes()).find((n) => n.node.metadata?.name === name);
+  if (!info) throw new Error(`node ${name} not found`);
+  return info;
+}
+
+describe('the pod store on DynamoDB Local', () => {
+  it('creates a pod once and refuses the same name again', async () => {
+    const pod = storedPod('web-1');
+    const created = await pods.createPod(pod);
+    expect(created.metadata?.resourceVersion).toMatch(/^\d+$/);
+    await expect(pods.createPod(storedPod('web-1'))).rejects.toBeInstanceOf(AlreadyExistsError);
+    const read = await pods.getPod('default', 'web-1', true);
+    expect(read?.pod.metadata?.uid).toBe(pod.metadata?.uid);
+    expect(read?.resourceVersion).toBe(Number(created.metadata?.resourceVersion));
+  });
+
+  it('rejects an update made from a stale resourceVersion', async () => {
+    await pods.createPod(storedPod('web-2'));
+    const first = await pods.getPod('default', 'web-2', true);
+    if (!first) throw new Error('missing');
+    const labelled = { ...first.pod, metadata: { ...first.pod.metadata, labels: { tier: 'a' } } };
+    const second = await pods.updatePod(first, labelled);
+    expect(second.resourceVersion).toBeGreaterThan(first.resourceVersion);
+    await expect(pods.updatePod(first, labelled)).rejects.toBeInstanceOf(ConflictError);
+    expect((await pods.getPod('default', 'web-2', true))?.pod.metadata?.labels).toEqual({ tier: 'a' });
+  });
+
+  it('never binds more than a node can hold, whatever the concurrency', async () => {
+    await nodes.putNode(nodeObject('small'), { cpuMillis: 2000, memoryBytes: 8 * GiB, pods: 110 });
+    const candidates = Array.from({ length: 12 }, (_, i) =>
+      storedPod(`burst-${i}`, { cpu: '500m', memory: '128Mi' }),
+    );
+    await Promise.all(candidates.map((p) => pods.createPod(p)));
+    const view = await nodeNamed('small');
+    const outcomes = await Promise.all(
+      candidates.map(async (p) => {
+        const record = await pods.getPod('default', p.metadata?.name ?? '', true);
+        if (!record) throw new Error('missing');
+        const bound = {
+          ...record.pod,
+          spec: { ...record.pod.spec, containers: record.pod.spec?.containers ?? [], nodeName: 'small' },
+        };
+        return pods.bindPod(record, bound, view, { cpuMillis: 500, memoryBytes: 128 * 2 ** 20 });
+      }),
+    );
+    expect(outcomes.filter((o) => o === 'bound')).toHaveLength(4);
+    expect(outcomes.filter((o) => o === 'node-full')).toHaveLength(8);
+    const after = await nodeNamed('small');
+    expect(after.requested).toEqual({ cpuMillis: 2000, memoryBytes: 4 * 128 * 2 ** 20, pods: 4 });
+  });
+
+  it('binds a pod once even when the same binding is attempted twice', async () => {
+    await nodes.putNode(nodeObject('roomy'), { cpuMillis: 8000, memoryBytes: 8 * GiB, pods: 110 });
+    await pods.createPod(storedPod('twice', { cpu: '1' }));
+    const record = await pods.getPod('default', 'twice', true);
+    if (!record) throw new Error('missing');
+    const bound = {
+      ...record.pod,
+      spec: { ...record.pod.spec, containers: record.pod.spec?.containers ?? [], nodeName: 'roomy' },
+    };
+    const view = await nodeNamed('roomy');
+    expect(await pods.bindPod(record, bound, view, { cpuMillis: 1000, memoryBytes: 0 })).toBe('bound');
+    expect(await pods.bindPod(record, bound, view, { cpuMillis: 1000, memoryBytes: 0 })).toBe('pod-changed');
+    expect((await nodeNamed('roomy')).requested.cpuMillis).toBe(1000);
+  });
+
+  it('gives a finished pod’s capacity back exactly once, and none again on delete', async () => {
+    await nodes.putNode(nodeObject('returns'), { cpuMillis: 4000, memoryBytes: 8 * GiB, pods: 110 });
+    await pods.createPod(storedPod('job', { cpu: '1500m', memory: '1Gi' }));
+    const created = await pods.getPod('default', 'job', true);
+    if (!created) throw new Error('missing');
+    const bound = {
+      ...created.pod,
+      spec: { ...created.pod.spec, containers: created.pod.spec?.containers ?? [], nodeName: 'returns' },
+    };
+    await pods.bindPod(created, bound, await nodeNamed('returns'), { cpuMillis: 1500, memoryBytes: GiB });
+    expect((await nodeNamed('returns')).requested).toEqual({ cpuMillis: 1500, memoryBytes: GiB, pods: 1 });
+
+    const running = await pods.getPod('default', 'job', true);
+    if (!running) throw new Error('missing');
+    const finished = await pods.finishPod(running, {
+      ...running.pod,
+      status: { ...running.pod.status, phase: 'Succeeded' },
+    });
+    expect(finished.released).toBe(true);
+    expect((await nodeNamed('returns')).requested).toEqual({ cpuMillis: 0, memoryBytes: 0, pods: 0 });
+    await expect(pods.finishPod(running, running.pod)).rejects.toBeInstanceOf(ConflictError);
+
+    await pods.deletePod(finished);
+    expect((await nodeNamed('returns')).requested).toEqual({ cpuMillis: 0, memoryBytes: 0, pods: 0 });
+    expect(await pods.getPod('default', 'job', true)).toBeUndefined();
+  });
+
+  it('keeps a deleted pod as a tombstone that watchers see and a new pod may replace', async () => {
+    await pods.createPod(storedPod('gone'));
+    const record = await pods.getPod('default', 'gone', true);
+    if (!record) throw new Error('missing');
+    const before = record.resourceVersion;
+    await pods.deletePod(record);
+    expect(await pods.getPod('default', 'gone', true)).toBeUndefined();
+    expect((await pods.listPods('default')).map((p) => p.metadata?.name)).not.toContain('gone');
+    const changes = await pods.podChangesSince('default', before);
+    expect(changes.filter((c) => c.pod.metadata?.name === 'gone').map((c) => c.type)).toEqual(['DELETED']);
+
+    const again = storedPod('gone');
+    await pods.createPod(again);
+    expect((await pods.getPod('default', 'gone', true))?.pod.metadata?.uid).toBe(again.metadata?.uid);
+    const later = await pods.podChangesSince('default', before);
+    expect(later.find((c) => c.pod.metadata?.name === 'gone')?.type).toBe('ADDED');
+  });
+
+  it('finds a pod by the uid an ECS task carries in startedBy', async () => {
+    const pod = storedPod('by-uid');
+    await pods.createPod(pod);
+    const found = await pods.findPodByUid(pod.metadata?.uid ?? '');
+    expect(found?.pod.metadata?.name).toBe('by-uid');
+    expect(await pods.findPodByUid('00000000-0000-0000-0000-000000000000')).toBeUndefined();
+  });
+});

@@ -1,0 +1,292 @@
+import { describe, expect, it } from 'vitest';
+import { podStatusFromTask } from '../../functions/core/ecs/pod-status';
+import type { ContainerView, TaskView } from '../../functions/core/ecs/types';
+import type { Container, Pod, PodCondition, PodStatus } from '../../functions/core/k8s';
+
+// What the kubelet reports (pkg/kubelet/status/generate.go and kubelet_pods.go), read off an
+// ECS task: Pending with waiting ContainerCreating until the containers run; Running and ready
+// while they run (not ready if unhealthy); once stopped, Succeeded if every container exited 0,
+// Failed otherwise, with terminated reasons Completed / Error / OOMKilled; an image that cannot
+// be pulled leaves the container waiting with ErrImagePull.
+
+const now = '2026-03-01T12:00:10Z';
+const taskArn = 'arn:aws:ecs:eu-west-1:123456789012:task/podplane/0f3c6d1e2b7a4c59a1d2e3f4a5b6c7d8';
+
+const pod = (
+  containers: Container[] = [{ name: 'app', image: 'nginx:1.27' }],
+  extra: Partial<Pod> = {},
+): Pod => ({
+  metadata: { name: 'web', namespace: 'default', uid: 'u-1' },
+  spec: { nodeName: 'i-0abc', restartPolicy: 'Never', containers },
+  status: {
+    phase: 'Pending',
+    qosClass: 'BestEffort',
+    conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: '2026-03-01T12:00:00Z' }],
+  },
+  ...extra,
+});
+
+const task = (lastStatus: string, containers: ContainerView[], extra: Partial<TaskView> = {}): TaskView => ({
+  taskArn,
+  lastStatus,
+  createdAt: '2026-03-01T12:00:01Z',
+  containers,
+  ...extra,
+});
+
+const condition = (status: PodStatus, type: string): PodCondition | undefined =>
+  status.conditions?.find((c) => c.type === type);
+
+describe('podStatusFromTask', () => {
+  it.each(['PROVISIONING', 'PENDING', 'ACTIVATING'])(
+    'reports a %s task as Pending with ContainerCreating',
+    (state) => {
+      const status = podStatusFromTask(pod(), task(state, [{ name: 'app', lastStatus: 'PENDING' }]), now);
+      expect(status.phase).toBe('Pending');
+      expect(status.containerStatuses).toEqual([
+        expect.objectContaining({
+          name: 'app',
+          image: 'nginx:1.27',
+          ready: false,
+          started: false,
+          restartCount: 0,
+          state: { waiting: { reason: 'ContainerCreating' } },
+        }),
+      ]);
+      expect(condition(status, 'Ready')).toMatchObject({
+        status: 'False',
+        reason: 'ContainersNotReady',
+        message: 'containers with unready status: [app]',
+      });
+    },
+  );
+
+  it('reports a RUNNING task as Running and ready, with the pod IP from the container', () => {
+    const running = task(
+      'RUNNING',
+      [{ name: 'app', lastStatus: 'RUNNING', privateIpv4Address: '10.0.1.23' }],
+      {
+        startedAt: '2026-03-01T12:00:05Z',
+      },
+    );
+    const status = podStatusFromTask(pod(), running, now);
+    expect(status.phase).toBe('Running');
+    expect(status.podIP).toBe('10.0.1.23');
+    expect(status.podIPs).toEqual([{ ip: '10.0.1.23' }]);
+    expect(status.containerStatuses).toEqual([
+      expect.objectContaining({
+        name: 'app',
+        ready: true,
+        started: true,
+        state: { running: { startedAt: '2026-03-01T12:00:05Z' } },
+      }),
+    ]);
+  });
+
+  it('sets the four pod conditions for a running pod', () => {
+    const status = podStatusFromTask(pod(), task('RUNNING', [{ name: 'app', lastStatus: 'RUNNING' }]), now);
+    expect(Object.fromEntries((status.conditions ?? []).map((c) => [c.type, c.status]))).toEqual({
+      PodScheduled: 'True',
+      Initialized: 'True',
+      ContainersReady: 'True',
+      Ready: 'True',
+    });
+  });
+
+  it('keeps PodScheduled.lastTransitionTime and stamps the conditions that changed', () => {
+    const status = podStatusFromTask(pod(), task('RUNNING', [{ name: 'app', lastStatus: 'RUNNING' }]), now);
+    expect(condition(status, 'PodScheduled')?.lastTransitionTime).toBe('2026-03-01T12:00:00Z');
+    expect(condition(status, 'Ready')?.lastTransitionTime).toBe(now);
+  });
+
+  it('reports an UNHEALTHY container as running but not ready', () => {
+    const status = podStatusFromTask(
+      pod(),
+      task('RUNNING', [{ name: 'app', lastStatus: 'RUNNING', healthStatus: 'UNHEALTHY' }]),
+      now,
+    );
+    expect(status.phase).toBe('Running');
+    expect(status.containerStatuses?.[0]).toMatchObject({ ready: false, state: { running: {} } });
+    expect(condition(status, 'ContainersReady')).toMatchObject({
+      status: 'False',
+      reason: 'ContainersNotReady',
+    });
+    expect(condition(status, 'Ready')).toMatchObject({
+      status: 'False',
+      message: 'containers with unready status: [app]',
+    });
+  });
+
+  it('lists every unready container, space-separated, in the Ready message', () => {
+    const status = podStatusFromTask(
+      pod([
+        { name: 'app', image: 'a' },
+        { name: 'cache', image: 'b' },
+        { name: 'proxy', image: 'c' },
+      ]),
+      task('RUNNING', [
+        { name: 'app', lastStatus: 'RUNNING', healthStatus: 'UNHEALTHY' },
+        { name: 'cache', lastStatus: 'RUNNING', healthStatus: 'HEALTHY' },
+        { name: 'proxy', lastStatus: 'PENDING' },
+      ]),
+      now,
+    );
+    expect(condition(status, 'Ready')?.message).toBe('containers with unready status: [app proxy]');
+  });
+
+  it('reports a task whose containers all exited 0 as Succeeded / Completed', () => {
+    const status = podStatusFromTask(
+      pod(),
+      task('STOPPED', [{ name: 'app', lastStatus: 'STOPPED', exitCode: 0 }], {
+        startedAt: '2026-03-01T12:00:05Z',
+        stoppedAt: '2026-03-01T12:00:09Z',
+        stopCode: 'EssentialContainerExited',
+      }),
+      now,
+    );
+    expect(status.phase).toBe('Succeeded');
+    expect(status.containerStatuses?.[0]?.state?.terminated).toMatchObject({
+      exitCode: 0,
+      reason: 'Completed',
+      startedAt: '2026-03-01T12:00:05Z',
+      finishedAt: '2026-03-01T12:00:09Z',
+    });
+    expect(condition(status, 'Ready')).toMatchObject({ status: 'False', reason: 'PodCompleted' });
+    expect(condition(status, 'ContainersReady')).toMatchObject({ status: 'False', reason: 'PodCompleted' });
+  });
+
+  it('reports a container that exited 1 as Failed / Error with its exit code', () => {
+    const status = podStatusFromTask(
+      pod(),
+      task('STOPPED', [{ name: 'app', lastStatus: 'STOPPED', exitCode: 1 }], {
+        stopCode: 'EssentialContainerExited',
+      }),
+      now,
+    );
+    expect(status.phase).toBe('Failed');
+    expect(status.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 1, reason: 'Error' });
+  });
+
+  it('reports a pod as Failed when any one container failed', () => {
+    const status = podStatusFromTask(
+      pod([
+        { name: 'app', image: 'a' },
+        { name: 'side', image: 'b' },
+      ]),
+      task('STOPPED', [
+        { name: 'app', lastStatus: 'STOPPED', exitCode: 0 },
+        { name: 'side', lastStatus: 'STOPPED', exitCode: 2 },
+      ]),
+      now,
+    );
+    expect(status.phase).toBe('Failed');
+  });
+
+  it('reports an ECS OutOfMemoryError as OOMKilled', () => {
+    const status = podStatusFromTask(
+      pod(),
+      task('STOPPED', [
+        {
+          name: 'app',
+          lastStatus: 'STOPPED',
+          exitCode: 137,
+          reason: 'OutOfMemoryError: Container killed due to memory usage',
+        },
+      ]),
+      now,
+    );
+    expect(status.phase).toBe('Failed');
+    expect(status.containerStatuses?.[0]?.state?.terminated).toMatchObject({
+      exitCode: 137,
+      reason: 'OOMKilled',
+    });
+  });
+
+  it('reports a CannotPullContainerError as a container waiting with ErrImagePull', () => {
+    const reason =
+      'CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref docker.io/library/nginx:nope: not found';
+    const status = podStatusFromTask(
+      pod(),
+      task('STOPPED', [{ name: 'app', lastStatus: 'STOPPED', reason }], {
+        stopCode: 'TaskFailedToStart',
+        stoppedReason: reason,
+      }),
+      now,
+    );
+    expect(status.containerStatuses?.[0]?.state).toEqual({
+      waiting: { reason: 'ErrImagePull', message: reason },
+    });
+    expect(status.containerStatuses?.[0]?.ready).toBe(false);
+  });
+
+  // The kubelet keeps retrying a pull (ErrImagePull, then ImagePullBackOff); the pod stays
+  // Pending. A pull error never makes a pod Failed.
+  it('keeps a pod whose image cannot be pulled Pending', () => {
+    const reason = 'CannotPullContainerError: failed to resolve ref docker.io/library/nginx:nope: not found';
+    const status = podStatusFromTask(
+      pod(),
+      task('STOPPED', [{ name: 'app', lastStatus: 'STOPPED', reason }], { stoppedReason: reason }),
+      now,
+    );
+    expect(status.phase).toBe('Pending');
+  });
+
+  // generateContainersReadyConditionForTerminalPhase: a Failed pod's ContainersReady and Ready
+  // are False with reason PodFailed (and no per-container message).
+  it('gives a Failed pod Ready False with reason PodFailed', () => {
+    const status = podStatusFromTask(
+      pod(),
+      task('STOPPED', [{ name: 'app', lastStatus: 'STOPPED', exitCode: 1 }]),
+      now,
+    );
+    expect(condition(status, 'Ready')).toMatchObject({ status: 'False', reason: 'PodFailed' });
+    expect(condition(status, 'ContainersReady')).toMatchObject({ status: 'False', reason: 'PodFailed' });
+  });
+
+  // GeneratePodInitializedCondition: until the init containers have completed, Initialized is
+  // False with reason ContainersNotInitialized.
+  it('keeps Initialized False while the init containers have not run', () => {
+    const p = pod([{ name: 'app', image: 'a' }]);
+    const withInit: Pod = {
+      ...p,
+      spec: {
+        ...p.spec,
+        containers: p.spec?.containers ?? [],
+        initContainers: [{ name: 'migrate', image: 'm' }],
+      },
+    };
+    const status = podStatusFromTask(
+      withInit,
+      task('PENDING', [
+        { name: 'migrate', lastStatus: 'PENDING' },
+        { name: 'app', lastStatus: 'PENDING' },
+      ]),
+      now,
+    );
+    expect(condition(status, 'Initialized')).toMatchObject({
+      status: 'False',
+      reason: 'ContainersNotInitialized',
+    });
+  });
+
+  it('keeps startTime from the first report and the existing qosClass', () => {
+    const first = podStatusFromTask(pod(), task('PENDING', [{ name: 'app' }]), now);
+    expect(first.startTime).toBe('2026-03-01T12:00:01Z');
+    expect(first.qosClass).toBe('BestEffort');
+    const later = podStatusFromTask(
+      { ...pod(), status: first },
+      task('RUNNING', [{ name: 'app', lastStatus: 'RUNNING' }], { createdAt: '2026-03-01T12:09:00Z' }),
+      '2026-03-01T12:10:00Z',
+    );
+    expect(later.startTime).toBe('2026-03-01T12:00:01Z');
+  });
+
+  it('gives the same status when the same task is reported twice', () => {
+    const running = task('RUNNING', [
+      { name: 'app', lastStatus: 'RUNNING', privateIpv4Address: '10.0.1.23' },
+    ]);
+    const once = podStatusFromTask(pod(), running, now);
+    const twice = podStatusFromTask({ ...pod(), status: once }, running, '2026-03-01T12:00:20Z');
+    expect(twice).toEqual(once);
+  });
+});

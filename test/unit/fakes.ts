@@ -1,0 +1,224 @@
+import type { Namespace, Node, Pod } from '../../functions/core/k8s';
+import type { PodRequests } from '../../functions/core/pod/requests';
+import {
+  AlreadyExistsError,
+  type BindOutcome,
+  ConflictError,
+  type NamespaceStore,
+  type NodeStore,
+  type PodChange,
+  type PodRecord,
+  type PodStore,
+  type PodWrite,
+} from '../../functions/core/ports';
+import type { NodeInfo, NodeResources } from '../../functions/core/scheduler/framework';
+
+/**
+ * In-memory stores with the contract of the DynamoDB adapters: every write bumps a
+ * resourceVersion (also shown in metadata.resourceVersion), conditional writes on a stale
+ * record throw ConflictError, creating a taken name throws AlreadyExistsError, deleted pods
+ * linger as tombstones for podChangesSince, and binding takes capacity from the node that
+ * finishing or deleting gives back exactly once.
+ */
+export interface FakeStores {
+  readonly pods: PodStore & {
+    /** Puts a pod in the store as if earlier writes had made it so. */
+    seed(pod: Pod, extra?: Partial<Omit<PodRecord, 'pod' | 'resourceVersion'>>): PodRecord;
+  };
+  readonly nodes: NodeStore & { nodeInfo(name: string): NodeInfo | undefined };
+  readonly namespaces: NamespaceStore;
+}
+
+interface PodEntry {
+  record: PodRecord;
+  createdRv: number;
+  deleted: boolean;
+}
+
+const clone = <T>(value: T): T => structuredClone(value);
+
+export function fakeStores(): FakeStores {
+  let clock = 0;
+  const nextRv = () => ++clock;
+  const pods = new Map<string, PodEntry>();
+  const nodes = new Map<string, { node: Node; allocatable: NodeResources; requested: NodeResources }>();
+  const namespaces = new Map<string, Namespace>();
+
+  const keyOf = (pod: Pod) => `${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name ?? ''}`;
+  const stamp = <T extends { metadata?: object }>(object: T, rv: number): T => ({
+    ...clone(object),
+    metadata: { ...object.metadata, resourceVersion: String(rv) },
+  });
+
+  /** The live entry the record was read from, or ConflictError if it moved or went away. */
+  const current = (record: PodRecord): PodEntry => {
+    const entry = pods.get(keyOf(record.pod));
+    if (!entry || entry.deleted || entry.record.resourceVersion !== record.resourceVersion)
+      throw new ConflictError();
+    return entry;
+  };
+
+  const write = (entry: PodEntry, next: Pod, extra: PodWrite & { released?: boolean } = {}): PodRecord => {
+    const rv = nextRv();
+    entry.record = {
+      ...entry.record,
+      pod: stamp(next, rv),
+      resourceVersion: rv,
+      ...(extra.taskArn ? { taskArn: extra.taskArn } : {}),
+      ...(extra.taskVersion !== undefined ? { taskVersion: extra.taskVersion } : {}),
+      ...(extra.released ? { released: true } : {}),
+    };
+    return clone(entry.record);
+  };
+
+  const release = (record: PodRecord): boolean => {
+    const nodeName = record.pod.spec?.nodeName;
+    const requests = record.boundRequests;
+    if (!nodeName || !requests || record.released) return false;
+    const node = nodes.get(nodeName);
+    if (!node) return false;
+    node.requested = {
+      cpuMillis: node.requested.cpuMillis - requests.cpuMillis,
+      memoryBytes: node.requested.memoryBytes - requests.memoryBytes,
+      pods: node.requested.pods - 1,
+    };
+    return true;
+  };
+
+  const podStore: FakeStores['pods'] = {
+    seed(pod, extra = {}) {
+      const rv = nextRv();
+      const record: PodRecord = { released: false, ...extra, pod: stamp(pod, rv), resourceVersion: rv };
+      pods.set(keyOf(pod), { record, createdRv: rv, deleted: false });
+      return clone(record);
+    },
+
+    async getPod(namespace, name) {
+      const entry = pods.get(`${namespace}/${name}`);
+      return entry && !entry.deleted ? clone(entry.record) : undefined;
+    },
+
+    async listPods(namespace) {
+      return [...pods.values()]
+        .filter(
+          (e) => !e.deleted && (namespace === undefined || e.record.pod.metadata?.namespace === namespace),
+        )
+        .map((e) => clone(e.record.pod));
+    },
+
+    async podChangesSince(namespace, resourceVersion) {
+      return [...pods.values()]
+        .filter((e) => namespace === undefined || e.record.pod.metadata?.namespace === namespace)
+        .filter((e) => e.record.resourceVersion > resourceVersion)
+        .sort((a, b) => a.record.resourceVersion - b.record.resourceVersion)
+        .map(
+          (e): PodChange => ({
+            type: e.deleted ? 'DELETED' : e.createdRv > resourceVersion ? 'ADDED' : 'MODIFIED',
+            pod: clone(e.record.pod),
+          }),
+        );
+    },
+
+    async findPodByUid(uid) {
+      const entry = [...pods.values()].find((e) => !e.deleted && e.record.pod.metadata?.uid === uid);
+      return entry ? clone(entry.record) : undefined;
+    },
+
+    async createPod(pod) {
+      const existing = pods.get(keyOf(pod));
+      if (existing && !existing.deleted) throw new AlreadyExistsError();
+      const rv = nextRv();
+      const record: PodRecord = { pod: stamp(pod, rv), resourceVersion: rv, released: false };
+      pods.set(keyOf(pod), { record, createdRv: rv, deleted: false });
+      return clone(record.pod);
+    },
+
+    async updatePod(record, next, extra) {
+      return write(current(record), next, extra);
+    },
+
+    async bindPod(record, bound, nodeInfo, requests: PodRequests): Promise<BindOutcome> {
+      const entry = pods.get(keyOf(record.pod));
+      if (
+        !entry ||
+        entry.deleted ||
+        entry.record.resourceVersion !== record.resourceVersion ||
+        entry.record.pod.spec?.nodeName
+      )
+        return 'pod-changed';
+      const node = nodes.get(nodeInfo.node.metadata?.name ?? '');
+      if (
+        !node ||
+        node.requested.cpuMillis + requests.cpuMillis > node.allocatable.cpuMillis ||
+        node.requested.memoryBytes + requests.memoryBytes > node.allocatable.memoryBytes ||
+        node.requested.pods + 1 > node.allocatable.pods
+      )
+        return 'node-full';
+      node.requested = {
+        cpuMillis: node.requested.cpuMillis + requests.cpuMillis,
+        memoryBytes: node.requested.memoryBytes + requests.memoryBytes,
+        pods: node.requested.pods + 1,
+      };
+      write(entry, bound);
+      entry.record = { ...entry.record, boundRequests: { ...requests } };
+      return 'bound';
+    },
+
+    async finishPod(record, next, extra) {
+      const entry = current(record);
+      const released = release(entry.record);
+      return write(entry, next, { ...extra, released });
+    },
+
+    async deletePod(record) {
+      const entry = current(record);
+      release(entry.record);
+      const rv = nextRv();
+      entry.record = {
+        ...entry.record,
+        pod: stamp(entry.record.pod, rv),
+        resourceVersion: rv,
+        released: true,
+      };
+      entry.deleted = true;
+    },
+  };
+
+  const nodeStore: FakeStores['nodes'] = {
+    nodeInfo(name) {
+      const entry = nodes.get(name);
+      return entry ? clone(entry) : undefined;
+    },
+    async listNodes() {
+      return [...nodes.values()].map((n) => clone(n));
+    },
+    async getNode(name) {
+      const entry = nodes.get(name);
+      return entry ? clone(entry.node) : undefined;
+    },
+    async putNode(node, allocatable) {
+      const name = node.metadata?.name ?? '';
+      const requested = nodes.get(name)?.requested ?? { cpuMillis: 0, memoryBytes: 0, pods: 0 };
+      nodes.set(name, { node: stamp(node, nextRv()), allocatable: { ...allocatable }, requested });
+    },
+  };
+
+  const namespaceStore: NamespaceStore = {
+    async getNamespace(name) {
+      const ns = namespaces.get(name);
+      return ns ? clone(ns) : undefined;
+    },
+    async listNamespaces() {
+      return [...namespaces.values()].map((ns) => clone(ns));
+    },
+    async createNamespace(namespace) {
+      const name = namespace.metadata?.name ?? '';
+      if (namespaces.has(name)) throw new AlreadyExistsError();
+      const stored = stamp(namespace, nextRv());
+      namespaces.set(name, stored);
+      return clone(stored);
+    },
+  };
+
+  return { pods: podStore, nodes: nodeStore, namespaces: namespaceStore };
+}

@@ -1,0 +1,26 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    // The pinned AWS SDK supports Node 20 (the lock file keeps it); its notice about future
+    // releases needing Node 22 is known and would only clutter the output.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          // One DynamoDB Local for the project; each file points the adapters at its own table
+          // (and the e2e file runs a whole control plane), so each file gets its own process.
+          globalSetup: ['test/global-setup.ts'],
+          pool: 'forks',
+        },
+      },
+      { extends: true, test: { name: 'cdk', include: ['test/cdk/**/*.test.ts'] } },
+    ],
+  },
+});
