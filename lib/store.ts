@@ -10,7 +10,7 @@ export interface StoreProps {
 
 /** DynamoDB playing etcd: the tables declared in functions/wiring.ts. */
 export class Store extends Construct {
-  private readonly tables = new Map<string, dynamodb.TableV2>();
+  private readonly tables = new Map<string, dynamodb.Table>();
 
   constructor(scope: Construct, id: string, props: StoreProps) {
     super(scope, id);
@@ -20,7 +20,7 @@ export class Store extends Construct {
   }
 
   /** The table built for a wiring definition; throws if the stack never built it. */
-  table(definition: TableDefinition): dynamodb.TableV2 {
+  table(definition: TableDefinition): dynamodb.Table {
     const table = this.tables.get(definition.id);
     if (!table) {
       throw new Error(`Table '${definition.id}' is used by the wiring but not passed to Store`);
@@ -33,25 +33,28 @@ export class Store extends Construct {
 // uids) is a string.
 const stringAttribute = (name: string): dynamodb.Attribute => ({ name, type: dynamodb.AttributeType.STRING });
 
-// TableV2 synthesizes AWS::DynamoDB::GlobalTable, which LocalStack's CloudFormation has had
-// trouble deploying (localstack/localstack#12811). If `deploy:local` fails on it, dynamodb.Table
-// takes the same settings here; everything else only sees dynamodb.ITable.
-function tableFromDefinition(scope: Construct, definition: TableDefinition): dynamodb.TableV2 {
-  return new dynamodb.TableV2(scope, definition.id, {
+// A regional AWS::DynamoDB::Table rather than TableV2's AWS::DynamoDB::GlobalTable: podplane is
+// single-region, and LocalStack's CloudFormation deploys plain tables reliably where global
+// tables have failed (localstack/localstack#12811), which `npm run deploy:local` relies on.
+function tableFromDefinition(scope: Construct, definition: TableDefinition): dynamodb.Table {
+  const table = new dynamodb.Table(scope, definition.id, {
     partitionKey: stringAttribute(definition.partitionKey),
     sortKey: stringAttribute(definition.sortKey),
-    billing: dynamodb.Billing.onDemand(),
-    dynamoStream: dynamodb.StreamViewType[definition.stream],
+    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+    stream: dynamodb.StreamViewType[definition.stream],
     timeToLiveAttribute: definition.timeToLiveAttribute,
-    globalSecondaryIndexes: definition.indexes.map((index) => ({
-      indexName: index.name,
-      partitionKey: stringAttribute(index.partitionKey),
-      projectionType: dynamodb.ProjectionType[index.projection],
-    })),
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     // The table is the cluster's state (etcd): deleting the stack must not delete the pods'
     // records. Deletion protection stays off so a deliberate `aws dynamodb delete-table` works.
     deletionProtection: false,
     removalPolicy: RemovalPolicy.RETAIN,
   });
+  for (const index of definition.indexes) {
+    table.addGlobalSecondaryIndex({
+      indexName: index.name,
+      partitionKey: stringAttribute(index.partitionKey),
+      projectionType: dynamodb.ProjectionType[index.projection],
+    });
+  }
+  return table;
 }
