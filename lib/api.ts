@@ -20,6 +20,10 @@ export class Api extends Construct {
       description: 'podplane Kubernetes API',
       handler: props.handler,
       proxy: true,
+      // Until the bearer-token authorizer lands, every method needs SigV4-signed IAM credentials:
+      // an open API would let anyone run containers in the account. (kubectl cannot sign SigV4,
+      // so the deployed API is reachable with IAM tooling only for now.)
+      defaultMethodOptions: { authorizationType: apigateway.AuthorizationType.IAM },
       // kubectl talks to one region directly; an edge endpoint would add a CloudFront hop.
       endpointTypes: [apigateway.EndpointType.REGIONAL],
       // The CloudWatch role is an account-wide singleton; a stack must not claim it.

@@ -103,6 +103,14 @@ describe('functions', () => {
   });
 });
 
+describe('api', () => {
+  it('accepts no unsigned request on any method', () => {
+    const methods = ofType('AWS::ApiGateway::Method');
+    expect(methods.length).toBeGreaterThan(0);
+    for (const [, method] of methods) expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
+  });
+});
+
 describe('store', () => {
   it('is the wiring table: keys, NEW_AND_OLD_IMAGES stream, TTL and the byUid index', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
