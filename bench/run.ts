@@ -1,11 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:https';
+import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { consumedCapacity } from '../functions/adapters/dynamodb/client';
+import { callApi } from '../local/api-client';
 import { startControlPlane } from '../local/control-plane';
 import { StreamPoller } from '../local/stream-poller';
 import { percentile, round } from './stats';
@@ -83,28 +84,9 @@ const ca = readFileSync(plane.caCertPath);
 // Clients keep their connections open, as kubectl and the SDKs do.
 const agent = new Agent({ keepAlive: true, ca, maxSockets: concurrency });
 
-function api(method: string, path: string, body?: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      new URL(path, plane.url),
-      {
-        method,
-        agent,
-        headers: {
-          authorization: `Bearer ${plane.token}`,
-          ...(body ? { 'content-type': 'application/json' } : {}),
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    if (body) req.write(body);
-    req.end();
-  });
-}
+const client = { url: plane.url, agent, token: plane.token };
+const api = async (method: string, path: string, body?: string) =>
+  (await callApi(client, method, path, body ? { text: body } : undefined)).status;
 
 async function inParallel(names: readonly string[], work: (name: string) => Promise<void>) {
   const queue = [...names];

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { join } from 'node:path';
+import { callApi } from '../../local/api-client';
 
 export interface RunningControlPlane {
   readonly url: string;
@@ -63,7 +63,7 @@ export interface HttpResult {
 }
 
 /** An HTTPS call that trusts the control plane's CA and sends its bearer token, like curl in the README. */
-export function call(
+export async function call(
   plane: RunningControlPlane,
   method: string,
   path: string,
@@ -72,30 +72,15 @@ export function call(
   const ca = readFileSync(join(plane.stateDir, 'ca.crt'));
   const token =
     options.token === undefined ? readFileSync(join(plane.stateDir, 'token'), 'utf8').trim() : options.token;
-  return new Promise((resolve, reject) => {
-    const req = request(
-      new URL(path, plane.url),
-      {
-        method,
-        ca,
-        headers: {
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...(options.body ? { 'content-type': options.contentType ?? 'application/json' } : {}),
-        },
-      },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk) => {
-          body += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, json: () => JSON.parse(body) }));
-      },
-    );
-    req.on('error', reject);
-    if (options.body) req.write(options.body);
-    req.end();
-  });
+  const reply = await callApi(
+    { url: plane.url, ca, ...(token ? { token } : {}) },
+    method,
+    path,
+    options.body
+      ? { text: options.body, ...(options.contentType ? { contentType: options.contentType } : {}) }
+      : undefined,
+  );
+  return { ...reply, json: () => JSON.parse(reply.body) };
 }
 
 export function processAlive(pid: number): boolean {
