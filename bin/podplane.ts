@@ -85,10 +85,10 @@ or with curl:
 Press Ctrl-C to stop.`);
 
   let stopping = false;
-  const shutdown = (signal: string) => {
+  const shutdown = (reason: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`\npodplane: ${signal} received, stopping`);
+    console.log(`\npodplane: ${reason}, stopping`);
     plane.stop().then(
       () => process.exit(0),
       (error) => {
@@ -97,9 +97,15 @@ Press Ctrl-C to stop.`);
       },
     );
   };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGHUP', () => shutdown('SIGHUP'));
+  // `kill <npm pid>` ends npm and its shell but not this process: notice being orphaned and
+  // stop too, so nothing (least of all DynamoDB Local) is left behind.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) shutdown('parent process exited');
+  }, 500).unref();
+  process.on('SIGINT', () => shutdown('SIGINT received'));
+  process.on('SIGTERM', () => shutdown('SIGTERM received'));
+  process.on('SIGHUP', () => shutdown('SIGHUP received'));
 } catch (error) {
   console.error(`podplane: could not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
