@@ -65,6 +65,8 @@ export interface HttpTrigger {
   readonly kind: 'http';
   /** Paths that skip authentication; everything else needs a bearer token. */
   readonly publicPaths: readonly string[];
+  /** Request bodies of these types reach the handler base64-encoded (API Gateway's binaryMediaTypes). */
+  readonly binaryMediaTypes: readonly string[];
 }
 
 export interface EventTrigger {
@@ -112,7 +114,12 @@ export const functionDefinitions = {
     entry: 'functions/apiserver/handler.ts',
     memoryMiB: 1024,
     timeoutSeconds: 15,
-    trigger: { kind: 'http', publicPaths: ['/healthz', '/livez', '/readyz'] },
+    trigger: {
+      kind: 'http',
+      publicPaths: ['/healthz', '/livez', '/readyz'],
+      // kubectl's typed clients (e.g. `kubectl create namespace`) send Kubernetes protobuf.
+      binaryMediaTypes: ['application/vnd.kubernetes.protobuf'],
+    },
   },
   scheduler: {
     entry: 'functions/scheduler/handler.ts',

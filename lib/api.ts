@@ -5,6 +5,8 @@ import { Construct } from 'constructs';
 export interface ApiProps {
   /** The apiserver: it routes every Kubernetes path itself. */
   readonly handler: lambda.IFunction;
+  /** From the wiring's HTTP trigger. */
+  readonly binaryMediaTypes: readonly string[];
 }
 
 /**
@@ -20,6 +22,7 @@ export class Api extends Construct {
       description: 'podplane Kubernetes API',
       handler: props.handler,
       proxy: true,
+      binaryMediaTypes: [...props.binaryMediaTypes],
       // Until the bearer-token authorizer lands, every method needs SigV4-signed IAM credentials:
       // an open API would let anyone run containers in the account. (kubectl cannot sign SigV4,
       // so the deployed API is reachable with IAM tooling only for now.)

@@ -47,7 +47,7 @@ export class PodplaneStack extends Stack {
       switch (trigger.kind) {
         case 'http':
           if (api) throw new Error(`Only one function can serve HTTP; ${name} is the second`);
-          api = new Api(this, 'Api', { handler: fn });
+          api = new Api(this, 'Api', { handler: fn, binaryMediaTypes: trigger.binaryMediaTypes });
           break;
         case 'dynamodb-stream':
           new StreamConsumer(this, `${id}Stream`, {

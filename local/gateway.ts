@@ -48,7 +48,10 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: Gateway
   const body = await readBody(req);
   if (body === undefined)
     return send(res, statusResult(new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large')));
-  const event = proxyEvent(req, url, body);
+  const binary = options.trigger.binaryMediaTypes.includes(
+    (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '',
+  );
+  const event = proxyEvent(req, url, body, binary);
   send(res, await options.invoke(event));
 }
 
@@ -71,7 +74,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return Buffer.concat(chunks);
 }
 
-function proxyEvent(req: IncomingMessage, url: URL, body: Buffer): APIGatewayProxyEvent {
+function proxyEvent(req: IncomingMessage, url: URL, body: Buffer, binary: boolean): APIGatewayProxyEvent {
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
   for (const [name, value] of Object.entries(req.headers)) {
@@ -97,8 +100,8 @@ function proxyEvent(req: IncomingMessage, url: URL, body: Buffer): APIGatewayPro
     multiValueQueryStringParameters: hasQuery ? multiQuery : null,
     pathParameters: { proxy: url.pathname.slice(1) },
     stageVariables: null,
-    body: body.length > 0 ? body.toString('utf8') : null,
-    isBase64Encoded: false,
+    body: body.length > 0 ? body.toString(binary ? 'base64' : 'utf8') : null,
+    isBase64Encoded: binary && body.length > 0,
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',

@@ -17,8 +17,8 @@ export const handler = middy(async (event: APIGatewayProxyEvent): Promise<APIGat
   const headers = Object.fromEntries(
     Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
   );
-  const body =
-    event.body && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  const bodyBytes = event.body && event.isBase64Encoded ? Buffer.from(event.body, 'base64') : undefined;
+  const body = bodyBytes ? bodyBytes.toString('utf8') : event.body;
   const response = await handleApiRequest(
     {
       method: event.httpMethod,
@@ -26,6 +26,7 @@ export const handler = middy(async (event: APIGatewayProxyEvent): Promise<APIGat
       query: event.queryStringParameters ?? {},
       headers,
       ...(body ? { body } : {}),
+      ...(bodyBytes ? { bodyBytes } : {}),
     },
     deps,
   );

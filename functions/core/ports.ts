@@ -61,6 +61,9 @@ export interface NamespaceStore {
   getNamespace(name: string): Promise<Namespace | undefined>;
   listNamespaces(): Promise<Namespace[]>;
   createNamespace(namespace: Namespace): Promise<Namespace>;
+  /** Conditional on the namespace's resourceVersion; throws ConflictError when it moved. */
+  updateNamespace(namespace: Namespace): Promise<Namespace>;
+  deleteNamespace(name: string): Promise<void>;
 }
 
 export type LaunchResult =

@@ -135,7 +135,7 @@ describe('handleApiRequest: discovery', () => {
   });
 
   it('answers a verb the path does not serve with a 405 MethodNotAllowed Status', async () => {
-    const { json, statusCode } = await setup().call('PUT', '/api/v1/namespaces/default/pods/web', {
+    const { json, statusCode } = await setup().call('POST', '/api/v1/namespaces/default/pods/web', {
       body: manifest(),
     });
     expect(statusCode).toBe(405);

@@ -218,6 +218,18 @@ export function fakeStores(): FakeStores {
       namespaces.set(name, stored);
       return clone(stored);
     },
+    async updateNamespace(namespace) {
+      const name = namespace.metadata?.name ?? '';
+      const current = namespaces.get(name);
+      if (!current || current.metadata?.resourceVersion !== namespace.metadata?.resourceVersion)
+        throw new ConflictError();
+      const stored = stamp(namespace, nextRv());
+      namespaces.set(name, stored);
+      return clone(stored);
+    },
+    async deleteNamespace(name) {
+      namespaces.delete(name);
+    },
   };
 
   return { pods: podStore, nodes: nodeStore, namespaces: namespaceStore };

@@ -1,6 +1,6 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Namespace } from '../../core/k8s';
-import { AlreadyExistsError, type NamespaceStore } from '../../core/ports';
+import { AlreadyExistsError, ConflictError, type NamespaceStore } from '../../core/ports';
 import { nextResourceVersion } from '../../core/resource-version';
 import { tableName } from '../config';
 import { dynamo, recordCapacity } from './client';
@@ -53,5 +53,38 @@ export const dynamoNamespaceStore: NamespaceStore = {
       throw error;
     }
     return objectFromItem<Namespace>(item);
+  },
+
+  async updateNamespace(namespace) {
+    const expected = Number(namespace.metadata?.resourceVersion);
+    const item = {
+      ...namespaceKey(namespace.metadata?.name ?? ''),
+      uid: namespace.metadata?.uid,
+      rv: nextResourceVersion(expected),
+      body: bodyOf(namespace),
+    };
+    try {
+      const out = await dynamo().send(
+        new PutCommand({
+          TableName: tableName(),
+          Item: item,
+          ConditionExpression: 'rv = :expected',
+          ExpressionAttributeValues: { ':expected': expected },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      recordCapacity('write', out.ConsumedCapacity);
+    } catch (error) {
+      if (isConditionFailure(error)) throw new ConflictError();
+      throw error;
+    }
+    return objectFromItem<Namespace>(item);
+  },
+
+  async deleteNamespace(name) {
+    const out = await dynamo().send(
+      new DeleteCommand({ TableName: tableName(), Key: namespaceKey(name), ReturnConsumedCapacity: 'TOTAL' }),
+    );
+    recordCapacity('write', out.ConsumedCapacity);
   },
 };

@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { ApiError, badRequest } from '../errors';
 import type { ApiRequest } from './http';
+import { decodeProtobufObject, protobufMediaType } from './protobuf';
 
 /** Kubernetes' default request body limit (3 MiB); larger bodies are refused before parsing. */
 export const maxRequestBytes = 3 * 1024 * 1024;
@@ -15,6 +16,8 @@ export function parseObjectBody(request: ApiRequest): Record<string, unknown> {
     .split(';')[0]
     ?.trim()
     .toLowerCase();
+  if (contentType === protobufMediaType)
+    return decodeProtobufObject(request.bodyBytes ?? Buffer.from(body, 'latin1'));
   let value: unknown;
   try {
     if (

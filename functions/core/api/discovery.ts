@@ -9,7 +9,7 @@ export const apiVersions: APIVersions = {
 
 export const apiGroupList = { kind: 'APIGroupList', apiVersion: 'v1', groups: [] };
 
-const verbs = ['create', 'delete', 'get', 'list'];
+const verbs = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 
 export const coreV1Resources: APIResourceList = {
   kind: 'APIResourceList',
@@ -24,7 +24,13 @@ export const coreV1Resources: APIResourceList = {
       shortNames: ['po'],
       categories: ['all'],
     },
-    { name: 'pods/status', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] },
+    {
+      name: 'pods/status',
+      singularName: '',
+      namespaced: true,
+      kind: 'Pod',
+      verbs: ['get', 'patch', 'update'],
+    },
     {
       name: 'nodes',
       singularName: 'node',
@@ -38,7 +44,7 @@ export const coreV1Resources: APIResourceList = {
       singularName: 'namespace',
       namespaced: false,
       kind: 'Namespace',
-      verbs: ['create', 'get', 'list'],
+      verbs: ['create', 'delete', 'get', 'list', 'watch'],
       shortNames: ['ns'],
     },
   ],

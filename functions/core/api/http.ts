@@ -8,6 +8,8 @@ export interface ApiRequest {
   /** Lower-case names. */
   readonly headers: Readonly<Record<string, string | undefined>>;
   readonly body?: string;
+  /** The body's bytes, when it arrived binary (base64 through API Gateway), e.g. protobuf. */
+  readonly bodyBytes?: Uint8Array;
 }
 
 export interface ApiResponse {

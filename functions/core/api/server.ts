@@ -2,9 +2,12 @@ import { ApiError, methodNotAllowed } from '../errors';
 import type { NodeStore } from '../ports';
 import { apiGroupList, apiVersions, coreV1Resources, serverVersion } from './discovery';
 import { type ApiRequest, type ApiResponse, internalError, json, statusResponse, text } from './http';
-import { getNamespace, getNode, listNamespaces, listNodes } from './nodes-namespaces';
+import { createNamespace, deleteNamespace, getNamespace, listNamespaces } from './namespaces';
+import { getNode, listNodes } from './nodes';
 import { openApiV3CoreV1, openApiV3Root } from './openapi';
-import { type ApiDeps, createPod, deletePod, getPod, listPods } from './pods';
+import { listPods } from './pod-list';
+import { patchPod, replacePod } from './pod-update';
+import { type ApiDeps, createPod, deletePod, getPod } from './pods';
 
 export interface ServerDeps extends ApiDeps {
   readonly nodes: NodeStore;
@@ -44,13 +47,19 @@ const routes: { pattern: RegExp; keys: string[]; handlers: Handlers }[] = [
     keys: ['namespace', 'name'],
     handlers: {
       GET: (p, _r, d) => getPod(p.namespace ?? '', p.name ?? '', d),
+      PUT: (p, r, d) => replacePod(p.namespace ?? '', p.name ?? '', 'object', r, d),
+      PATCH: (p, r, d) => patchPod(p.namespace ?? '', p.name ?? '', 'object', r, d),
       DELETE: (p, r, d) => deletePod(p.namespace ?? '', p.name ?? '', r, d),
     },
   },
   {
     pattern: new RegExp(`^/api/v1/namespaces/${name}/pods/${name}/status$`),
     keys: ['namespace', 'name'],
-    handlers: { GET: (p, _r, d) => getPod(p.namespace ?? '', p.name ?? '', d) },
+    handlers: {
+      GET: (p, _r, d) => getPod(p.namespace ?? '', p.name ?? '', d),
+      PUT: (p, r, d) => replacePod(p.namespace ?? '', p.name ?? '', 'status', r, d),
+      PATCH: (p, r, d) => patchPod(p.namespace ?? '', p.name ?? '', 'status', r, d),
+    },
   },
   { pattern: /^\/api\/v1\/nodes$/, keys: [], handlers: { GET: (_p, _r, d) => listNodes(d) } },
   {
@@ -58,11 +67,18 @@ const routes: { pattern: RegExp; keys: string[]; handlers: Handlers }[] = [
     keys: ['name'],
     handlers: { GET: (p, _r, d) => getNode(p.name ?? '', d) },
   },
-  { pattern: /^\/api\/v1\/namespaces$/, keys: [], handlers: { GET: (_p, _r, d) => listNamespaces(d) } },
+  {
+    pattern: /^\/api\/v1\/namespaces$/,
+    keys: [],
+    handlers: { GET: (_p, r, d) => listNamespaces(r, d), POST: (_p, r, d) => createNamespace(r, d) },
+  },
   {
     pattern: new RegExp(`^/api/v1/namespaces/${name}$`),
     keys: ['name'],
-    handlers: { GET: (p, _r, d) => getNamespace(p.name ?? '', d) },
+    handlers: {
+      GET: (p, _r, d) => getNamespace(p.name ?? '', d),
+      DELETE: (p, _r, d) => deleteNamespace(p.name ?? '', d),
+    },
   },
 ];
 

@@ -1,0 +1,212 @@
+import { randomUUID } from 'node:crypto';
+import { ApiError, alreadyExists, badRequest, invalid, notFound } from '../errors';
+import type { Namespace } from '../k8s';
+import { isDns1123Label } from '../pod/validate';
+import { AlreadyExistsError, ConflictError } from '../ports';
+import { listResourceVersion } from '../resource-version';
+import { kubernetesTime } from '../time';
+import { parseObjectBody } from './body';
+import { type ApiRequest, type ApiResponse, json } from './http';
+import { holdSeconds } from './pod-list';
+import { type ApiDeps, deletePodRecord } from './pods';
+import {
+  isWatch,
+  matchesFieldSelector,
+  matchesLabels,
+  namespaceFields,
+  parseFieldSelector,
+  parseLabelSelector,
+  selectedName,
+  type WatchEvent,
+  watchResponse,
+} from './selectors';
+
+/** Namespaces every cluster has; created on first use so a fresh table needs no seeding. */
+export const builtinNamespaces = new Set(['default', 'kube-system', 'kube-public']);
+
+function namespaceObject(
+  name: string,
+  now: Date,
+  labels: Record<string, string> = {},
+  annotations?: Record<string, string>,
+): Namespace {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name,
+      uid: randomUUID(),
+      creationTimestamp: kubernetesTime(now),
+      labels: { ...labels, 'kubernetes.io/metadata.name': name },
+      ...(annotations ? { annotations } : {}),
+    },
+    spec: { finalizers: ['kubernetes'] },
+    status: { phase: 'Active' },
+  };
+}
+
+export async function createNamespace(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+  const input = parseObjectBody(request) as Namespace & { kind?: unknown };
+  if (input.kind !== undefined && input.kind !== 'Namespace')
+    throw badRequest(`the kind "${String(input.kind)}" does not match the resource namespaces`);
+  const name = input.metadata?.name ?? '';
+  if (!name)
+    throw invalid('Namespace', name, [
+      {
+        field: 'metadata.name',
+        reason: 'FieldValueRequired',
+        message: 'Required value: name or generateName is required',
+      },
+    ]);
+  if (!isDns1123Label(name))
+    throw invalid('Namespace', name, [
+      {
+        field: 'metadata.name',
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: "${name}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character`,
+      },
+    ]);
+  try {
+    return json(
+      201,
+      await deps.namespaces.createNamespace(
+        namespaceObject(name, deps.now(), input.metadata?.labels, input.metadata?.annotations),
+      ),
+    );
+  } catch (error) {
+    if (error instanceof AlreadyExistsError) throw alreadyExists('namespaces', name);
+    throw error;
+  }
+}
+
+/** The namespace, or a built-in one created on first use; undefined when it does not exist. */
+export async function readNamespace(name: string, deps: ApiDeps): Promise<Namespace | undefined> {
+  const stored = await deps.namespaces.getNamespace(name);
+  if (stored) return finalizeIfEmpty(stored, deps);
+  if (!builtinNamespaces.has(name)) return undefined;
+  try {
+    return await deps.namespaces.createNamespace(namespaceObject(name, deps.now()));
+  } catch (error) {
+    if (error instanceof AlreadyExistsError) return deps.namespaces.getNamespace(name);
+    throw error;
+  }
+}
+
+/** Pods may only be created in a namespace that exists and is not being deleted. */
+export async function requireActiveNamespace(name: string, podName: string, deps: ApiDeps): Promise<void> {
+  const namespace = await readNamespace(name, deps);
+  if (!namespace) throw notFound('namespaces', name);
+  if (namespace.status?.phase === 'Terminating')
+    throw new ApiError(
+      403,
+      'Forbidden',
+      `pods "${podName}" is forbidden: unable to create new content in namespace ${name} because it is being terminated`,
+      { name: podName, kind: 'pods' },
+    );
+}
+
+export async function getNamespace(name: string, deps: ApiDeps): Promise<ApiResponse> {
+  const namespace = await readNamespace(name, deps);
+  if (!namespace) throw notFound('namespaces', name);
+  return json(200, namespace);
+}
+
+export async function listNamespaces(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+  const fields = parseFieldSelector(request.query.fieldSelector, namespaceFields);
+  const labels = parseLabelSelector(request.query.labelSelector);
+  const read = async () => {
+    await readNamespace('default', deps);
+    const all = await Promise.all(
+      (await deps.namespaces.listNamespaces()).map((ns) => finalizeIfEmpty(ns, deps)),
+    );
+    return all
+      .filter((ns): ns is Namespace => ns !== undefined)
+      .filter(
+        (ns) =>
+          matchesFieldSelector(ns, fields, namespaceFields) && matchesLabels(ns.metadata?.labels, labels),
+      )
+      .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+  };
+  const startedAt = deps.now();
+  if (isWatch(request)) return watchNamespaces(read, selectedName(fields), request, deps);
+  const items = await read();
+  return json(200, {
+    kind: 'NamespaceList',
+    apiVersion: 'v1',
+    metadata: { resourceVersion: listResourceVersion(startedAt) },
+    items,
+  });
+}
+
+/**
+ * Deleting a namespace deletes its pods, as Kubernetes' namespace controller does: it turns
+ * Terminating at once, its pods are deleted (gracefully where they run), and it disappears
+ * once the last pod is gone.
+ */
+export async function deleteNamespace(name: string, deps: ApiDeps): Promise<ApiResponse> {
+  if (builtinNamespaces.has(name))
+    throw new ApiError(
+      403,
+      'Forbidden',
+      `namespaces "${name}" is forbidden: this namespace may not be deleted`,
+      {
+        name,
+        kind: 'namespaces',
+      },
+    );
+  let namespace = await deps.namespaces.getNamespace(name);
+  if (!namespace) throw notFound('namespaces', name);
+  for (let attempt = 0; namespace && namespace.status?.phase !== 'Terminating'; attempt++) {
+    try {
+      namespace = await deps.namespaces.updateNamespace({
+        ...namespace,
+        metadata: { ...namespace.metadata, deletionTimestamp: kubernetesTime(deps.now()) },
+        status: { ...namespace.status, phase: 'Terminating' },
+      });
+    } catch (error) {
+      if (!(error instanceof ConflictError) || attempt > 5) throw error;
+      namespace = await deps.namespaces.getNamespace(name);
+    }
+  }
+  if (!namespace) throw notFound('namespaces', name);
+  const pods = await deps.pods.listPods(name);
+  for (const pod of pods) {
+    const record = await deps.pods.getPod(name, pod.metadata?.name ?? '', true);
+    if (record) await deletePodRecord(record, undefined, deps);
+  }
+  await finalizeIfEmpty(namespace, deps);
+  return json(200, namespace);
+}
+
+/** A Terminating namespace whose pods are all gone is removed; returns what remains. */
+async function finalizeIfEmpty(namespace: Namespace, deps: ApiDeps): Promise<Namespace | undefined> {
+  if (namespace.status?.phase !== 'Terminating') return namespace;
+  const name = namespace.metadata?.name ?? '';
+  if ((await deps.pods.listPods(name)).length > 0) return namespace;
+  await deps.namespaces.deleteNamespace(name);
+  return undefined;
+}
+
+/**
+ * Watching namespaces polls the few namespace items. A watch that names one namespace
+ * (`metadata.name=x`, as `kubectl delete namespace` waits) reports DELETED once it is gone.
+ */
+async function watchNamespaces(
+  read: () => Promise<Namespace[]>,
+  name: string | undefined,
+  request: ApiRequest,
+  deps: ApiDeps,
+): Promise<ApiResponse> {
+  const since = Number(request.query.resourceVersion ?? 0) || 0;
+  const deadline = deps.now().getTime() + holdSeconds(request) * 1000;
+  for (;;) {
+    const current = await read();
+    const events: WatchEvent[] = current
+      .filter((ns) => Number(ns.metadata?.resourceVersion) > since)
+      .map((ns) => ({ type: since === 0 ? 'ADDED' : 'MODIFIED', object: ns }));
+    if (name && since > 0 && !current.some((ns) => ns.metadata?.name === name))
+      events.push({ type: 'DELETED', object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } });
+    if (events.length > 0 || deps.now().getTime() >= deadline) return watchResponse(events);
+    await deps.sleep(250);
+  }
+}
