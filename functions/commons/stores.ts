@@ -1,3 +1,4 @@
+import { dynamoEventStore } from '../adapters/dynamodb/event-store';
 import { dynamoNamespaceStore } from '../adapters/dynamodb/namespace-store';
 import { dynamoNodeStore } from '../adapters/dynamodb/node-store';
 import { dynamoPodStore } from '../adapters/dynamodb/pod-store';
@@ -9,6 +10,7 @@ export const stores = {
   pods: dynamoPodStore,
   nodes: dynamoNodeStore,
   namespaces: dynamoNamespaceStore,
+  events: dynamoEventStore,
 } as const;
 export const runtime = ecsPodRuntime;
 export const isoNow = () => kubernetesTime();

@@ -1,3 +1,4 @@
+import type { Event, EventRecorder } from './events';
 import type { Namespace, Node, Pod } from './k8s';
 import type { PodRequests } from './pod/requests';
 import type { NodeInfo, NodeResources } from './scheduler/framework';
@@ -82,4 +83,9 @@ export interface PodRuntime {
   stopPod(pod: Pod, knownTaskArn: string | undefined, reason: string): Promise<number>;
   describeTasks(taskArns: readonly string[]): Promise<import('./ecs/types').TaskView[]>;
   listContainerInstances(): Promise<import('./nodes/from-container-instance').ContainerInstanceView[]>;
+}
+
+export interface EventStore extends EventRecorder {
+  /** Events not yet expired, of one namespace or all. */
+  listEvents(namespace?: string): Promise<Event[]>;
 }

@@ -6,7 +6,7 @@ import { isoNow, runtime, stores } from '../commons/stores';
 import { applyTaskState } from '../core/controllers/pod-status';
 import { type TaskStateChangeDetail, taskViewFromEvent } from '../core/ecs/events';
 
-const deps = { pods: stores.pods, runtime, now: isoNow };
+const deps = { pods: stores.pods, events: stores.events, runtime, now: isoNow };
 
 /** "ECS Task State Change" from EventBridge; a throw makes EventBridge retry, then dead-letter. */
 export const handler = middy(

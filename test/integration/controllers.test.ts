@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dynamoEventStore } from '../../functions/adapters/dynamodb/event-store';
 import { dynamoNodeStore } from '../../functions/adapters/dynamodb/node-store';
 import { dynamoPodStore } from '../../functions/adapters/dynamodb/pod-store';
 import { ecsPodRuntime } from '../../functions/adapters/ecs/runtime';
@@ -22,7 +23,8 @@ const pods = dynamoPodStore;
 const nodes = dynamoNodeStore;
 const now = () => new Date().toISOString();
 let ecs: EcsSimulator;
-const events: EcsTaskStateChangeEvent[] = [];
+const taskEvents: EcsTaskStateChangeEvent[] = [];
+const events = dynamoEventStore;
 
 beforeAll(async () => {
   await useFreshTable();
@@ -31,7 +33,7 @@ beforeAll(async () => {
     nodes: 2,
     nodeCpu: 2,
     nodeMemoryMiB: 4096,
-    onTaskStateChange: (event) => events.push(event),
+    onTaskStateChange: (event) => taskEvents.push(event),
   });
   process.env.AWS_ENDPOINT_URL_ECS = ecs.endpoint;
   expect(await syncNodes({ runtime: ecsPodRuntime, nodes, now })).toBe(2);
@@ -48,22 +50,22 @@ async function read(name: string): Promise<PodRecord> {
 }
 
 const schedule = (record: PodRecord) =>
-  createScheduler({ pods, nodes, profile: defaultProfile, now }).schedule(record);
-const kubelet = (record: PodRecord) => syncPod(record, { pods, nodes, runtime: ecsPodRuntime, now });
+  createScheduler({ pods, nodes, events, profile: defaultProfile, now }).schedule(record);
+const kubelet = (record: PodRecord) => syncPod(record, { pods, nodes, events, runtime: ecsPodRuntime, now });
 
 /** Delivers the simulator's events for one task to the status controller, in the given order. */
 async function deliver(
   taskArn: string,
   order: (list: EcsTaskStateChangeEvent[]) => EcsTaskStateChangeEvent[] = (l) => l,
 ) {
-  const forTask = events.filter((e) => e.detail.taskArn === taskArn);
+  const forTask = taskEvents.filter((e) => e.detail.taskArn === taskArn);
   for (const event of order(forTask))
-    await applyTaskState(taskViewFromEvent(event.detail), { pods, runtime: ecsPodRuntime, now });
+    await applyTaskState(taskViewFromEvent(event.detail), { pods, events, runtime: ecsPodRuntime, now });
 }
 
 async function waitForEvent(taskArn: string, lastStatus: string) {
   for (let i = 0; i < 200; i++) {
-    if (events.some((e) => e.detail.taskArn === taskArn && e.detail.lastStatus === lastStatus)) return;
+    if (taskEvents.some((e) => e.detail.taskArn === taskArn && e.detail.lastStatus === lastStatus)) return;
     await sleep(10);
   }
   throw new Error(`no ${lastStatus} event for ${taskArn}`);
@@ -91,6 +93,17 @@ describe('scheduler, kubelet and status against DynamoDB Local and the ECS simul
     expect(running.pod.status?.phase).toBe('Running');
     expect(running.pod.status?.podIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     expect(running.pod.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    const reasons = (await events.listEvents('default'))
+      .filter((e) => e.involvedObject.uid === running.pod.metadata?.uid)
+      .map((e) => `${e.source?.component} ${e.reason}: ${e.message}`)
+      .sort();
+    expect(reasons).toEqual([
+      `default-scheduler Scheduled: Successfully assigned default/web to ${bound.pod.spec?.nodeName}`,
+      'kubelet Created: Created container app',
+      'kubelet Pulled: Successfully pulled image "public.ecr.aws/nginx/nginx:1.27"',
+      'kubelet Pulling: Pulling image "public.ecr.aws/nginx/nginx:1.27"',
+      'kubelet Started: Started container app',
+    ]);
   });
 
   it('ignores events that arrive late, twice, or out of order', async () => {
@@ -143,6 +156,10 @@ describe('scheduler, kubelet and status against DynamoDB Local and the ECS simul
       reason: 'Unschedulable',
       message: '0/2 nodes are available: 2 Insufficient cpu.',
     });
+    const failed = (await events.listEvents('default')).filter((e) => e.involvedObject.name === 'huge');
+    expect(failed.map((e) => [e.type, e.reason, e.message])).toEqual([
+      ['Warning', 'FailedScheduling', '0/2 nodes are available: 2 Insufficient cpu.'],
+    ]);
   });
 
   it('shows an image pull failure as ErrImagePull', async () => {

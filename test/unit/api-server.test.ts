@@ -21,6 +21,7 @@ const setup = (override: Partial<ServerDeps> = {}) => {
     pods: stores.pods,
     nodes: stores.nodes,
     namespaces: stores.namespaces,
+    events: stores.events,
     now: () => now,
     sleep: async () => {},
     logError,

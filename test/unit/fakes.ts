@@ -1,9 +1,11 @@
+import type { Event } from '../../functions/core/events';
 import type { Namespace, Node, Pod } from '../../functions/core/k8s';
 import type { PodRequests } from '../../functions/core/pod/requests';
 import {
   AlreadyExistsError,
   type BindOutcome,
   ConflictError,
+  type EventStore,
   type NamespaceStore,
   type NodeStore,
   type PodChange,
@@ -27,6 +29,7 @@ export interface FakeStores {
   };
   readonly nodes: NodeStore & { nodeInfo(name: string): NodeInfo | undefined };
   readonly namespaces: NamespaceStore;
+  readonly events: EventStore;
 }
 
 interface PodEntry {
@@ -232,5 +235,18 @@ export function fakeStores(): FakeStores {
     },
   };
 
-  return { pods: podStore, nodes: nodeStore, namespaces: namespaceStore };
+  const recorded: Event[] = [];
+  const eventStore: EventStore = {
+    async record(event) {
+      const index = recorded.findIndex((e) => e.metadata?.name === event.metadata?.name);
+      const stored = stamp(event, nextRv());
+      if (index === -1) recorded.push(stored);
+      else recorded[index] = stored;
+    },
+    async listEvents(namespace) {
+      return recorded.filter((e) => !namespace || e.metadata?.namespace === namespace).map((e) => clone(e));
+    },
+  };
+
+  return { pods: podStore, nodes: nodeStore, namespaces: namespaceStore, events: eventStore };
 }

@@ -39,7 +39,7 @@ describe('validatePod', () => {
     expect(validatePod(pod({}, null))[0]?.message).toMatch(/^Required value/);
   });
 
-  it.each(['Web', 'web_1', '-web', 'web-', 'web..v1', 'a'.repeat(254)])(
+  it.each(['Web', 'web_1', '-web', 'web-', 'web..v1'])(
     'rejects %j as a pod name that is not a DNS-1123 subdomain',
     (name) => {
       const errors = validatePod(pod({}, name));
@@ -54,6 +54,19 @@ describe('validatePod', () => {
     expect(validatePod(pod({}, name))).toEqual([]);
   });
 
+  // IsDNS1123Subdomain checks the length and the pattern separately: 254 letters match the
+  // pattern, so the only complaint is the length (MaxLenError).
+  it('rejects a pod name longer than 253 characters with the length message alone', () => {
+    const name = 'a'.repeat(254);
+    expect(validatePod(pod({}, name))).toEqual([
+      {
+        field: 'metadata.name',
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: "${name}": must be no more than 253 characters`,
+      },
+    ]);
+  });
+
   it('requires at least one container', () => {
     expect(validatePod(pod({ containers: [] }))).toEqual([
       { field: 'spec.containers', reason: 'FieldValueRequired', message: 'Required value' },
@@ -63,16 +76,24 @@ describe('validatePod', () => {
     ]);
   });
 
-  it.each(['App', 'my_app', 'a.b', 'a'.repeat(64), '-app'])(
-    'rejects container name %j (not a DNS label)',
-    (name) => {
-      const errors = validatePod(pod({ containers: [app, { name, image: 'nginx' }] }));
-      expect(errors).toEqual([
-        expect.objectContaining({ field: 'spec.containers[1].name', reason: 'FieldValueInvalid' }),
-      ]);
-      expect(errors[0]?.message).toContain(`Invalid value: "${name}": a lowercase RFC 1123 label`);
-    },
-  );
+  it.each(['App', 'my_app', 'a.b', '-app'])('rejects container name %j (not a DNS label)', (name) => {
+    const errors = validatePod(pod({ containers: [app, { name, image: 'nginx' }] }));
+    expect(errors).toEqual([
+      expect.objectContaining({ field: 'spec.containers[1].name', reason: 'FieldValueInvalid' }),
+    ]);
+    expect(errors[0]?.message).toContain(`Invalid value: "${name}": a lowercase RFC 1123 label`);
+  });
+
+  it('rejects a container name longer than 63 characters with the length message alone', () => {
+    const name = 'a'.repeat(64);
+    expect(validatePod(pod({ containers: [app, { name, image: 'nginx' }] }))).toEqual([
+      {
+        field: 'spec.containers[1].name',
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: "${name}": must be no more than 63 characters`,
+      },
+    ]);
+  });
 
   it('requires a container name', () => {
     expect(validatePod(pod({ containers: [app, { name: '', image: 'nginx' }] }))).toEqual([
@@ -106,9 +127,15 @@ describe('validatePod', () => {
     ]);
   });
 
+  // validateContainerOnlyForPod: an image of spaces is not empty, so not Required, but it has
+  // leading and trailing whitespace.
   it('rejects an image that is only whitespace', () => {
-    expect(validatePod(pod({ containers: [{ name: 'app', image: '  ' }] })).map((e) => e.field)).toEqual([
-      'spec.containers[0].image',
+    expect(validatePod(pod({ containers: [{ name: 'app', image: '  ' }] }))).toEqual([
+      {
+        field: 'spec.containers[0].image',
+        reason: 'FieldValueInvalid',
+        message: 'Invalid value: "  ": must not have leading or trailing whitespace',
+      },
     ]);
   });
 

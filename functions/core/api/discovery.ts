@@ -31,6 +31,15 @@ export const coreV1Resources: APIResourceList = {
       kind: 'Pod',
       verbs: ['get', 'patch', 'update'],
     },
+    { name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] },
+    {
+      name: 'events',
+      singularName: 'event',
+      namespaced: true,
+      kind: 'Event',
+      verbs: ['get', 'list', 'watch'],
+      shortNames: ['ev'],
+    },
     {
       name: 'nodes',
       singularName: 'node',

@@ -7,7 +7,7 @@ import { listResourceVersion } from '../resource-version';
 import { kubernetesTime } from '../time';
 import { parseObjectBody } from './body';
 import { type ApiRequest, type ApiResponse, json } from './http';
-import { holdSeconds } from './pod-list';
+import { holdSeconds, wantsTable } from './pod-list';
 import { type ApiDeps, deletePodRecord } from './pods';
 import {
   isWatch,
@@ -20,6 +20,7 @@ import {
   type WatchEvent,
   watchResponse,
 } from './selectors';
+import { namespaceTable } from './tables';
 
 /** Namespaces every cluster has; created on first use so a fresh table needs no seeding. */
 export const builtinNamespaces = new Set(['default', 'kube-system', 'kube-public']);
@@ -130,6 +131,8 @@ export async function listNamespaces(request: ApiRequest, deps: ApiDeps): Promis
   const startedAt = deps.now();
   if (isWatch(request)) return watchNamespaces(read, selectedName(fields), request, deps);
   const items = await read();
+  if (wantsTable(request))
+    return json(200, namespaceTable(items, deps.now(), listResourceVersion(startedAt)));
   return json(200, {
     kind: 'NamespaceList',
     apiVersion: 'v1',

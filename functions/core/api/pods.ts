@@ -5,7 +5,13 @@ import type { Pod } from '../k8s';
 import { qosClass, withPodDefaults } from '../pod/defaults';
 import { isFinished } from '../pod/stage';
 import { validatePod } from '../pod/validate';
-import { AlreadyExistsError, type NamespaceStore, type PodRecord, type PodStore } from '../ports';
+import {
+  AlreadyExistsError,
+  type EventStore,
+  type NamespaceStore,
+  type PodRecord,
+  type PodStore,
+} from '../ports';
 import { kubernetesTime } from '../time';
 import { parseObjectBody } from './body';
 import { type ApiRequest, type ApiResponse, json } from './http';
@@ -14,6 +20,7 @@ import { requireActiveNamespace } from './namespaces';
 export interface ApiDeps {
   readonly pods: PodStore;
   readonly namespaces: NamespaceStore;
+  readonly events: EventStore;
   readonly now: () => Date;
   readonly sleep: (ms: number) => Promise<void>;
 }

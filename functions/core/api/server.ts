@@ -1,6 +1,7 @@
 import { ApiError, methodNotAllowed } from '../errors';
 import type { NodeStore } from '../ports';
 import { apiGroupList, apiVersions, coreV1Resources, serverVersion } from './discovery';
+import { listEvents } from './events';
 import { type ApiRequest, type ApiResponse, internalError, json, statusResponse, text } from './http';
 import { createNamespace, deleteNamespace, getNamespace, listNamespaces } from './namespaces';
 import { getNode, listNodes } from './nodes';
@@ -61,11 +62,17 @@ const routes: { pattern: RegExp; keys: string[]; handlers: Handlers }[] = [
       PATCH: (p, r, d) => patchPod(p.namespace ?? '', p.name ?? '', 'status', r, d),
     },
   },
-  { pattern: /^\/api\/v1\/nodes$/, keys: [], handlers: { GET: (_p, _r, d) => listNodes(d) } },
+  { pattern: /^\/api\/v1\/nodes$/, keys: [], handlers: { GET: (_p, r, d) => listNodes(r, d) } },
   {
     pattern: new RegExp(`^/api/v1/nodes/${name}$`),
     keys: ['name'],
     handlers: { GET: (p, _r, d) => getNode(p.name ?? '', d) },
+  },
+  { pattern: /^\/api\/v1\/events$/, keys: [], handlers: { GET: (_p, r, d) => listEvents(undefined, r, d) } },
+  {
+    pattern: new RegExp(`^/api/v1/namespaces/${name}/events$`),
+    keys: ['namespace'],
+    handlers: { GET: (p, r, d) => listEvents(p.namespace, r, d) },
   },
   {
     pattern: /^\/api\/v1\/namespaces$/,

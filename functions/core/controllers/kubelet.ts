@@ -1,3 +1,4 @@
+import { type EventRecorder, recordContainerEvents } from '../events';
 import type { Pod } from '../k8s';
 import { withConditions } from '../pod/conditions';
 import { podStage } from '../pod/stage';
@@ -8,6 +9,7 @@ export interface KubeletDeps {
   readonly pods: PodStore;
   readonly nodes: NodeStore;
   readonly runtime: PodRuntime;
+  readonly events: EventRecorder;
   readonly now: () => string;
 }
 
@@ -28,6 +30,12 @@ async function launch(first: PodRecord, deps: KubeletDeps): Promise<void> {
   if (!node) return markNodeLost(first, nodeName, deps);
   const result = await deps.runtime.launchPod(first.pod, node, 0);
   if (result.kind === 'retry') throw new RetryLater(result.reason);
+  await recordContainerEvents(
+    deps.events,
+    first.pod,
+    { type: 'Normal', reason: 'Pulling', key: result.taskArn, message: (c) => `Pulling image "${c.image}"` },
+    new Date(deps.now()),
+  );
   await withFreshPod(first, deps.pods, async (record) => {
     if (record.taskArn) return;
     // Deleted while we launched: keep the task's ARN so the stop stage finds it.
@@ -40,6 +48,18 @@ async function launch(first: PodRecord, deps: KubeletDeps): Promise<void> {
 
 async function stop(first: PodRecord, deps: KubeletDeps): Promise<void> {
   const running = await deps.runtime.stopPod(first.pod, first.taskArn, 'Pod deleted');
+  if (first.taskArn)
+    await recordContainerEvents(
+      deps.events,
+      first.pod,
+      {
+        type: 'Normal',
+        reason: 'Killing',
+        key: first.taskArn,
+        message: (c) => `Stopping container ${c.name}`,
+      },
+      new Date(deps.now()),
+    );
   // With no task left to report STOPPED, nothing else will finish the deletion: do it here.
   if (running === 0) await deleteNow(first, deps);
 }

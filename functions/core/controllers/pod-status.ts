@@ -1,6 +1,7 @@
 import { podStatusFromTask } from '../ecs/pod-status';
 import type { TaskView } from '../ecs/types';
-import type { Pod } from '../k8s';
+import { type EventRecorder, recordContainerEvents } from '../events';
+import type { Container, Pod } from '../k8s';
 import { isFinished } from '../pod/stage';
 import type { PodRecord, PodRuntime, PodStore } from '../ports';
 import { withFreshPod } from './retry';
@@ -8,6 +9,7 @@ import { withFreshPod } from './retry';
 export interface PodStatusDeps {
   readonly pods: PodStore;
   readonly runtime: PodRuntime;
+  readonly events: EventRecorder;
   readonly now: () => string;
 }
 
@@ -58,5 +60,46 @@ async function applyToRecord(
     return 'stale';
   if (isFinished(next)) await deps.pods.finishPod(record, next, write);
   else await deps.pods.updatePod(record, next, write);
+  await announceTransitions(record.pod, next, task, deps);
   return 'applied';
+}
+
+/** The kubelet's events for what this observation changed: containers started, pulls failed. */
+async function announceTransitions(
+  before: Pod,
+  after: Pod,
+  task: TaskView,
+  deps: PodStatusDeps,
+): Promise<void> {
+  const now = new Date(deps.now());
+  const wasRunning = before.status?.containerStatuses?.some((c) => c.state?.running);
+  const isRunning = after.status?.containerStatuses?.some((c) => c.state?.running);
+  if (isRunning && !wasRunning) {
+    for (const [reason, message] of [
+      ['Pulled', (c: Container) => `Successfully pulled image "${c.image}"`],
+      ['Created', (c: Container) => `Created container ${c.name}`],
+      ['Started', (c: Container) => `Started container ${c.name}`],
+    ] as const)
+      await recordContainerEvents(
+        deps.events,
+        after,
+        { type: 'Normal', reason, key: task.taskArn, message },
+        now,
+      );
+  }
+  const pullError = after.status?.containerStatuses?.find((c) => c.state?.waiting?.reason === 'ErrImagePull');
+  if (pullError) {
+    const detail = pullError.state?.waiting?.message ?? '';
+    await recordContainerEvents(
+      deps.events,
+      after,
+      {
+        type: 'Warning',
+        reason: 'Failed',
+        key: task.taskArn,
+        message: (c) => `Failed to pull image "${c.image}": ${detail}`,
+      },
+      now,
+    );
+  }
 }

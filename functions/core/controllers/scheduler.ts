@@ -1,3 +1,4 @@
+import { type EventRecorder, podEvent, recordQuietly } from '../events';
 import type { Pod } from '../k8s';
 import { withCondition } from '../pod/conditions';
 import { podRequests } from '../pod/requests';
@@ -10,6 +11,7 @@ export interface SchedulerDeps {
   readonly pods: PodStore;
   readonly nodes: NodeStore;
   readonly profile: Profile;
+  readonly events: EventRecorder;
   readonly now: () => string;
 }
 
@@ -34,7 +36,10 @@ export function createScheduler(deps: SchedulerDeps) {
         const requests = podRequests(record.pod);
         const result = schedulePod(record.pod, requests, view, deps.profile);
         if (result.kind === 'unschedulable') {
-          if ((await markUnschedulable(record, result.message, deps)) === 'written') return;
+          if ((await markUnschedulable(record, result.message, deps)) === 'written') {
+            await announce(record.pod, 'Warning', 'FailedScheduling', result.message, deps);
+            return;
+          }
           record = await reload(record, deps);
           continue;
         }
@@ -47,6 +52,14 @@ export function createScheduler(deps: SchedulerDeps) {
         );
         if (outcome === 'bound') {
           nodes = view.map((n) => (n === node ? withRequested(n, requests) : n));
+          const { namespace, name } = record.pod.metadata ?? {};
+          await announce(
+            record.pod,
+            'Normal',
+            'Scheduled',
+            `Successfully assigned ${namespace}/${name} to ${result.nodeName}`,
+            deps,
+          );
           return;
         }
         if (outcome === 'node-full') view = await refreshNodes();
@@ -54,6 +67,21 @@ export function createScheduler(deps: SchedulerDeps) {
       }
     },
   };
+}
+
+function announce(
+  pod: Pod,
+  type: 'Normal' | 'Warning',
+  reason: string,
+  message: string,
+  deps: SchedulerDeps,
+) {
+  const event = podEvent(
+    pod,
+    { type, reason, message, component: 'default-scheduler' },
+    new Date(deps.now()),
+  );
+  return recordQuietly(deps.events, event);
 }
 
 function boundPod(pod: Pod, nodeName: string, now: string): Pod {

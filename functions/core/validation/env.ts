@@ -38,7 +38,11 @@ function validateValueFrom(valueFrom: JsonObject, value: string, path: string): 
   }
   if (count === 0)
     errors.push(
-      invalid(path, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'),
+      invalid(
+        path,
+        '',
+        'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`',
+      ),
     );
   else if (value.length > 0) errors.push(invalid(path, '', 'may not be specified when `value` is not empty'));
   else if (count > 1) errors.push(invalid(path, '', 'may not have more than one field specified at a time'));
@@ -132,7 +136,8 @@ function validateKeySelector(selector: JsonObject, path: string): FieldError[] {
   const name = readString(selector, 'name', `${path}.name`, errors);
   const key = readString(selector, 'key', `${path}.key`, errors);
   if (!errors.some((e) => e.field === `${path}.name`))
-    for (const message of dns1123SubdomainErrors(name ?? '')) errors.push(invalid(`${path}.name`, name ?? '', message));
+    for (const message of dns1123SubdomainErrors(name ?? ''))
+      errors.push(invalid(`${path}.name`, name ?? '', message));
   if (!errors.some((e) => e.field === `${path}.key`)) {
     if (!key) errors.push(required(`${path}.key`));
     else for (const message of configMapKeyErrors(key)) errors.push(invalid(`${path}.key`, key, message));

@@ -41,7 +41,8 @@ const hex = (code: number, width: number) => code.toString(16).padStart(width, '
  */
 export function formatValue(value: unknown): string {
   if (typeof value === 'string') return goQuote(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
   if (value === null || value === undefined) return 'null';
   try {
     return JSON.stringify(value) ?? typeof value;

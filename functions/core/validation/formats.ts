@@ -77,7 +77,9 @@ export function qualifiedNameErrors(value: string): string[] {
   if (name.length === 0) errors.push(`name part ${emptyError()}`);
   else if (byteLength(name) > 63) errors.push(`name part ${maxLenError(63)}`);
   if (!qualifiedNameRegexp.test(name))
-    errors.push(`name part ${regexError(qualifiedNameErrMsg, qualifiedNameFmt, 'MyName', 'my.name', '123-abc')}`);
+    errors.push(
+      `name part ${regexError(qualifiedNameErrMsg, qualifiedNameFmt, 'MyName', 'my.name', '123-abc')}`,
+    );
   return errors;
 }
 

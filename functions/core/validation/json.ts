@@ -18,7 +18,12 @@ export const get = (object: JsonObject, key: string): unknown =>
 
 const absent = (value: unknown) => value === undefined || value === null;
 
-export function readString(object: JsonObject, key: string, path: string, errors: FieldError[]): string | undefined {
+export function readString(
+  object: JsonObject,
+  key: string,
+  path: string,
+  errors: FieldError[],
+): string | undefined {
   const value = get(object, key);
   if (absent(value)) return undefined;
   if (typeof value === 'string') return value;
@@ -26,7 +31,12 @@ export function readString(object: JsonObject, key: string, path: string, errors
   return undefined;
 }
 
-export function readInteger(object: JsonObject, key: string, path: string, errors: FieldError[]): number | undefined {
+export function readInteger(
+  object: JsonObject,
+  key: string,
+  path: string,
+  errors: FieldError[],
+): number | undefined {
   const value = get(object, key);
   if (absent(value)) return undefined;
   if (typeof value === 'number' && Number.isInteger(value)) return value;
@@ -34,7 +44,12 @@ export function readInteger(object: JsonObject, key: string, path: string, error
   return undefined;
 }
 
-export function readObject(object: JsonObject, key: string, path: string, errors: FieldError[]): JsonObject | undefined {
+export function readObject(
+  object: JsonObject,
+  key: string,
+  path: string,
+  errors: FieldError[],
+): JsonObject | undefined {
   return asObject(get(object, key), path, errors);
 }
 
@@ -45,7 +60,12 @@ export function asObject(value: unknown, path: string, errors: FieldError[]): Js
   return undefined;
 }
 
-export function readArray(object: JsonObject, key: string, path: string, errors: FieldError[]): unknown[] | undefined {
+export function readArray(
+  object: JsonObject,
+  key: string,
+  path: string,
+  errors: FieldError[],
+): unknown[] | undefined {
   const value = get(object, key);
   if (absent(value)) return undefined;
   if (Array.isArray(value)) return value;

@@ -21,13 +21,17 @@ export function validatePodMetadata(metadata: JsonObject, path = 'metadata'): Fi
     // A name of the wrong type was reported already; an absent one is what this is about.
     if (!errors.some((e) => e.field === `${path}.name`))
       errors.push(required(`${path}.name`, 'name or generateName is required'));
-  } else for (const message of dns1123SubdomainErrors(name)) errors.push(invalid(`${path}.name`, name, message));
+  } else
+    for (const message of dns1123SubdomainErrors(name)) errors.push(invalid(`${path}.name`, name, message));
 
   const namespace = readString(metadata, 'namespace', `${path}.namespace`, errors);
   if (namespace)
-    for (const message of dns1123LabelErrors(namespace)) errors.push(invalid(`${path}.namespace`, namespace, message));
+    for (const message of dns1123LabelErrors(namespace))
+      errors.push(invalid(`${path}.namespace`, namespace, message));
 
-  errors.push(...validateLabels(readStringMap(metadata, 'labels', `${path}.labels`, errors), `${path}.labels`));
+  errors.push(
+    ...validateLabels(readStringMap(metadata, 'labels', `${path}.labels`, errors), `${path}.labels`),
+  );
   errors.push(
     ...validateAnnotations(
       readStringMap(metadata, 'annotations', `${path}.annotations`, errors),

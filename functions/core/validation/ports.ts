@@ -44,7 +44,8 @@ export function validateContainerPorts(
         errors.push(invalid(`${at}.containerPort`, containerPort, message));
     const hostPort = readInteger(port, 'hostPort', `${at}.hostPort`, errors) ?? 0;
     if (hostPort !== 0)
-      for (const message of portNumberErrors(hostPort)) errors.push(invalid(`${at}.hostPort`, hostPort, message));
+      for (const message of portNumberErrors(hostPort))
+        errors.push(invalid(`${at}.hostPort`, hostPort, message));
     const protocol = readString(port, 'protocol', `${at}.protocol`, errors) || 'TCP';
     if (!(supportedPortProtocols as readonly string[]).includes(protocol))
       errors.push(notSupported(`${at}.protocol`, protocol, supportedPortProtocols));

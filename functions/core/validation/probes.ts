@@ -4,7 +4,12 @@ import { httpHeaderNameErrors, portNameErrors, portNumberErrors } from './format
 import { get, type JsonObject, readArray, readInteger, readObject, readObjects, readString } from './json';
 
 /** Probe timings that the apiserver defaults from 0 before it validates (v1 SetDefaults_Probe). */
-const probeDefaults = { timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 } as const;
+const probeDefaults = {
+  timeoutSeconds: 1,
+  periodSeconds: 10,
+  successThreshold: 1,
+  failureThreshold: 3,
+} as const;
 const probeNumbers = [
   'initialDelaySeconds',
   'timeoutSeconds',
@@ -25,18 +30,31 @@ export function validateProbe(probe: JsonObject, kind: ProbeKind, path: string):
   const values: Partial<Record<(typeof probeNumbers)[number], number>> = {};
   for (const name of probeNumbers) {
     const read = readInteger(probe, name, `${path}.${name}`, errors);
-    const value = read === 0 || read === undefined ? (name in probeDefaults ? probeDefaults[name as keyof typeof probeDefaults] : read) : read;
-    if (value !== undefined && value < 0) errors.push(invalid(`${path}.${name}`, value, 'must be greater than or equal to 0'));
+    const value =
+      read === 0 || read === undefined
+        ? name in probeDefaults
+          ? probeDefaults[name as keyof typeof probeDefaults]
+          : read
+        : read;
+    if (value !== undefined && value < 0)
+      errors.push(invalid(`${path}.${name}`, value, 'must be greater than or equal to 0'));
     values[name] = value;
   }
-  const grace = readInteger(probe, 'terminationGracePeriodSeconds', `${path}.terminationGracePeriodSeconds`, errors);
+  const grace = readInteger(
+    probe,
+    'terminationGracePeriodSeconds',
+    `${path}.terminationGracePeriodSeconds`,
+    errors,
+  );
   if (grace !== undefined && grace <= 0)
     errors.push(invalid(`${path}.terminationGracePeriodSeconds`, grace, 'must be greater than 0'));
   const success = values.successThreshold;
   if (kind !== 'readinessProbe' && success !== undefined && success !== 1)
     errors.push(invalid(`${path}.successThreshold`, success, 'must be 1'));
   if (kind === 'readinessProbe' && grace !== undefined)
-    errors.push(invalid(`${path}.terminationGracePeriodSeconds`, grace, 'must not be set for readinessProbes'));
+    errors.push(
+      invalid(`${path}.terminationGracePeriodSeconds`, grace, 'must not be set for readinessProbes'),
+    );
   return errors;
 }
 
@@ -46,7 +64,14 @@ export function validateLifecycle(lifecycle: JsonObject, gracePeriod: number, pa
   for (const hook of ['postStart', 'preStop'] as const) {
     const handler = readObject(lifecycle, hook, `${path}.${hook}`, errors);
     if (handler)
-      errors.push(...validateHandler(handler, ['exec', 'httpGet', 'tcpSocket', 'sleep'], `${path}.${hook}`, gracePeriod));
+      errors.push(
+        ...validateHandler(
+          handler,
+          ['exec', 'httpGet', 'tcpSocket', 'sleep'],
+          `${path}.${hook}`,
+          gracePeriod,
+        ),
+      );
   }
   return errors;
 }
@@ -106,7 +131,8 @@ function validateHttpGet(httpGet: JsonObject, path: string): FieldError[] {
     errors.push(notSupported(`${path}.scheme`, scheme, supportedHttpSchemes));
   for (const { item: header, at } of readObjects(httpGet, 'httpHeaders', `${path}.httpHeaders`, errors)) {
     const name = readString(header, 'name', `${at}.name`, errors) ?? '';
-    for (const message of httpHeaderNameErrors(name)) errors.push(invalid(`${path}.httpHeaders`, name, message));
+    for (const message of httpHeaderNameErrors(name))
+      errors.push(invalid(`${path}.httpHeaders`, name, message));
   }
   return errors;
 }
@@ -138,7 +164,11 @@ function validateSleep(sleep: JsonObject, path: string, gracePeriod: number): Fi
   const value = seconds ?? 0;
   if (value <= 0 || value > gracePeriod)
     errors.push(
-      invalid(path, value, `must be greater than 0 and less than terminationGracePeriodSeconds (${gracePeriod})`),
+      invalid(
+        path,
+        value,
+        `must be greater than 0 and less than terminationGracePeriodSeconds (${gracePeriod})`,
+      ),
     );
   return errors;
 }

@@ -2,7 +2,7 @@ import type { FieldError } from '../errors';
 import { parseQuantity } from '../quantity';
 import { forbidden, invalid, invalidStringer, required, wrongType } from './field-errors';
 import { qualifiedNameErrors } from './formats';
-import { type JsonObject, readObject } from './json';
+import { get, isObject, type JsonObject, readObject } from './json';
 
 const standardContainerResources = new Set(['cpu', 'memory', 'ephemeral-storage']);
 /** helper.IsStandardResourceName: names the apiserver knows anywhere (quota names included). */
@@ -55,9 +55,10 @@ function resourceNameErrors(name: string, path: string): FieldError[] {
 
 const quantityFormat = "must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 
+/** A quantity as given, and its value when it parses. */
 interface Amount {
-  readonly text: string;
-  readonly value: number;
+  readonly given: string | number;
+  readonly value: number | undefined;
 }
 
 /**
@@ -83,11 +84,14 @@ export function validateResources(container: JsonObject, path: string): FieldErr
         errors.push(required(limitsPath, 'Limit must be set for non overcommitable resources'));
       continue;
     }
-    if (amount === null || limit === null) continue;
+    if (amount.value === undefined || limit.value === undefined) continue;
+    const [request, limited] = [String(amount.given), String(limit.given)];
     if (amount.value !== limit.value && !isOvercommitAllowed(name))
-      errors.push(invalid(requestsPath, amount.text, `must be equal to ${name} limit of ${limit.text}`));
+      errors.push(invalid(requestsPath, request, `must be equal to ${name} limit of ${limited}`));
     else if (amount.value > limit.value)
-      errors.push(invalid(requestsPath, amount.text, `must be less than or equal to ${name} limit of ${limit.text}`));
+      errors.push(
+        invalid(requestsPath, request, `must be less than or equal to ${name} limit of ${limited}`),
+      );
   }
   const names = [...limits.keys(), ...requests.keys()];
   if (names.some(isHugePages) && !names.some((name) => name === 'cpu' || name === 'memory'))
@@ -97,40 +101,41 @@ export function validateResources(container: JsonObject, path: string): FieldErr
 
 /** A limit given with a bad JSON type still counts as given. */
 const limitsMentioned = (resources: JsonObject, name: string) => {
-  const limits = resources.limits;
-  return typeof limits === 'object' && limits !== null && Object.hasOwn(limits, name);
+  const limits = get(resources, 'limits');
+  return isObject(limits) && Object.hasOwn(limits, name);
 };
 
-/** Each resource's quantity; null where it does not parse (reported by amountErrors). */
+/** Each resource's quantity, string or number; other JSON types are reported here. */
 function readAmounts(
   resources: JsonObject,
   kind: 'limits' | 'requests',
   path: string,
   errors: FieldError[],
-): Map<string, Amount | null> {
+): Map<string, Amount> {
   const list = readObject(resources, kind, path, errors) ?? {};
-  const amounts = new Map<string, Amount | null>();
+  const amounts = new Map<string, Amount>();
   for (const [name, quantity] of Object.entries(list)) {
     if (quantity === null || quantity === undefined) continue;
     if (typeof quantity !== 'string' && typeof quantity !== 'number') {
       errors.push(wrongType(`${path}[${name}]`, quantity, 'string or number'));
       continue;
     }
-    const value = parseQuantity(quantity);
-    amounts.set(name, value === undefined ? null : { text: String(quantity), value });
+    amounts.set(name, { given: quantity, value: parseQuantity(quantity) });
   }
   return amounts;
 }
 
-function amountErrors(name: string, amount: Amount | null, path: string): FieldError[] {
+/**
+ * The resource name, then the quantity. A quantity that does not parse is rejected by the
+ * apiserver's decoder with this regular expression; podplane reports it as a field error.
+ */
+function amountErrors(name: string, amount: Amount, path: string): FieldError[] {
   const errors = resourceNameErrors(name, path);
-  if (amount === null) {
-    errors.push({ field: path, reason: 'FieldValueInvalid', message: '' });
-    return errors;
-  }
-  if (amount.value < 0) errors.push(invalid(path, amount.text, 'must be greater than or equal to 0'));
-  // helper.IsIntegerResourceName: extended resources are counted in whole units.
-  else if (isExtended(name) && Math.round(amount.value * 1000) % 1000 !== 0)
-    errors.push(invalidStringer(path, amount.text, 'must be an integer'));
+  const { given, value } = amount;
+  if (value === undefined) errors.push(invalid(path, given, quantityFormat));
+  else if (value < 0) errors.push(invalid(path, String(given), 'must be greater than or equal to 0'));
+  // helper.IsIntegerResourceName: extended resources come in whole units (MilliValue % 1000).
+  else if (isExtended(name) && Math.ceil(value * 1000 - 1e-9) % 1000 !== 0)
+    errors.push(invalidStringer(path, String(given), 'must be an integer'));
   return errors;
 }

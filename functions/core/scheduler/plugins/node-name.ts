@@ -1,10 +1,15 @@
 import type { FilterPlugin } from '../framework';
 
+/** Kubernetes' NodeName ErrReason. */
+export const nodeNameReason = "node(s) didn't match the requested node name";
+const rejected = [nodeNameReason];
+
 /** A pod that names its node (spec.nodeName set by the user) fits only there. */
 export const nodeName: FilterPlugin = {
   name: 'NodeName',
-  filter(pod, _requests, { node }) {
+  preFilter({ pod }) {
     const wanted = pod.spec?.nodeName;
-    return wanted && wanted !== node.metadata?.name ? ["node(s) didn't match the requested node name"] : [];
+    if (!wanted) return {};
+    return { filter: ({ node }) => (node.metadata?.name === wanted ? undefined : rejected) };
   },
 };

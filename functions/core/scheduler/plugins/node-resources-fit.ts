@@ -1,48 +1,91 @@
 import type { FilterPlugin, NodeInfo, ScorePlugin } from '../framework';
+import { maxNodeScore } from '../normalize';
+import { nonZeroRequests } from '../resources';
 
-/** The node must have room for the pod's requests and one more pod. */
+export const tooManyPods = 'Too many pods';
+export const insufficientCpu = 'Insufficient cpu';
+export const insufficientMemory = 'Insufficient memory';
+
+/**
+ * The node must have room for one more pod and for the pod's requests (Kubernetes' fitsRequest):
+ * a pod that requests no cpu or memory only needs a pod slot. Every shortfall is a reason.
+ */
 export const nodeResourcesFit: FilterPlugin = {
   name: 'NodeResourcesFit',
-  filter(_pod, requests, { allocatable, requested }) {
-    const reasons: string[] = [];
-    if (requested.pods + 1 > allocatable.pods) reasons.push('Too many pods');
-    if (requests.cpuMillis > 0 && requested.cpuMillis + requests.cpuMillis > allocatable.cpuMillis)
-      reasons.push('Insufficient cpu');
-    if (requests.memoryBytes > 0 && requested.memoryBytes + requests.memoryBytes > allocatable.memoryBytes)
-      reasons.push('Insufficient memory');
-    return reasons;
+  preFilter({ requests }) {
+    const { cpuMillis, memoryBytes } = requests;
+    return {
+      filter: ({ allocatable, requested }) => {
+        const noPodSlot = requested.pods + 1 > allocatable.pods;
+        const noCpu = cpuMillis > 0 && cpuMillis > allocatable.cpuMillis - requested.cpuMillis;
+        const noMemory = memoryBytes > 0 && memoryBytes > allocatable.memoryBytes - requested.memoryBytes;
+        if (!noPodSlot && !noCpu && !noMemory) return undefined;
+        const reasons: string[] = [];
+        if (noPodSlot) reasons.push(tooManyPods);
+        if (noCpu) reasons.push(insufficientCpu);
+        if (noMemory) reasons.push(insufficientMemory);
+        return reasons;
+      },
+    };
   },
 };
 
-// Pods that request nothing still count for scoring, as Kubernetes' non-zero defaults do.
-const defaultCpuMillis = 100;
-const defaultMemoryBytes = 200 * 2 ** 20;
+/**
+ * NodeResourcesFit's scoringStrategy.type. LeastAllocated (Kubernetes' default) prefers the
+ * emptiest node and spreads load; MostAllocated prefers the fullest one that fits, packing pods
+ * onto fewer nodes (fewer EC2 instances to pay for).
+ */
+export type ScoringStrategy = 'LeastAllocated' | 'MostAllocated';
+export const scoringStrategies: readonly ScoringStrategy[] = ['LeastAllocated', 'MostAllocated'];
 
-function fractions(requests: { cpuMillis: number; memoryBytes: number }, node: NodeInfo) {
-  const cpu = node.requested.cpuMillis + (requests.cpuMillis || defaultCpuMillis);
-  const memory = node.requested.memoryBytes + (requests.memoryBytes || defaultMemoryBytes);
+/** Kubernetes' default scoringStrategy.resources: cpu and memory, weight 1 each. */
+const cpuWeight = 1;
+const memoryWeight = 1;
+
+/** ((capacity - requested) * 100) / capacity, 0 when full or over (Kubernetes' leastRequestedScore). */
+export function leastRequestedScore(requested: number, capacity: number): number {
+  if (capacity === 0 || requested > capacity) return 0;
+  return Math.floor(((capacity - requested) * maxNodeScore) / capacity);
+}
+
+/** (requested * 100) / capacity, capped at full (Kubernetes' mostRequestedScore). */
+export function mostRequestedScore(requested: number, capacity: number): number {
+  if (capacity === 0) return 0;
+  return Math.floor((Math.min(requested, capacity) * maxNodeScore) / capacity);
+}
+
+/**
+ * NodeResourcesFit's score: per resource, what the node would hold with the pod (the pod counted
+ * with the non-zero defaults for requests it does not state), weighted and averaged with Go's
+ * integer division; a resource the node has none of is left out.
+ */
+export function nodeResourcesFitScore(strategy: ScoringStrategy = 'LeastAllocated'): ScorePlugin {
+  const resourceScore = strategy === 'MostAllocated' ? mostRequestedScore : leastRequestedScore;
   return {
-    cpu: node.allocatable.cpuMillis > 0 ? Math.min(1, cpu / node.allocatable.cpuMillis) : 1,
-    memory: node.allocatable.memoryBytes > 0 ? Math.min(1, memory / node.allocatable.memoryBytes) : 1,
+    name: 'NodeResourcesFit',
+    weight: 1,
+    preScore({ pod }) {
+      const pending = nonZeroRequests(pod);
+      return {
+        score: ({ allocatable, requested }: NodeInfo) => {
+          let sum = 0;
+          let weights = 0;
+          if (allocatable.cpuMillis !== 0) {
+            sum += cpuWeight * resourceScore(requested.cpuMillis + pending.cpuMillis, allocatable.cpuMillis);
+            weights += cpuWeight;
+          }
+          if (allocatable.memoryBytes !== 0) {
+            sum +=
+              memoryWeight *
+              resourceScore(requested.memoryBytes + pending.memoryBytes, allocatable.memoryBytes);
+            weights += memoryWeight;
+          }
+          return weights === 0 ? 0 : Math.floor(sum / weights);
+        },
+      };
+    },
   };
 }
 
-/** LeastAllocated: prefer the emptiest node, which spreads load (Kubernetes' default strategy). */
-export const leastAllocated: ScorePlugin = {
-  name: 'NodeResourcesFit',
-  weight: 1,
-  score(_pod, requests, node) {
-    const f = fractions(requests, node);
-    return ((1 - f.cpu) * 100 + (1 - f.memory) * 100) / 2;
-  },
-};
-
-/** BalancedAllocation: prefer nodes whose cpu and memory use stay even after placing the pod. */
-export const balancedAllocation: ScorePlugin = {
-  name: 'NodeResourcesBalancedAllocation',
-  weight: 1,
-  score(_pod, requests, node) {
-    const f = fractions(requests, node);
-    return (1 - Math.abs(f.cpu - f.memory) / 2) * 100;
-  },
-};
+export const leastAllocated = nodeResourcesFitScore('LeastAllocated');
+export const mostAllocated = nodeResourcesFitScore('MostAllocated');

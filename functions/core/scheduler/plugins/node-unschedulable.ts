@@ -1,15 +1,19 @@
+import type { Taint } from 'kubernetes-types/core/v1';
 import type { FilterPlugin } from '../framework';
+import { tolerationsTolerateTaint } from '../taints';
 
-/** Cordoned nodes take no new pods unless the pod tolerates the unschedulable taint. */
+/** Kubernetes' ErrReasonUnschedulable. */
+export const nodeUnschedulableReason = 'node(s) were unschedulable';
+const rejected = [nodeUnschedulableReason];
+
+/** What a cordoned node is treated as carrying (v1.TaintNodeUnschedulable). */
+const unschedulableTaint: Taint = { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' };
+
+/** Cordoned nodes (spec.unschedulable) take no new pods unless the pod tolerates the unschedulable taint. */
 export const nodeUnschedulable: FilterPlugin = {
   name: 'NodeUnschedulable',
-  filter(pod, _requests, { node }) {
-    if (!node.spec?.unschedulable) return [];
-    const tolerated = (pod.spec?.tolerations ?? []).some(
-      (t) =>
-        (t.key === 'node.kubernetes.io/unschedulable' || (t.key === undefined && t.operator === 'Exists')) &&
-        (t.effect === undefined || t.effect === 'NoSchedule'),
-    );
-    return tolerated ? [] : ['node(s) were unschedulable'];
+  preFilter({ tolerations }) {
+    if (tolerationsTolerateTaint(tolerations, unschedulableTaint)) return {};
+    return { filter: ({ node }) => (node.spec?.unschedulable ? rejected : undefined) };
   },
 };

@@ -1,0 +1,80 @@
+import type { Event } from '../events';
+import type { EventStore } from '../ports';
+import { listResourceVersion } from '../resource-version';
+import { type ApiRequest, type ApiResponse, json } from './http';
+import { holdSeconds, wantsTable } from './pod-list';
+import { age } from './pod-table';
+import {
+  isWatch,
+  matchesFieldSelector,
+  parseFieldSelector,
+  type SelectableFields,
+  watchResponse,
+} from './selectors';
+import { table } from './tables';
+
+export const eventFields: SelectableFields<Event> = {
+  'metadata.name': (e) => e.metadata?.name ?? '',
+  'metadata.namespace': (e) => e.metadata?.namespace ?? '',
+  'involvedObject.kind': (e) => e.involvedObject.kind ?? '',
+  'involvedObject.namespace': (e) => e.involvedObject.namespace ?? '',
+  'involvedObject.name': (e) => e.involvedObject.name ?? '',
+  'involvedObject.uid': (e) => e.involvedObject.uid ?? '',
+  'involvedObject.apiVersion': (e) => e.involvedObject.apiVersion ?? '',
+  'involvedObject.resourceVersion': (e) => e.involvedObject.resourceVersion ?? '',
+  'involvedObject.fieldPath': (e) => e.involvedObject.fieldPath ?? '',
+  reason: (e) => e.reason ?? '',
+  reportingComponent: (e) => e.reportingComponent ?? '',
+  source: (e) => e.source?.component ?? '',
+  type: (e) => e.type ?? '',
+};
+
+export interface EventDeps {
+  readonly events: EventStore;
+  readonly now: () => Date;
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+/** GET events: what `kubectl get events` and `kubectl describe` read. */
+export async function listEvents(
+  namespace: string | undefined,
+  request: ApiRequest,
+  deps: EventDeps,
+): Promise<ApiResponse> {
+  const fields = parseFieldSelector(request.query.fieldSelector, eventFields);
+  const startedAt = deps.now();
+  const read = async () =>
+    (await deps.events.listEvents(namespace))
+      .filter((e) => matchesFieldSelector(e, fields, eventFields))
+      .sort((a, b) => (a.lastTimestamp ?? '').localeCompare(b.lastTimestamp ?? ''));
+  if (isWatch(request)) {
+    const since = Number(request.query.resourceVersion ?? 0) || Number(listResourceVersion(startedAt));
+    const deadline = startedAt.getTime() + holdSeconds(request) * 1000;
+    for (;;) {
+      const fresh = (await read()).filter((e) => Number(e.metadata?.resourceVersion) > since);
+      if (fresh.length > 0 || deps.now().getTime() >= deadline)
+        return watchResponse(fresh.map((object) => ({ type: 'ADDED', object })));
+      await deps.sleep(250);
+    }
+  }
+  const items = await read();
+  const resourceVersion = listResourceVersion(startedAt);
+  if (wantsTable(request)) return json(200, eventTable(items, deps.now(), resourceVersion));
+  return json(200, { kind: 'EventList', apiVersion: 'v1', metadata: { resourceVersion }, items });
+}
+
+/** kubectl get events: LAST SEEN TYPE REASON OBJECT MESSAGE. */
+function eventTable(events: readonly Event[], now: Date, resourceVersion: string) {
+  return table(
+    [{ name: 'Last Seen' }, { name: 'Type' }, { name: 'Reason' }, { name: 'Object' }, { name: 'Message' }],
+    events,
+    (e) => [
+      age(e.lastTimestamp ?? e.firstTimestamp, now),
+      e.type ?? '',
+      e.reason ?? '',
+      `${(e.involvedObject.kind ?? '').toLowerCase()}/${e.involvedObject.name ?? ''}`,
+      e.message ?? '',
+    ],
+    resourceVersion,
+  );
+}
