@@ -87,6 +87,7 @@ function makePod(i: number): Pod {
 }
 
 function run(nodes: readonly NodeInfo[], pods: readonly Pod[], profile: Profile) {
+  const indexOf = new Map(nodes.map((n, i) => [n.node.metadata?.name ?? '', i]));
   let view = nodes;
   let bound = 0;
   let unschedulable = 0;
@@ -99,20 +100,20 @@ function run(nodes: readonly NodeInfo[], pods: readonly Pod[], profile: Profile)
       continue;
     }
     bound++;
-    // As the controller: a new view where the chosen node holds the pod.
-    view = view.map((n) =>
-      n.node.metadata?.name === result.nodeName
-        ? {
-            ...n,
-            requested: {
-              cpuMillis: n.requested.cpuMillis + requests.cpuMillis,
-              memoryBytes: n.requested.memoryBytes + requests.memoryBytes,
-              pods: n.requested.pods + 1,
-            },
-            pods: [...(n.pods ?? []), { namespace: 'default', labels: pod.metadata?.labels ?? {} }],
-          }
-        : n,
-    );
+    // As the controller does: a new view in which the chosen node holds the pod.
+    const index = indexOf.get(result.nodeName) as number;
+    const chosen = view[index] as NodeInfo;
+    const next = view.slice();
+    next[index] = {
+      ...chosen,
+      requested: {
+        cpuMillis: chosen.requested.cpuMillis + requests.cpuMillis,
+        memoryBytes: chosen.requested.memoryBytes + requests.memoryBytes,
+        pods: chosen.requested.pods + 1,
+      },
+      pods: [...(chosen.pods ?? []), { namespace: 'default', labels: pod.metadata?.labels ?? {} }],
+    };
+    view = next;
   }
   const seconds = (performance.now() - started) / 1000;
   return { bound, unschedulable, seconds, view };

@@ -1,12 +1,14 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { cloudWatchPodLogs } from '../adapters/logs/cloudwatch';
 import { logger } from '../commons/powertools';
 import { stores } from '../commons/stores';
 import { handleApiRequest } from '../core/api/server';
 
 const deps = {
   ...stores,
+  logs: cloudWatchPodLogs,
   now: () => new Date(),
   sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
   logError: (message: string, error: unknown) => logger.error(message, error as Error),

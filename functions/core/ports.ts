@@ -89,3 +89,12 @@ export interface EventStore extends EventRecorder {
   /** Events not yet expired, of one namespace or all. */
   listEvents(namespace?: string): Promise<Event[]>;
 }
+
+/** What a container wrote, as `kubectl logs` shows it. */
+export interface PodLogs {
+  read(
+    taskArn: string,
+    container: string,
+    options: { tailLines?: number; limitBytes?: number },
+  ): Promise<string>;
+}

@@ -22,6 +22,7 @@ const setup = (override: Partial<ServerDeps> = {}) => {
     nodes: stores.nodes,
     namespaces: stores.namespaces,
     events: stores.events,
+    logs: { read: async () => '' },
     now: () => now,
     sleep: async () => {},
     logError,

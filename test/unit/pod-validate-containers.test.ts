@@ -6,7 +6,10 @@ import { validatePod } from '../../functions/core/pod/validate';
 // ValidateEnv and ValidateResourceRequirements report them (Kubernetes 1.30).
 
 const pod = (container: Record<string, unknown>, more: Record<string, unknown> = {}): Pod =>
-  ({ metadata: { name: 'web' }, spec: { containers: [{ name: 'app', image: 'nginx', ...container }], ...more } }) as Pod;
+  ({
+    metadata: { name: 'web' },
+    spec: { containers: [{ name: 'app', image: 'nginx', ...container }], ...more },
+  }) as Pod;
 const at = (field: string) => `spec.containers[0].${field}`;
 const error = (field: string, reason: string, message: string) => ({ field: at(field), reason, message });
 
@@ -15,11 +18,16 @@ describe('image', () => {
     expect(validatePod(pod({ image }))).toEqual([]);
   });
 
-  it.each([' nginx', 'nginx\n', '\tnginx', 'nginx\u00a0'])('rejects %j with surrounding whitespace', (image) => {
-    const errors = validatePod(pod({ image }));
-    expect(errors).toEqual([expect.objectContaining({ field: at('image'), reason: 'FieldValueInvalid' })]);
-    expect(errors[0]?.message).toMatch(/^Invalid value: ".*": must not have leading or trailing whitespace$/);
-  });
+  it.each([' nginx', 'nginx\n', '\tnginx', 'nginx\u00a0'])(
+    'rejects %j with surrounding whitespace',
+    (image) => {
+      const errors = validatePod(pod({ image }));
+      expect(errors).toEqual([expect.objectContaining({ field: at('image'), reason: 'FieldValueInvalid' })]);
+      expect(errors[0]?.message).toMatch(
+        /^Invalid value: ".*": must not have leading or trailing whitespace$/,
+      );
+    },
+  );
 
   it('checks init container images too', () => {
     expect(validatePod(pod({}, { initContainers: [{ name: 'init', image: 'busybox ' }] }))).toEqual([
@@ -33,9 +41,12 @@ describe('image', () => {
 });
 
 describe('imagePullPolicy and terminationMessagePolicy', () => {
-  it.each(['Always', 'IfNotPresent', 'Never', ''])('accepts imagePullPolicy %j (empty is defaulted)', (policy) => {
-    expect(validatePod(pod({ imagePullPolicy: policy }))).toEqual([]);
-  });
+  it.each(['Always', 'IfNotPresent', 'Never', ''])(
+    'accepts imagePullPolicy %j (empty is defaulted)',
+    (policy) => {
+      expect(validatePod(pod({ imagePullPolicy: policy }))).toEqual([]);
+    },
+  );
 
   it('rejects an unknown imagePullPolicy, listing the supported values', () => {
     expect(validatePod(pod({ imagePullPolicy: 'Sometimes' }))).toEqual([
@@ -93,18 +104,32 @@ describe('ports', () => {
 
   it.each([65536, -80])('rejects hostPort %j', (hostPort) => {
     expect(validatePod(pod({ ports: [{ containerPort: 80, hostPort }] }))).toEqual([
-      error('ports[0].hostPort', 'FieldValueInvalid', `Invalid value: ${hostPort}: must be between 1 and 65535, inclusive`),
+      error(
+        'ports[0].hostPort',
+        'FieldValueInvalid',
+        `Invalid value: ${hostPort}: must be between 1 and 65535, inclusive`,
+      ),
     ]);
   });
 
   it('rejects a protocol Kubernetes does not know, listing TCP, UDP and SCTP sorted', () => {
     expect(validatePod(pod({ ports: [{ containerPort: 80, protocol: 'tcp' }] }))).toEqual([
-      error('ports[0].protocol', 'FieldValueNotSupported', 'Unsupported value: "tcp": supported values: "SCTP", "TCP", "UDP"'),
+      error(
+        'ports[0].protocol',
+        'FieldValueNotSupported',
+        'Unsupported value: "tcp": supported values: "SCTP", "TCP", "UDP"',
+      ),
     ]);
   });
 
   it.each([
-    ['HTTP', ['must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)', 'must contain at least one letter (a-z)']],
+    [
+      'HTTP',
+      [
+        'must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)',
+        'must contain at least one letter (a-z)',
+      ],
+    ],
     ['8080', ['must contain at least one letter (a-z)']],
     ['web--api', ['must not contain consecutive hyphens']],
     ['-web', ['must not begin or end with a hyphen']],
@@ -113,7 +138,9 @@ describe('ports', () => {
     ['my_port', ['must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)']],
   ])('rejects the port name %j', (name, messages) => {
     expect(validatePod(pod({ ports: [{ containerPort: 80, name }] }))).toEqual(
-      messages.map((message) => error('ports[0].name', 'FieldValueInvalid', `Invalid value: "${name}": ${message}`)),
+      messages.map((message) =>
+        error('ports[0].name', 'FieldValueInvalid', `Invalid value: "${name}": ${message}`),
+      ),
     );
   });
 
@@ -142,7 +169,14 @@ describe('ports', () => {
     const spec = {
       containers: [
         { name: 'a', image: 'x', ports: [{ containerPort: 80, hostPort: 8080 }] },
-        { name: 'b', image: 'x', ports: [{ containerPort: 81, hostPort: 8080, protocol: 'UDP' }, { containerPort: 82, hostPort: 8080 }] },
+        {
+          name: 'b',
+          image: 'x',
+          ports: [
+            { containerPort: 81, hostPort: 8080, protocol: 'UDP' },
+            { containerPort: 82, hostPort: 8080 },
+          ],
+        },
       ],
     };
     expect(validatePod({ metadata: { name: 'web' }, spec } as Pod)).toEqual([
@@ -199,7 +233,11 @@ describe('env', () => {
   it('rejects value and valueFrom together', () => {
     const env = [{ name: 'A', value: 'x', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }];
     expect(validatePod(pod({ env }))).toEqual([
-      error('env[0].valueFrom', 'FieldValueInvalid', 'Invalid value: "": may not be specified when `value` is not empty'),
+      error(
+        'env[0].valueFrom',
+        'FieldValueInvalid',
+        'Invalid value: "": may not be specified when `value` is not empty',
+      ),
     ]);
   });
 
@@ -216,12 +254,18 @@ describe('env', () => {
   it('rejects a valueFrom with two sources', () => {
     const valueFrom = { fieldRef: { fieldPath: 'metadata.name' }, secretKeyRef: { name: 's', key: 'k' } };
     expect(validatePod(pod({ env: [{ name: 'A', valueFrom }] }))).toEqual([
-      error('env[0].valueFrom', 'FieldValueInvalid', 'Invalid value: "": may not have more than one field specified at a time'),
+      error(
+        'env[0].valueFrom',
+        'FieldValueInvalid',
+        'Invalid value: "": may not have more than one field specified at a time',
+      ),
     ]);
   });
 
   it('rejects a downward API field an environment variable cannot take', () => {
-    expect(validatePod(pod({ env: [{ name: 'A', valueFrom: { fieldRef: { fieldPath: 'status.phase' } } }] }))).toEqual([
+    expect(
+      validatePod(pod({ env: [{ name: 'A', valueFrom: { fieldRef: { fieldPath: 'status.phase' } } }] })),
+    ).toEqual([
       error(
         'env[0].valueFrom.fieldRef.fieldPath',
         'FieldValueNotSupported',
@@ -231,7 +275,9 @@ describe('env', () => {
   });
 
   it('rejects a field path the downward API does not know', () => {
-    expect(validatePod(pod({ env: [{ name: 'A', valueFrom: { fieldRef: { fieldPath: 'spec.image' } } }] }))).toEqual([
+    expect(
+      validatePod(pod({ env: [{ name: 'A', valueFrom: { fieldRef: { fieldPath: 'spec.image' } } }] })),
+    ).toEqual([
       error(
         'env[0].valueFrom.fieldRef.fieldPath',
         'FieldValueInvalid',
@@ -241,9 +287,9 @@ describe('env', () => {
   });
 
   it('requires the key of a configMapKeyRef', () => {
-    expect(validatePod(pod({ env: [{ name: 'A', valueFrom: { configMapKeyRef: { name: 'cm' } } }] }))).toEqual([
-      error('env[0].valueFrom.configMapKeyRef.key', 'FieldValueRequired', 'Required value'),
-    ]);
+    expect(
+      validatePod(pod({ env: [{ name: 'A', valueFrom: { configMapKeyRef: { name: 'cm' } } }] })),
+    ).toEqual([error('env[0].valueFrom.configMapKeyRef.key', 'FieldValueRequired', 'Required value')]);
   });
 });
 
@@ -252,25 +298,39 @@ describe('resources', () => {
 
   it('accepts cpu, memory, ephemeral-storage, huge pages and extended resources', () => {
     const resources = {
-      limits: { cpu: '2', memory: '1Gi', 'ephemeral-storage': '10Gi', 'hugepages-2Mi': '4Mi', 'example.com/gpu': 1 },
+      limits: {
+        cpu: '2',
+        memory: '1Gi',
+        'ephemeral-storage': '10Gi',
+        'hugepages-2Mi': '4Mi',
+        'example.com/gpu': 1,
+      },
       requests: { cpu: '500m', memory: '512Mi', 'hugepages-2Mi': '4Mi', 'example.com/gpu': '1' },
     };
     expect(validatePod(withResources(resources))).toEqual([]);
   });
 
   it.each([
-    ['gpu', ['must be a standard resource type or fully qualified', 'must be a standard resource for containers']],
+    [
+      'gpu',
+      ['must be a standard resource type or fully qualified', 'must be a standard resource for containers'],
+    ],
     ['pods', ['must be a standard resource for containers']],
     ['requests.cpu', ['must be a standard resource for containers']],
   ])('rejects the unqualified resource name %j', (name, messages) => {
     expect(validatePod(withResources({ limits: { [name]: '1' } }))).toEqual(
-      messages.map((message) => error(`resources.limits[${name}]`, 'FieldValueInvalid', `Invalid value: "${name}": ${message}`)),
+      messages.map((message) =>
+        error(`resources.limits[${name}]`, 'FieldValueInvalid', `Invalid value: "${name}": ${message}`),
+      ),
     );
   });
 
   it('rejects a prefixed name that is not an extended resource name', () => {
     expect(validatePod(withResources({ limits: { 'example.com/requests.gpu/x': '1' } }))).toEqual([
-      expect.objectContaining({ field: at('resources.limits[example.com/requests.gpu/x]'), reason: 'FieldValueInvalid' }),
+      expect.objectContaining({
+        field: at('resources.limits[example.com/requests.gpu/x]'),
+        reason: 'FieldValueInvalid',
+      }),
       error(
         'resources.limits[example.com/requests.gpu/x]',
         'FieldValueInvalid',
@@ -282,19 +342,31 @@ describe('resources', () => {
   it('rejects an extended resource requested at something other than its limit', () => {
     const resources = { limits: { 'example.com/gpu': '2' }, requests: { 'example.com/gpu': '1' } };
     expect(validatePod(withResources(resources))).toEqual([
-      error('resources.requests', 'FieldValueInvalid', 'Invalid value: "1": must be equal to example.com/gpu limit of 2'),
+      error(
+        'resources.requests',
+        'FieldValueInvalid',
+        'Invalid value: "1": must be equal to example.com/gpu limit of 2',
+      ),
     ]);
   });
 
   it('rejects an extended resource requested without a limit', () => {
     expect(validatePod(withResources({ requests: { 'example.com/gpu': '1' } }))).toEqual([
-      error('resources.limits', 'FieldValueRequired', 'Required value: Limit must be set for non overcommitable resources'),
+      error(
+        'resources.limits',
+        'FieldValueRequired',
+        'Required value: Limit must be set for non overcommitable resources',
+      ),
     ]);
   });
 
   it('rejects a fraction of an extended resource', () => {
     expect(validatePod(withResources({ limits: { 'example.com/gpu': '500m' } }))).toEqual([
-      error('resources.limits[example.com/gpu]', 'FieldValueInvalid', 'Invalid value: 500m: must be an integer'),
+      error(
+        'resources.limits[example.com/gpu]',
+        'FieldValueInvalid',
+        'Invalid value: 500m: must be an integer',
+      ),
     ]);
   });
 
@@ -305,14 +377,21 @@ describe('resources', () => {
   });
 
   it('accepts a request equal to its limit and a request without a limit', () => {
-    const resources = { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '1000m', memory: '512Mi', 'ephemeral-storage': '1Gi' } };
+    const resources = {
+      limits: { cpu: '1', memory: '1Gi' },
+      requests: { cpu: '1000m', memory: '512Mi', 'ephemeral-storage': '1Gi' },
+    };
     expect(validatePod(withResources(resources))).toEqual([]);
   });
 
   it('rejects a memory request above its limit, at the requests path', () => {
     const resources = { limits: { memory: '1Gi' }, requests: { memory: '2Gi' } };
     expect(validatePod(withResources(resources))).toEqual([
-      error('resources.requests', 'FieldValueInvalid', 'Invalid value: "2Gi": must be less than or equal to memory limit of 1Gi'),
+      error(
+        'resources.requests',
+        'FieldValueInvalid',
+        'Invalid value: "2Gi": must be less than or equal to memory limit of 1Gi',
+      ),
     ]);
   });
 });

@@ -7,7 +7,10 @@ import { validatePod } from '../../functions/core/pod/validate';
 // 1.30), after v1 defaulting fills in probe timings that are 0 and an empty httpGet scheme.
 
 const pod = (container: Record<string, unknown>, spec: Record<string, unknown> = {}): Pod =>
-  ({ metadata: { name: 'web' }, spec: { containers: [{ name: 'app', image: 'nginx', ...container }], ...spec } }) as Pod;
+  ({
+    metadata: { name: 'web' },
+    spec: { containers: [{ name: 'app', image: 'nginx', ...container }], ...spec },
+  }) as Pod;
 const at = (field: string) => `spec.containers[0].${field}`;
 const error = (field: string, reason: string, message: string) => ({ field: at(field), reason, message });
 const rangeMessage = 'must be between 1 and 65535, inclusive';
@@ -15,13 +18,22 @@ const rangeMessage = 'must be between 1 and 65535, inclusive';
 describe('probe handlers', () => {
   it.each([
     { exec: { command: ['cat', '/tmp/healthy'] } },
-    { httpGet: { path: '/healthz', port: 8080, scheme: 'HTTPS', httpHeaders: [{ name: 'X-Probe', value: '1' }] } },
+    {
+      httpGet: {
+        path: '/healthz',
+        port: 8080,
+        scheme: 'HTTPS',
+        httpHeaders: [{ name: 'X-Probe', value: '1' }],
+      },
+    },
     { httpGet: { port: 'http' } },
     { tcpSocket: { port: 5432 } },
     { tcpSocket: { port: 'postgres' } },
     { grpc: { port: 9090, service: 'health' } },
   ])('accepts the handler %j in every kind of probe', (handler) => {
-    expect(validatePod(pod({ livenessProbe: handler, readinessProbe: handler, startupProbe: handler }))).toEqual([]);
+    expect(
+      validatePod(pod({ livenessProbe: handler, readinessProbe: handler, startupProbe: handler })),
+    ).toEqual([]);
   });
 
   it('requires a handler', () => {
@@ -33,8 +45,16 @@ describe('probe handlers', () => {
   it('forbids every handler after the first, in the order exec, httpGet, tcpSocket, grpc', () => {
     const probe = { grpc: { port: 9090 }, tcpSocket: { port: 80 }, httpGet: { port: 80 } };
     expect(validatePod(pod({ livenessProbe: probe }))).toEqual([
-      error('livenessProbe.tcpSocket', 'FieldValueForbidden', 'Forbidden: may not specify more than 1 handler type'),
-      error('livenessProbe.grpc', 'FieldValueForbidden', 'Forbidden: may not specify more than 1 handler type'),
+      error(
+        'livenessProbe.tcpSocket',
+        'FieldValueForbidden',
+        'Forbidden: may not specify more than 1 handler type',
+      ),
+      error(
+        'livenessProbe.grpc',
+        'FieldValueForbidden',
+        'Forbidden: may not specify more than 1 handler type',
+      ),
     ]);
   });
 
@@ -58,7 +78,11 @@ describe('probe handlers', () => {
 
   it('checks a port given as a string as an IANA service name, so "80" is not a number', () => {
     expect(validatePod(pod({ readinessProbe: { tcpSocket: { port: '80' } } }))).toEqual([
-      error('readinessProbe.tcpSocket.port', 'FieldValueInvalid', 'Invalid value: "80": must contain at least one letter (a-z)'),
+      error(
+        'readinessProbe.tcpSocket.port',
+        'FieldValueInvalid',
+        'Invalid value: "80": must contain at least one letter (a-z)',
+      ),
     ]);
   });
 
@@ -70,7 +94,11 @@ describe('probe handlers', () => {
 
   it('rejects an httpGet scheme other than HTTP and HTTPS', () => {
     expect(validatePod(pod({ livenessProbe: { httpGet: { port: 80, scheme: 'ftp' } } }))).toEqual([
-      error('livenessProbe.httpGet.scheme', 'FieldValueNotSupported', 'Unsupported value: "ftp": supported values: "HTTP", "HTTPS"'),
+      error(
+        'livenessProbe.httpGet.scheme',
+        'FieldValueNotSupported',
+        'Unsupported value: "ftp": supported values: "HTTP", "HTTPS"',
+      ),
     ]);
   });
 
@@ -90,16 +118,39 @@ describe('probe timings', () => {
   const exec = { command: ['true'] };
 
   it('accepts zeros (defaulted) and positive timings', () => {
-    const probe = { exec, initialDelaySeconds: 0, timeoutSeconds: 0, periodSeconds: 0, successThreshold: 0, failureThreshold: 0 };
-    const readiness = { exec, initialDelaySeconds: 5, timeoutSeconds: 2, periodSeconds: 3, successThreshold: 3, failureThreshold: 1 };
-    expect(validatePod(pod({ livenessProbe: probe, startupProbe: probe, readinessProbe: readiness }))).toEqual([]);
+    const probe = {
+      exec,
+      initialDelaySeconds: 0,
+      timeoutSeconds: 0,
+      periodSeconds: 0,
+      successThreshold: 0,
+      failureThreshold: 0,
+    };
+    const readiness = {
+      exec,
+      initialDelaySeconds: 5,
+      timeoutSeconds: 2,
+      periodSeconds: 3,
+      successThreshold: 3,
+      failureThreshold: 1,
+    };
+    expect(
+      validatePod(pod({ livenessProbe: probe, startupProbe: probe, readinessProbe: readiness })),
+    ).toEqual([]);
   });
 
-  it.each(['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'failureThreshold'])('rejects a negative %s', (name) => {
-    expect(validatePod(pod({ readinessProbe: { exec, [name]: -1 } }))).toEqual([
-      error(`readinessProbe.${name}`, 'FieldValueInvalid', 'Invalid value: -1: must be greater than or equal to 0'),
-    ]);
-  });
+  it.each(['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'failureThreshold'])(
+    'rejects a negative %s',
+    (name) => {
+      expect(validatePod(pod({ readinessProbe: { exec, [name]: -1 } }))).toEqual([
+        error(
+          `readinessProbe.${name}`,
+          'FieldValueInvalid',
+          'Invalid value: -1: must be greater than or equal to 0',
+        ),
+      ]);
+    },
+  );
 
   it.each(['livenessProbe', 'startupProbe'])('requires successThreshold 1 for a %s', (kind) => {
     expect(validatePod(pod({ [kind]: { exec, successThreshold: 2 } }))).toEqual([
@@ -109,7 +160,11 @@ describe('probe timings', () => {
 
   it('reports a negative successThreshold of a liveness probe twice, as Kubernetes does', () => {
     expect(validatePod(pod({ livenessProbe: { exec, successThreshold: -1 } }))).toEqual([
-      error('livenessProbe.successThreshold', 'FieldValueInvalid', 'Invalid value: -1: must be greater than or equal to 0'),
+      error(
+        'livenessProbe.successThreshold',
+        'FieldValueInvalid',
+        'Invalid value: -1: must be greater than or equal to 0',
+      ),
       error('livenessProbe.successThreshold', 'FieldValueInvalid', 'Invalid value: -1: must be 1'),
     ]);
   });
@@ -123,15 +178,24 @@ describe('probe timings', () => {
         }),
       ),
     ).toEqual([
-      error('livenessProbe.terminationGracePeriodSeconds', 'FieldValueInvalid', 'Invalid value: 0: must be greater than 0'),
-      error('readinessProbe.terminationGracePeriodSeconds', 'FieldValueInvalid', 'Invalid value: 10: must not be set for readinessProbes'),
+      error(
+        'livenessProbe.terminationGracePeriodSeconds',
+        'FieldValueInvalid',
+        'Invalid value: 0: must be greater than 0',
+      ),
+      error(
+        'readinessProbe.terminationGracePeriodSeconds',
+        'FieldValueInvalid',
+        'Invalid value: 10: must not be set for readinessProbes',
+      ),
     ]);
   });
 });
 
 describe('init containers', () => {
   const probe = { exec: { command: ['true'] } };
-  const withInit = (init: Record<string, unknown>) => pod({}, { initContainers: [{ name: 'init', image: 'busybox', ...init }] });
+  const withInit = (init: Record<string, unknown>) =>
+    pod({}, { initContainers: [{ name: 'init', image: 'busybox', ...init }] });
   const initError = (field: string, reason: string, message: string) => ({
     field: `spec.initContainers[0].${field}`,
     reason,
@@ -142,14 +206,25 @@ describe('init containers', () => {
     'forbids a %s on an init container that is not a sidecar',
     (key) => {
       expect(validatePod(withInit({ [key]: key === 'lifecycle' ? { preStop: probe } : probe }))).toEqual([
-        initError(key, 'FieldValueForbidden', 'Forbidden: may not be set for init containers without restartPolicy=Always'),
+        initError(
+          key,
+          'FieldValueForbidden',
+          'Forbidden: may not be set for init containers without restartPolicy=Always',
+        ),
       ]);
     },
   );
 
   it('allows probes and hooks on a sidecar (restartPolicy Always) and validates them', () => {
     expect(
-      validatePod(withInit({ restartPolicy: 'Always', readinessProbe: probe, livenessProbe: probe, lifecycle: { postStart: probe } })),
+      validatePod(
+        withInit({
+          restartPolicy: 'Always',
+          readinessProbe: probe,
+          livenessProbe: probe,
+          lifecycle: { postStart: probe },
+        }),
+      ),
     ).toEqual([]);
     expect(validatePod(withInit({ restartPolicy: 'Always', readinessProbe: {} }))).toEqual([
       initError('readinessProbe', 'FieldValueRequired', 'Required value: must specify a handler type'),
@@ -158,7 +233,11 @@ describe('init containers', () => {
 
   it('accepts only Always as an init container restartPolicy', () => {
     expect(validatePod(withInit({ restartPolicy: 'OnFailure' }))).toEqual([
-      initError('restartPolicy', 'FieldValueNotSupported', 'Unsupported value: "OnFailure": supported values: "Always"'),
+      initError(
+        'restartPolicy',
+        'FieldValueNotSupported',
+        'Unsupported value: "OnFailure": supported values: "Always"',
+      ),
     ]);
   });
 

@@ -10,9 +10,12 @@ const pod = (spec: Record<string, unknown>): Pod =>
 const error = (field: string, reason: string, message: string) => ({ field, reason, message });
 
 describe('restartPolicy and dnsPolicy', () => {
-  it.each(['Always', 'OnFailure', 'Never', ''])('accepts restartPolicy %j (empty is defaulted)', (restartPolicy) => {
-    expect(validatePod(pod({ restartPolicy }))).toEqual([]);
-  });
+  it.each(['Always', 'OnFailure', 'Never', ''])(
+    'accepts restartPolicy %j (empty is defaulted)',
+    (restartPolicy) => {
+      expect(validatePod(pod({ restartPolicy }))).toEqual([]);
+    },
+  );
 
   it.each(['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', ''])('accepts dnsPolicy %j', (dnsPolicy) => {
     expect(validatePod(pod({ dnsPolicy }))).toEqual([]);
@@ -34,7 +37,11 @@ describe('restartPolicy and dnsPolicy', () => {
 
   it('requires dnsConfig with a nameserver for dnsPolicy None', () => {
     expect(validatePod(pod({ dnsPolicy: 'None' }))).toEqual([
-      error('spec.dnsConfig', 'FieldValueRequired', 'Required value: must provide `dnsConfig` when `dnsPolicy` is None'),
+      error(
+        'spec.dnsConfig',
+        'FieldValueRequired',
+        'Required value: must provide `dnsConfig` when `dnsPolicy` is None',
+      ),
     ]);
     expect(validatePod(pod({ dnsPolicy: 'None', dnsConfig: {} }))).toEqual([
       error(
@@ -64,7 +71,11 @@ describe('activeDeadlineSeconds', () => {
 
 describe('nodeSelector', () => {
   it('accepts label keys and values', () => {
-    const nodeSelector = { 'kubernetes.io/os': 'linux', 'topology.kubernetes.io/zone': 'eu-west-1a', disk: '' };
+    const nodeSelector = {
+      'kubernetes.io/os': 'linux',
+      'topology.kubernetes.io/zone': 'eu-west-1a',
+      disk: '',
+    };
     expect(validatePod(pod({ nodeSelector }))).toEqual([]);
   });
 
@@ -87,7 +98,14 @@ describe('nodeSelector', () => {
 describe('names in the spec', () => {
   it('accepts DNS names for nodeName, serviceAccountName, hostname and subdomain', () => {
     expect(
-      validatePod(pod({ nodeName: 'ip-10-0-1-5.ec2.internal', serviceAccountName: 'builder', hostname: 'web-0', subdomain: 'web' })),
+      validatePod(
+        pod({
+          nodeName: 'ip-10-0-1-5.ec2.internal',
+          serviceAccountName: 'builder',
+          hostname: 'web-0',
+          subdomain: 'web',
+        }),
+      ),
     ).toEqual([]);
   });
 
@@ -129,7 +147,12 @@ describe('tolerations', () => {
     const tolerations = [
       { key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' },
       { key: 'example.com/spot', value: 'true' },
-      { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+      {
+        key: 'node.kubernetes.io/not-ready',
+        operator: 'Exists',
+        effect: 'NoExecute',
+        tolerationSeconds: 300,
+      },
       { operator: 'Exists' },
       { key: 'k', operator: 'Exists', effect: 'PreferNoSchedule' },
     ];
@@ -148,13 +171,21 @@ describe('tolerations', () => {
 
   it('rejects a value with operator Exists', () => {
     expect(validatePod(pod({ tolerations: [{ key: 'k', operator: 'Exists', value: 'v' }] }))).toEqual([
-      error('spec.tolerations[0].operator', 'FieldValueInvalid', `Invalid value: "v": value must be empty when \`operator\` is 'Exists'`),
+      error(
+        'spec.tolerations[0].operator',
+        'FieldValueInvalid',
+        `Invalid value: "v": value must be empty when \`operator\` is 'Exists'`,
+      ),
     ]);
   });
 
   it('rejects an unknown operator and effect', () => {
     expect(validatePod(pod({ tolerations: [{ key: 'k', operator: 'In', effect: 'NoRun' }] }))).toEqual([
-      error('spec.tolerations[0].operator', 'FieldValueNotSupported', 'Unsupported value: "In": supported values: "Equal", "Exists"'),
+      error(
+        'spec.tolerations[0].operator',
+        'FieldValueNotSupported',
+        'Unsupported value: "In": supported values: "Equal", "Exists"',
+      ),
       error(
         'spec.tolerations[0].effect',
         'FieldValueNotSupported',
@@ -164,13 +195,23 @@ describe('tolerations', () => {
   });
 
   it('rejects tolerationSeconds without effect NoExecute', () => {
-    expect(validatePod(pod({ tolerations: [{ key: 'k', operator: 'Exists', effect: 'NoSchedule', tolerationSeconds: 60 }] }))).toEqual([
-      error('spec.tolerations[0].effect', 'FieldValueInvalid', `Invalid value: "NoSchedule": effect must be 'NoExecute' when \`tolerationSeconds\` is set`),
+    expect(
+      validatePod(
+        pod({ tolerations: [{ key: 'k', operator: 'Exists', effect: 'NoSchedule', tolerationSeconds: 60 }] }),
+      ),
+    ).toEqual([
+      error(
+        'spec.tolerations[0].effect',
+        'FieldValueInvalid',
+        `Invalid value: "NoSchedule": effect must be 'NoExecute' when \`tolerationSeconds\` is set`,
+      ),
     ]);
   });
 
   it('rejects a key that is not a label name and a value that is not a label value', () => {
-    const errors = validatePod(pod({ tolerations: [{ key: 'bad key', operator: 'Equal', value: 'bad value' }] }));
+    const errors = validatePod(
+      pod({ tolerations: [{ key: 'bad key', operator: 'Equal', value: 'bad value' }] }),
+    );
     expect(errors.map((e) => `${e.field} ${e.reason}`)).toEqual([
       'spec.tolerations[0].key FieldValueInvalid',
       'spec.tolerations[0].operator FieldValueInvalid',

@@ -1,5 +1,5 @@
 import { ApiError, methodNotAllowed } from '../errors';
-import type { NodeStore } from '../ports';
+import type { NodeStore, PodLogs } from '../ports';
 import { apiGroupList, apiVersions, coreV1Resources, serverVersion } from './discovery';
 import { listEvents } from './events';
 import { type ApiRequest, type ApiResponse, internalError, json, statusResponse, text } from './http';
@@ -7,11 +7,13 @@ import { createNamespace, deleteNamespace, getNamespace, listNamespaces } from '
 import { getNode, listNodes } from './nodes';
 import { openApiV3CoreV1, openApiV3Root } from './openapi';
 import { listPods } from './pod-list';
+import { readPodLog } from './pod-logs';
 import { patchPod, replacePod } from './pod-update';
 import { type ApiDeps, createPod, deletePod, getPod } from './pods';
 
 export interface ServerDeps extends ApiDeps {
   readonly nodes: NodeStore;
+  readonly logs: PodLogs;
   readonly logError: (message: string, error: unknown) => void;
 }
 
@@ -61,6 +63,11 @@ const routes: { pattern: RegExp; keys: string[]; handlers: Handlers }[] = [
       PUT: (p, r, d) => replacePod(p.namespace ?? '', p.name ?? '', 'status', r, d),
       PATCH: (p, r, d) => patchPod(p.namespace ?? '', p.name ?? '', 'status', r, d),
     },
+  },
+  {
+    pattern: new RegExp(`^/api/v1/namespaces/${name}/pods/${name}/log$`),
+    keys: ['namespace', 'name'],
+    handlers: { GET: (p, r, d) => readPodLog(p.namespace ?? '', p.name ?? '', r, d) },
   },
   { pattern: /^\/api\/v1\/nodes$/, keys: [], handlers: { GET: (_p, r, d) => listNodes(r, d) } },
   {

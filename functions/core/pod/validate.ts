@@ -267,6 +267,10 @@ function validateDnsConfig(spec: JsonObject, dnsPolicy: string | undefined, path
   if (dnsPolicy !== 'None' || errors.length > 0) return errors;
   if (!dnsConfig) return [required(`${path}.dnsConfig`, 'must provide `dnsConfig` when `dnsPolicy` is None')];
   const nameservers = readArray(dnsConfig, 'nameservers', `${path}.dnsConfig.nameservers`, errors);
+  nameservers?.forEach((server, i) => {
+    if (typeof server !== 'string')
+      errors.push(wrongType(`${path}.dnsConfig.nameservers[${i}]`, server, 'string'));
+  });
   if (errors.length === 0 && (!nameservers || nameservers.length === 0))
     errors.push(
       required(

@@ -189,7 +189,8 @@ function findFeasibleNodes(
     const node = candidates[index] as NodeInfo;
     if (++index === count) index = 0;
     let rejected: readonly string[] | undefined;
-    for (let f = 0; f < filters.length && rejected === undefined; f++) rejected = (filters[f] as NodeFilter)(node);
+    for (let f = 0; f < filters.length && rejected === undefined; f++)
+      rejected = (filters[f] as NodeFilter)(node);
     if (rejected === undefined) {
       feasible.push(node);
       if (feasible.length >= wanted) break;

@@ -119,6 +119,8 @@ function validateExec(exec: JsonObject, path: string): FieldError[] {
   return errors;
 }
 
+const hasError = (errors: readonly FieldError[], field: string) => errors.some((e) => e.field === field);
+
 /** Sorted, as `sets.List` returns them. */
 export const supportedHttpSchemes = ['HTTP', 'HTTPS'] as const;
 
@@ -130,9 +132,11 @@ function validateHttpGet(httpGet: JsonObject, path: string): FieldError[] {
   if (!(supportedHttpSchemes as readonly string[]).includes(scheme))
     errors.push(notSupported(`${path}.scheme`, scheme, supportedHttpSchemes));
   for (const { item: header, at } of readObjects(httpGet, 'httpHeaders', `${path}.httpHeaders`, errors)) {
-    const name = readString(header, 'name', `${at}.name`, errors) ?? '';
-    for (const message of httpHeaderNameErrors(name))
-      errors.push(invalid(`${path}.httpHeaders`, name, message));
+    const name = readString(header, 'name', `${at}.name`, errors);
+    readString(header, 'value', `${at}.value`, errors);
+    if (name === undefined && hasError(errors, `${at}.name`)) continue;
+    for (const message of httpHeaderNameErrors(name ?? ''))
+      errors.push(invalid(`${path}.httpHeaders`, name ?? '', message));
   }
   return errors;
 }

@@ -37,10 +37,14 @@ export const taintTolerationScore: ScorePlugin = {
     const preferNoSchedule = tolerations.filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
     return {
       score: ({ node }) => {
+        const taints = node.spec?.taints;
+        if (!taints) return 0;
         let intolerable = 0;
-        for (const taint of node.spec?.taints ?? noTaints)
+        for (let i = 0; i < taints.length; i++) {
+          const taint = taints[i] as Taint;
           if (taint.effect === 'PreferNoSchedule' && !tolerationsTolerateTaint(preferNoSchedule, taint))
             intolerable++;
+        }
         return intolerable;
       },
       normalize: (scores) => defaultNormalizeScore(scores, true),

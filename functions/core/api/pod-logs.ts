@@ -1,0 +1,49 @@
+import { ApiError, badRequest, notFound } from '../errors';
+import type { PodLogs, PodStore } from '../ports';
+import { type ApiRequest, type ApiResponse, text } from './http';
+
+const nonNegative = (value: string | undefined, name: string): number | undefined => {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw badRequest(`${name} must be a non-negative integer`);
+  return parsed;
+};
+
+/** GET pods/{name}/log: plain text, one container (named, or the only one). */
+export async function readPodLog(
+  namespace: string,
+  name: string,
+  request: ApiRequest,
+  deps: { pods: PodStore; logs: PodLogs },
+): Promise<ApiResponse> {
+  const record = await deps.pods.getPod(namespace, name);
+  if (!record) throw notFound('pods', name);
+  const containers = (record.pod.spec?.containers ?? []).map((c) => c.name);
+  const container = request.query.container ?? (containers.length === 1 ? containers[0] : undefined);
+  if (!container)
+    throw badRequest(
+      `a container name must be specified for pod ${name}, choose one of: [${containers.join(' ')}]`,
+    );
+  if (
+    !containers.includes(container) &&
+    !(record.pod.spec?.initContainers ?? []).some((c) => c.name === container)
+  )
+    throw badRequest(`container ${container} is not valid for pod ${name}`);
+  if (!record.taskArn) {
+    const waiting =
+      record.pod.status?.containerStatuses?.find((c) => c.name === container)?.state?.waiting?.reason ??
+      'ContainerCreating';
+    throw new ApiError(
+      400,
+      'BadRequest',
+      `container "${container}" in pod "${name}" is waiting to start: ${waiting}`,
+    );
+  }
+  const tailLines = nonNegative(request.query.tailLines, 'tailLines');
+  const limitBytes = nonNegative(request.query.limitBytes, 'limitBytes');
+  const log = await deps.logs.read(record.taskArn, container, {
+    ...(tailLines !== undefined ? { tailLines } : {}),
+    ...(limitBytes !== undefined ? { limitBytes } : {}),
+  });
+  return text(200, log);
+}
