@@ -79,7 +79,12 @@ function makePod(i: number): Pod {
         {
           name: 'app',
           image: 'registry.k8s.io/pause:3.10',
-          resources: { requests: { ...(shape.cpu ? { cpu: shape.cpu } : {}), ...(shape.memory ? { memory: shape.memory } : {}) } },
+          resources: {
+            requests: {
+              ...(shape.cpu ? { cpu: shape.cpu } : {}),
+              ...(shape.memory ? { memory: shape.memory } : {}),
+            },
+          },
         },
       ],
     },
@@ -121,11 +126,19 @@ function run(nodes: readonly NodeInfo[], pods: readonly Pod[], profile: Profile)
 
 const nodes = makeNodes(nodeCount);
 const pods = Array.from({ length: podCount }, (_, i) => makePod(i));
-log(`scheduling ${podCount} pods onto ${nodeCount} nodes (${values.strategy}, percentageOfNodesToScore ${values.percentage})`);
+log(
+  `scheduling ${podCount} pods onto ${nodeCount} nodes (${values.strategy}, percentageOfNodesToScore ${values.percentage})`,
+);
 const { bound, unschedulable, seconds, view } = run(nodes, pods, profile);
 const used = view.filter((n) => n.requested.pods > 0).length;
 const busiest = Math.max(...view.map((n) => n.requested.pods));
-log(`${bound} bound, ${unschedulable} unschedulable in ${seconds.toFixed(2)} s; ${used} nodes used, at most ${busiest} pods on one`);
+log(
+  `${bound} bound, ${unschedulable} unschedulable in ${seconds.toFixed(2)} s; ${used} nodes used, at most ${busiest} pods on one`,
+);
 console.log(
-  JSON.stringify({ schedulerPodsPerSecond: Math.round(podCount / seconds), nodes: nodeCount, pods: podCount }),
+  JSON.stringify({
+    schedulerPodsPerSecond: Math.round(podCount / seconds),
+    nodes: nodeCount,
+    pods: podCount,
+  }),
 );

@@ -5,10 +5,11 @@ import { podRequests } from '../../functions/core/pod/requests';
 import { type NodeInfo, schedulePod } from '../../functions/core/scheduler/framework';
 import { defaultProfile } from '../../functions/core/scheduler/profile';
 
-// kube-scheduler's default profile: filters NodeUnschedulable, NodeName, NodeResourcesFit
-// (pkg/scheduler/framework/plugins), scores LeastAllocated + BalancedAllocation, and the
-// FitError text `0/N nodes are available: <count> <reason>, ... .` with the "<count> <reason>"
-// strings sorted (sort.Strings).
+// kube-scheduler's default profile on nodes without taints, labels or pods: the filters
+// NodeUnschedulable, NodeName and NodeResourcesFit decide (pkg/scheduler/framework/plugins),
+// LeastAllocated + BalancedAllocation rank, and the FitError text is
+// `0/N nodes are available: <count> <reason>, ... .` with the "<count> <reason>" strings sorted
+// (sort.Strings). Taints, node affinity and topology spread: scheduler-plugins.test.ts.
 
 const Gi = 2 ** 30;
 

@@ -21,6 +21,7 @@ import {
   watchResponse,
 } from './selectors';
 import { namespaceTable } from './tables';
+import { admitFields, withWarnings } from './unknown-fields';
 
 /** Namespaces every cluster has; created on first use so a fresh table needs no seeding. */
 export const builtinNamespaces = new Set(['default', 'kube-system', 'kube-public']);
@@ -47,9 +48,10 @@ function namespaceObject(
 }
 
 export async function createNamespace(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
-  const input = parseObjectBody(request) as Namespace & { kind?: unknown };
+  const admitted = admitFields('Namespace', parseObjectBody(request), request);
+  const input = admitted.object as Namespace & { kind?: unknown };
   if (input.kind !== undefined && input.kind !== 'Namespace')
-    throw badRequest(`the kind "${String(input.kind)}" does not match the resource namespaces`);
+    throw badRequest(`the kind ${JSON.stringify(input.kind)} does not match the resource namespaces`);
   const name = input.metadata?.name ?? '';
   if (!name)
     throw invalid('Namespace', name, [
@@ -68,11 +70,14 @@ export async function createNamespace(request: ApiRequest, deps: ApiDeps): Promi
       },
     ]);
   try {
-    return json(
-      201,
-      await deps.namespaces.createNamespace(
-        namespaceObject(name, deps.now(), input.metadata?.labels, input.metadata?.annotations),
+    return withWarnings(
+      json(
+        201,
+        await deps.namespaces.createNamespace(
+          namespaceObject(name, deps.now(), input.metadata?.labels, input.metadata?.annotations),
+        ),
       ),
+      admitted.warnings,
     );
   } catch (error) {
     if (error instanceof AlreadyExistsError) throw alreadyExists('namespaces', name);

@@ -9,6 +9,7 @@ import { parseObjectBody } from './body';
 import { type ApiRequest, type ApiResponse, json } from './http';
 import { jsonPatch, mergePatch } from './patch';
 import type { ApiDeps } from './pods';
+import { admitFields, withWarnings } from './unknown-fields';
 
 /** The one message Kubernetes gives for any change to a pod's spec it does not allow. */
 const immutableSpecMessage =
@@ -24,8 +25,11 @@ export function replacePod(
   request: ApiRequest,
   deps: ApiDeps,
 ): Promise<ApiResponse> {
-  const body = parseObjectBody(request) as Pod;
-  return updatePod(namespace, name, part, deps, () => body, body.metadata?.resourceVersion);
+  const admitted = admitFields('Pod', parseObjectBody(request), request);
+  const body = admitted.object as Pod;
+  return updatePod(namespace, name, part, deps, () => body, body.metadata?.resourceVersion).then((response) =>
+    withWarnings(response, admitted.warnings),
+  );
 }
 
 /** PATCH: JSON merge, strategic merge (for the maps a pod may change) or JSON patch. */
@@ -96,6 +100,8 @@ async function updatePod(
  */
 function admitted(record: PodRecord, proposed: Pod, part: Part, name: string, namespace: string): Pod {
   const current = record.pod;
+  if (typeof proposed !== 'object' || proposed === null || Array.isArray(proposed))
+    throw badRequest('the updated object must be a JSON object');
   if (proposed.metadata?.name !== undefined && proposed.metadata.name !== name)
     throw badRequest(
       `the name of the object (${proposed.metadata.name}) does not match the name on the URL (${name})`,
@@ -108,12 +114,17 @@ function admitted(record: PodRecord, proposed: Pod, part: Part, name: string, na
       'Conflict',
       `Precondition failed: UID in precondition: ${proposed.metadata.uid}, UID in object meta: ${current.metadata?.uid}`,
     );
-  if (part === 'status') return { ...current, status: proposed.status ?? {} };
+  if (part === 'status') {
+    const status = proposed.status ?? {};
+    if (typeof status !== 'object' || Array.isArray(status))
+      throw invalid('Pod', name, [
+        { field: 'status', reason: 'FieldValueInvalid', message: 'Invalid value: must be an object' },
+      ]);
+    return { ...current, status };
+  }
   // Compared after defaulting, as the apiserver does, so a manifest that leaves defaults out is
   // not a change.
-  if (
-    !jsonEqual(withPodDefaults({ ...proposed, spec: proposed.spec ?? { containers: [] } }).spec, current.spec)
-  )
+  if (!jsonEqual(defaultedSpec(proposed), current.spec))
     throw invalid('Pod', name, [
       { field: 'spec', reason: 'FieldValueForbidden', message: immutableSpecMessage },
     ]);
@@ -130,4 +141,20 @@ function admitted(record: PodRecord, proposed: Pod, part: Part, name: string, na
   const errors = validatePod(next).filter((e) => e.field.startsWith('metadata'));
   if (errors.length > 0) throw invalid('Pod', name, errors);
   return next;
+}
+
+/** The proposed spec with the create defaults applied; a malformed spec is returned as it is. */
+function defaultedSpec(proposed: Pod): unknown {
+  const spec = proposed.spec as unknown;
+  if (
+    typeof spec !== 'object' ||
+    spec === null ||
+    !Array.isArray((spec as { containers?: unknown }).containers)
+  )
+    return spec;
+  try {
+    return withPodDefaults(proposed).spec;
+  } catch {
+    return spec;
+  }
 }

@@ -16,6 +16,7 @@ import { kubernetesTime } from '../time';
 import { parseObjectBody } from './body';
 import { type ApiRequest, type ApiResponse, json } from './http';
 import { requireActiveNamespace } from './namespaces';
+import { admitFields, withWarnings } from './unknown-fields';
 
 export interface ApiDeps {
   readonly pods: PodStore;
@@ -29,12 +30,13 @@ export interface ApiDeps {
 export const maxStoredPodBytes = 380 * 1024;
 
 export async function createPod(namespace: string, request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
-  const input = parseObjectBody(request) as Pod & { kind?: unknown; apiVersion?: unknown };
+  const admitted = admitFields('Pod', parseObjectBody(request), request);
+  const input = admitted.object as Pod & { kind?: unknown; apiVersion?: unknown };
   if (input.kind !== undefined && input.kind !== 'Pod')
-    throw badRequest(`the kind "${String(input.kind)}" does not match the resource pods`);
+    throw badRequest(`the kind ${JSON.stringify(input.kind)} does not match the resource pods`);
   if (input.apiVersion !== undefined && input.apiVersion !== 'v1')
     throw badRequest(
-      `the API version "${String(input.apiVersion)}" does not match the expected API version "v1"`,
+      `the API version ${JSON.stringify(input.apiVersion)} does not match the expected API version "v1"`,
     );
   const metadata = typeof input.metadata === 'object' && input.metadata !== null ? input.metadata : {};
   if (metadata.namespace && metadata.namespace !== namespace)
@@ -62,7 +64,7 @@ export async function createPod(namespace: string, request: ApiRequest, deps: Ap
       },
     ]);
   try {
-    return json(201, await deps.pods.createPod(pod));
+    return withWarnings(json(201, await deps.pods.createPod(pod)), admitted.warnings);
   } catch (error) {
     if (error instanceof AlreadyExistsError) throw alreadyExists('pods', name);
     throw error;

@@ -12,7 +12,7 @@ export const podFields: SelectableFields<Pod> = {
   'spec.restartPolicy': (pod) => pod.spec?.restartPolicy ?? '',
   'spec.schedulerName': (pod) => pod.spec?.schedulerName ?? '',
   'spec.serviceAccountName': (pod) => pod.spec?.serviceAccountName ?? '',
-  'spec.hostNetwork': (pod) => String(pod.spec?.hostNetwork ?? false),
+  'spec.hostNetwork': (pod) => (pod.spec?.hostNetwork === true ? 'true' : 'false'),
   'status.phase': (pod) => pod.status?.phase ?? '',
   'status.podIP': (pod) => pod.status?.podIP ?? '',
   'status.nominatedNodeName': (pod) => pod.status?.nominatedNodeName ?? '',

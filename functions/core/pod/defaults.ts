@@ -14,10 +14,10 @@ export function withPodDefaults(pod: Pod): Pod {
     metadata: { ...pod.metadata, namespace: pod.metadata?.namespace ?? 'default' },
     spec: {
       ...spec,
-      restartPolicy: spec.restartPolicy ?? 'Always',
+      restartPolicy: spec.restartPolicy || 'Always',
       terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds ?? 30,
-      dnsPolicy: spec.dnsPolicy ?? 'ClusterFirst',
-      schedulerName: spec.schedulerName ?? 'default-scheduler',
+      dnsPolicy: spec.dnsPolicy || 'ClusterFirst',
+      schedulerName: spec.schedulerName || 'default-scheduler',
       securityContext: spec.securityContext ?? {},
       enableServiceLinks: spec.enableServiceLinks ?? true,
       containers: spec.containers.map(withContainerDefaults),
@@ -32,12 +32,12 @@ function withContainerDefaults(container: Container): Container {
   const requests = resources.limits ? { ...resources.limits, ...resources.requests } : resources.requests;
   return {
     ...container,
-    imagePullPolicy: container.imagePullPolicy ?? defaultImagePullPolicy(container.image),
-    terminationMessagePath: container.terminationMessagePath ?? '/dev/termination-log',
-    terminationMessagePolicy: container.terminationMessagePolicy ?? 'File',
+    imagePullPolicy: container.imagePullPolicy || defaultImagePullPolicy(container.image),
+    terminationMessagePath: container.terminationMessagePath || '/dev/termination-log',
+    terminationMessagePolicy: container.terminationMessagePolicy || 'File',
     resources: { ...resources, ...(requests ? { requests } : {}) },
     ...(container.ports
-      ? { ports: container.ports.map((p) => ({ ...p, protocol: p.protocol ?? 'TCP' })) }
+      ? { ports: container.ports.map((p) => ({ ...p, protocol: p.protocol || 'TCP' })) }
       : {}),
   };
 }

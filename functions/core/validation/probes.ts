@@ -3,13 +3,6 @@ import { forbidden, invalid, notSupported, required, wrongType } from './field-e
 import { httpHeaderNameErrors, portNameErrors, portNumberErrors } from './formats';
 import { get, type JsonObject, readArray, readInteger, readObject, readObjects, readString } from './json';
 
-/** Probe timings that the apiserver defaults from 0 before it validates (v1 SetDefaults_Probe). */
-const probeDefaults = {
-  timeoutSeconds: 1,
-  periodSeconds: 10,
-  successThreshold: 1,
-  failureThreshold: 3,
-} as const;
 const probeNumbers = [
   'initialDelaySeconds',
   'timeoutSeconds',
@@ -17,6 +10,14 @@ const probeNumbers = [
   'successThreshold',
   'failureThreshold',
 ] as const;
+type ProbeNumber = (typeof probeNumbers)[number];
+/** Probe timings that the apiserver defaults from 0 before it validates (v1 SetDefaults_Probe). */
+const probeDefaults: Partial<Record<ProbeNumber, number>> = {
+  timeoutSeconds: 1,
+  periodSeconds: 10,
+  successThreshold: 1,
+  failureThreshold: 3,
+};
 
 export type ProbeKind = 'livenessProbe' | 'readinessProbe' | 'startupProbe';
 
@@ -27,15 +28,10 @@ export type ProbeKind = 'livenessProbe' | 'readinessProbe' | 'startupProbe';
  */
 export function validateProbe(probe: JsonObject, kind: ProbeKind, path: string): FieldError[] {
   const errors = validateHandler(probe, ['exec', 'httpGet', 'tcpSocket', 'grpc'], path, undefined);
-  const values: Partial<Record<(typeof probeNumbers)[number], number>> = {};
+  const values: Partial<Record<ProbeNumber, number>> = {};
   for (const name of probeNumbers) {
     const read = readInteger(probe, name, `${path}.${name}`, errors);
-    const value =
-      read === 0 || read === undefined
-        ? name in probeDefaults
-          ? probeDefaults[name as keyof typeof probeDefaults]
-          : read
-        : read;
+    const value = read || (probeDefaults[name] ?? read);
     if (value !== undefined && value < 0)
       errors.push(invalid(`${path}.${name}`, value, 'must be greater than or equal to 0'));
     values[name] = value;

@@ -1,0 +1,144 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { ApiRequest } from '../../functions/core/api/http';
+import { handleApiRequest, type ServerDeps } from '../../functions/core/api/server';
+import { fakeStores } from './fakes';
+
+/**
+ * Bad input never costs data or availability: whatever bytes or mangled pods a client sends,
+ * the API answers with a Status (never a 5xx) and stores a pod only when it answered 201.
+ * FUZZ_RUNS raises the count for a long run (`FUZZ_RUNS=200000 npx vitest run test/unit/api-fuzz`).
+ */
+const runs = Number(process.env.FUZZ_RUNS ?? 10_000);
+
+const validPod = () => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'web', labels: { app: 'web' }, annotations: { note: 'x' } },
+  spec: {
+    restartPolicy: 'Always',
+    containers: [
+      {
+        name: 'app',
+        image: 'nginx:1.27',
+        ports: [{ containerPort: 80, name: 'http', protocol: 'TCP' }],
+        env: [{ name: 'MODE', value: 'prod' }],
+        resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '1', memory: '128Mi' } },
+        livenessProbe: { httpGet: { path: '/', port: 80 } },
+      },
+    ],
+  },
+});
+
+type Json = unknown;
+
+/** Replaces the value at a random path of the pod (or deletes it) with an arbitrary JSON value. */
+function mutate(document: Json, path: readonly number[], replacement: Json, remove: boolean): Json {
+  if (path.length === 0 || document === null || typeof document !== 'object') return replacement;
+  const keys = Object.keys(document as object);
+  if (keys.length === 0) return replacement;
+  const key = keys[(path[0] as number) % keys.length] as string;
+  const copy: Record<string, Json> | Json[] = Array.isArray(document)
+    ? [...document]
+    : { ...(document as Record<string, Json>) };
+  if (remove && path.length === 1) {
+    if (Array.isArray(copy)) copy.splice(Number(key), 1);
+    else delete copy[key];
+    return copy;
+  }
+  (copy as Record<string, Json>)[key] = mutate(
+    (document as Record<string, Json>)[key],
+    path.slice(1),
+    replacement,
+    remove,
+  );
+  return copy;
+}
+
+const mangledPod = fc
+  .record({
+    path: fc.array(fc.nat(20), { maxLength: 6 }),
+    replacement: fc.jsonValue({ maxDepth: 3 }),
+    remove: fc.boolean(),
+  })
+  .map(({ path, replacement, remove }) => JSON.stringify(mutate(validPod(), path, replacement, remove)));
+
+const body = fc.oneof(
+  mangledPod,
+  fc.string({ maxLength: 200 }),
+  fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes).toString('latin1')),
+  fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
+);
+
+const contentType = fc.constantFrom(
+  'application/json',
+  'application/yaml',
+  'application/vnd.kubernetes.protobuf',
+  'text/plain',
+  'application/merge-patch+json',
+  'application/json-patch+json',
+);
+
+const target = fc.constantFrom(
+  ['POST', '/api/v1/namespaces/default/pods'],
+  ['PUT', '/api/v1/namespaces/default/pods/web'],
+  ['PATCH', '/api/v1/namespaces/default/pods/web'],
+  ['POST', '/api/v1/namespaces'],
+  ['POST', '/api/v1/namespaces/missing/pods'],
+);
+
+describe('the API under arbitrary input', () => {
+  it(`never answers 5xx and stores nothing unless it answered 201 (${runs} cases)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        target,
+        body,
+        contentType,
+        fc.constantFrom('Strict', 'Warn', 'Ignore'),
+        async ([method, path], text, type, validation) => {
+          const stores = fakeStores();
+          const deps: ServerDeps = {
+            ...stores,
+            logs: { read: async () => '' },
+            now: () => new Date('2026-03-01T12:00:00Z'),
+            sleep: async () => {},
+            logError: () => {},
+          };
+          // PUT and PATCH need an existing pod to change.
+          if (method !== 'POST') await handleApiRequest(post(JSON.stringify(validPod())), deps);
+          const before = JSON.stringify(await stores.pods.listPods());
+          const request: ApiRequest = {
+            method: method as string,
+            path: path as string,
+            query: { fieldValidation: validation },
+            headers: { 'content-type': type },
+            body: text,
+          };
+          const response = await handleApiRequest(request, deps);
+          expect(response.statusCode).toBeLessThan(500);
+          if (response.statusCode >= 400) {
+            expect(JSON.parse(response.body)).toMatchObject({
+              kind: 'Status',
+              status: 'Failure',
+              code: response.statusCode,
+            });
+            expect(JSON.stringify(await stores.pods.listPods())).toBe(before);
+          }
+          if (method === 'POST' && path?.endsWith('/pods') && response.statusCode !== 201)
+            expect(JSON.stringify(await stores.pods.listPods())).toBe(before);
+        },
+      ),
+      { numRuns: runs },
+    );
+  }, 300_000);
+});
+
+function post(body: string): ApiRequest {
+  return {
+    method: 'POST',
+    path: '/api/v1/namespaces/default/pods',
+    query: {},
+    headers: { 'content-type': 'application/json' },
+    body,
+  };
+}
