@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, processAlive, type RunningControlPlane, startCli } from './control-plane';
 
@@ -130,6 +131,34 @@ describe('the local control plane, end to end', () => {
         },
       ),
     ).toBe('');
+  });
+
+  it('serves @kubernetes/client-node: create, list, read status, delete', async () => {
+    const config = new KubeConfig();
+    config.loadFromFile(plane.kubeconfig);
+    const core = config.makeApiClient(CoreV1Api);
+    const created = await core.createNamespacedPod({
+      namespace: 'default',
+      body: {
+        metadata: { name: 'from-client-node', labels: { via: 'client-node' } },
+        spec: { containers: [{ name: 'app', image: 'busybox:1.36' }] },
+      },
+    });
+    expect(created.metadata?.uid).toBeDefined();
+    const listed = await core.listNamespacedPod({ namespace: 'default', labelSelector: 'via=client-node' });
+    expect(listed.items.map((p) => p.metadata?.name)).toEqual(['from-client-node']);
+    const status = await eventually(
+      () => core.readNamespacedPodStatus({ name: 'from-client-node', namespace: 'default' }),
+      (p) => p.status?.phase === 'Running',
+      'from-client-node to run',
+    );
+    expect(status.status?.containerStatuses?.[0]?.ready).toBe(true);
+    await core.deleteNamespacedPod({ name: 'from-client-node', namespace: 'default' });
+    await eventually(
+      () => core.listNamespacedPod({ namespace: 'default', fieldSelector: 'metadata.name=from-client-node' }),
+      (list) => list.items.length === 0,
+      'from-client-node to go',
+    );
   });
 
   it('stops on Ctrl-C and leaves no DynamoDB Local process behind', async () => {

@@ -578,6 +578,17 @@ describe('PodTopologySpread', () => {
       expect(Object.values(filterWith(podTopologySpread, v2, hosts))).toEqual(['fits', 'fits']);
     });
 
+    it('counts no existing pods with an empty selector ({}), though the pod itself matches it', () => {
+      // countPodsMatchSelector returns 0 for labels.Everything(); selfMatch is 1: skew 0 + 1 - 0.
+      const hosts = [zoned('h1', 'zone1', web(3)), zoned('h2', 'zone2')];
+      const everything = webPod({
+        topologySpreadConstraints: [
+          { maxSkew: 1, topologyKey: hostname, whenUnsatisfiable: 'DoNotSchedule', labelSelector: {} },
+        ],
+      });
+      expect(Object.values(filterWith(podTopologySpread, everything, hosts))).toEqual(['fits', 'fits']);
+    });
+
     it('has nothing to check for pods without DoNotSchedule constraints', () => {
       const p = webPod(spread(1, zone, 'ScheduleAnyway'));
       expect(

@@ -25,7 +25,7 @@ export function parseObjectBody(request: ApiRequest): Record<string, unknown> {
       contentType === 'application/x-yaml' ||
       contentType === 'text/yaml'
     )
-      value = parseYaml(body, { maxAliasCount: 100 });
+      value = parseYaml(body, { maxAliasCount: 100, logLevel: 'error' });
     else if (contentType === 'application/json' || contentType === '' || contentType === '*/*')
       value = JSON.parse(body);
     else

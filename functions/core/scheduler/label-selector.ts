@@ -27,14 +27,15 @@ export function compileLabelSelector(
   if (selector === undefined) return selectNothing;
   const checks: ((labels: Labels) => boolean)[] = [];
   const equal = { ...selector.matchLabels, ...alsoEqual };
-  for (const [key, value] of Object.entries(equal))
-    checks.push((labels) => has(labels, key) && labels[key] === value);
+  // A string equal to a label value can only come from the labels' own properties, so equality
+  // and In need no hasOwn check; it is only needed where a missing label matters.
+  for (const [key, value] of Object.entries(equal)) checks.push((labels) => labels[key] === value);
   for (const { key, operator, values = [] } of selector.matchExpressions ?? []) {
     const set = new Set(values);
     switch (operator) {
       case 'In':
         if (values.length === 0) return selectNothing;
-        checks.push((labels) => has(labels, key) && set.has(labels[key] as string));
+        checks.push((labels) => set.has(labels[key] as string));
         break;
       case 'NotIn':
         if (values.length === 0) return selectNothing;

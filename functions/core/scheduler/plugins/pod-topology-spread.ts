@@ -167,12 +167,12 @@ export const podTopologySpreadScore: ScorePlugin = {
       const labels = labelsOf(info.node);
       if (!hasAllTopologyKeys(labels, constraints)) continue;
       constraints.forEach((c, i) => {
-        if (!includesNode(c, cycle, info.node)) return;
+        // Only domains of feasible nodes are counted (hostname ones are counted when scoring).
         const counts = podCounts[i] as Map<string, number>;
         const domain = labels[c.topologyKey] as string;
         const current = counts.get(domain);
-        if (current !== undefined)
-          counts.set(domain, current + countMatchingPods(info.pods, c.selector, cycle.namespace));
+        if (current === undefined || !includesNode(c, cycle, info.node)) return;
+        counts.set(domain, current + countMatchingPods(info.pods, c.selector, cycle.namespace));
       });
     }
     return {

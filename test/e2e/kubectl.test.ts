@@ -1,0 +1,177 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningControlPlane, startCli } from './control-plane';
+
+/**
+ * The kubectl on this machine, with its default validation, against `npm start`'s program:
+ * every command the API server issue lists, checked by what kubectl prints.
+ */
+const hasKubectl = (() => {
+  try {
+    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+const stateDir = mkdtempSync(join(tmpdir(), 'podplane-kubectl-'));
+let plane: RunningControlPlane;
+
+function kubectl(...args: string[]): string {
+  return execFileSync(
+    'kubectl',
+    ['--kubeconfig', plane.kubeconfig, '--cache-dir', join(stateDir, 'cache'), ...args],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+}
+
+/** kubectl's combined output and exit status, for commands expected to fail. */
+function kubectlFails(...args: string[]): string {
+  try {
+    kubectl(...args);
+  } catch (error) {
+    const failure = error as { stdout: string; stderr: string };
+    return `${failure.stdout}${failure.stderr}`;
+  }
+  throw new Error(`kubectl ${args.join(' ')} succeeded`);
+}
+
+async function until(check: () => boolean, what: string) {
+  const deadline = Date.now() + 20_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const manifest = (path: string, text: string) => {
+  const file = join(stateDir, path);
+  writeFileSync(file, text);
+  return file;
+};
+
+describe.skipIf(!hasKubectl)('kubectl against podplane', () => {
+  beforeAll(async () => {
+    plane = await startCli(stateDir, ['--nodes', '2']);
+  });
+
+  afterAll(async () => {
+    if (plane && plane.child.exitCode === null) await plane.interrupt();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('creates, applies and re-applies a pod, and lists it by label and across namespaces', async () => {
+    const web = manifest(
+      'web.yaml',
+      `apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  labels: { app: web }
+  annotations:
+    sim.podplane.dev/logs: |
+      listening on :80
+      GET / 200
+spec:
+  containers:
+    - name: web
+      image: nginx:1.27
+      resources: { requests: { cpu: 100m, memory: 64Mi } }
+`,
+    );
+    expect(kubectl('create', '-f', web).trim()).toBe('pod/web created');
+    expect(kubectlFails('create', '-f', web)).toContain('Error from server (AlreadyExists)');
+    const db = manifest(
+      'db.yaml',
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: db\n  labels: { app: db }\nspec:\n  containers: [{ name: db, image: postgres:17 }]\n',
+    );
+    expect(kubectl('apply', '-f', db).trim()).toBe('pod/db created');
+    expect(kubectl('apply', '-f', db).trim()).toBe('pod/db unchanged');
+    await until(() => /^web\s+1\/1\s+Running/m.test(kubectl('get', 'pods')), 'web to run');
+
+    const table = kubectl('get', 'pods');
+    expect(table.split('\n')[0]).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE$/);
+    const wide = kubectl('get', 'pods', '-o', 'wide');
+    expect(wide.split('\n')[0]).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE/);
+    expect(wide).toMatch(/^web\s+1\/1\s+Running\s+0\s+\S+\s+\d+\.\d+\.\d+\.\d+\s+i-\w+/m);
+    expect(kubectl('get', 'pods', '-l', 'app=web', '-o', 'name').trim()).toBe('pod/web');
+    expect(kubectl('get', 'pods', '-A').split('\n')[0]).toMatch(/^NAMESPACE\s+NAME\s+READY/);
+    const asJson = JSON.parse(kubectl('get', 'pod', 'web', '-o', 'json'));
+    expect(asJson).toMatchObject({
+      kind: 'Pod',
+      metadata: { name: 'web' },
+      spec: { restartPolicy: 'Always' },
+    });
+    expect(kubectl('get', 'pod', 'web', '-o', 'yaml')).toMatch(/^\s+phase: Running$/m);
+  });
+
+  it('describes a pod with its events and shows logs', () => {
+    const described = kubectl('describe', 'pod', 'web');
+    expect(described).toMatch(/^Name:\s+web$/m);
+    expect(described).toMatch(/^Status:\s+Running$/m);
+    expect(described).toMatch(
+      /Normal\s+Scheduled\s+\S+\s+default-scheduler\s+Successfully assigned default\/web to i-/,
+    );
+    expect(described).toMatch(/Normal\s+Started\s+\S+\s+kubelet\s+Started container web/);
+    expect(kubectl('logs', 'web')).toBe('listening on :80\nGET / 200\n');
+    expect(kubectl('logs', 'web', '--tail', '1')).toBe('GET / 200\n');
+    expect(kubectl('get', 'events')).toMatch(/Normal\s+Scheduled\s+pod\/web\s+Successfully assigned/);
+  });
+
+  it('rejects invalid pods and unknown fields with the apiserver’s messages', () => {
+    const typo = manifest(
+      'typo.yaml',
+      'apiVersion: v1\nkind: Pod\nmetadata: { name: typo }\nspec:\n  containers: [{ name: app, image: nginx, imagePullPolicyy: Always }]\n',
+    );
+    expect(kubectlFails('apply', '-f', typo)).toContain(
+      'unknown field "spec.containers[0].imagePullPolicyy"',
+    );
+    const bad = manifest(
+      'bad.yaml',
+      'apiVersion: v1\nkind: Pod\nmetadata: { name: bad }\nspec:\n  containers: [{ name: Bad_Name, image: nginx }]\n',
+    );
+    expect(kubectlFails('apply', '-f', bad)).toMatch(
+      /The Pod "bad" is invalid: spec\.containers\[0\]\.name: Invalid value: "Bad_Name"/,
+    );
+    expect(kubectl('get', 'pods', '-o', 'name')).not.toMatch(/typo|bad/);
+  });
+
+  it('labels a pod but refuses to change its spec', () => {
+    expect(kubectl('label', 'pod', 'web', 'tier=frontend').trim()).toBe('pod/web labeled');
+    expect(kubectl('get', 'pod', 'web', '-o', 'jsonpath={.metadata.labels.tier}')).toBe('frontend');
+    expect(kubectlFails('set', 'image', 'pod/web', 'web=nginx:1.28')).toContain(
+      'pod updates may not change fields',
+    );
+  });
+
+  it('lists nodes and namespaces, and deletes a namespace with its pods', async () => {
+    expect(kubectl('get', 'nodes').split('\n')[0]).toMatch(/^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION$/);
+    expect(kubectl('get', 'nodes', '-o', 'name').trim().split('\n')).toHaveLength(2);
+    expect(kubectl('create', 'namespace', 'team-a').trim()).toBe('namespace/team-a created');
+    expect(kubectl('get', 'ns')).toMatch(/^team-a\s+Active\s+\d+s$/m);
+    const pod = manifest(
+      'team.yaml',
+      'apiVersion: v1\nkind: Pod\nmetadata: { name: worker }\nspec:\n  containers: [{ name: app, image: busybox:1.36 }]\n',
+    );
+    expect(kubectl('-n', 'team-a', 'apply', '-f', pod).trim()).toBe('pod/worker created');
+    await until(() => /Running/.test(kubectl('-n', 'team-a', 'get', 'pods')), 'worker to run');
+    expect(kubectl('delete', 'namespace', 'team-a').trim()).toBe('namespace "team-a" deleted');
+    expect(kubectl('get', 'ns', '-o', 'name')).not.toContain('team-a');
+    expect(kubectlFails('-n', 'team-a', 'get', 'pod', 'worker')).toContain('NotFound');
+  });
+
+  it('deletes pods and returns once they are gone', () => {
+    expect(kubectl('delete', 'pod', 'web', 'db').trim().split('\n')).toEqual([
+      'pod "web" deleted',
+      'pod "db" deleted',
+    ]);
+    expect(kubectl('get', 'pods', '-o', 'name')).toBe('');
+  });
+});
