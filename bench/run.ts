@@ -9,6 +9,7 @@ import { consumedCapacity } from '../functions/adapters/dynamodb/client';
 import { callApi } from '../local/api-client';
 import { startControlPlane } from '../local/control-plane';
 import { StreamPoller } from '../local/stream-poller';
+import { runSchedulerBenchmark } from './scheduler';
 import { percentile, round } from './stats';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -22,7 +23,7 @@ const { values } = parseArgs({
   options: {
     pods: { type: 'string', default: '200' },
     nodes: { type: 'string', default: '3' },
-    concurrency: { type: 'string', default: '20' },
+    concurrency: { type: 'string', default: '50' },
     'start-delay-ms': { type: 'string', default: '0' },
   },
 });
@@ -151,6 +152,9 @@ await plane.stop();
 rmSync(stateDir, { recursive: true, force: true });
 
 log(`invocations by function: ${JSON.stringify(after.invocations)}`);
+// The pure scheduling algorithm at Kubernetes' scheduler_perf scale (5,000 nodes, 10,000 pods).
+const { schedulerPodsPerSecond } = runSchedulerBenchmark({ nodes: 5000, pods: 10_000 });
+
 console.log(
   JSON.stringify({
     pods: podCount,
@@ -164,5 +168,6 @@ console.log(
     handlerInvocationsPerPod: round(invocations / podCount, 2),
     runTaskCalls: ecsStats.runTaskCalls,
     runTaskThrottles: ecsStats.runTaskThrottles,
+    schedulerPodsPerSecond,
   }),
 );

@@ -13,20 +13,6 @@ import { createProfile, type ScoringStrategy } from '../functions/core/scheduler
  *   node --import tsx bench/scheduler.ts [--nodes 5000] [--pods 10000] [--strategy MostAllocated]
  *                                        [--percentage 0]
  */
-const { values } = parseArgs({
-  options: {
-    nodes: { type: 'string', default: '5000' },
-    pods: { type: 'string', default: '10000' },
-    strategy: { type: 'string', default: 'LeastAllocated' },
-    percentage: { type: 'string', default: '0' },
-  },
-});
-const nodeCount = Number(values.nodes);
-const podCount = Number(values.pods);
-const profile = createProfile({
-  scoringStrategy: values.strategy as ScoringStrategy,
-  percentageOfNodesToScore: Number(values.percentage),
-});
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const zones = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
@@ -124,21 +110,53 @@ function run(nodes: readonly NodeInfo[], pods: readonly Pod[], profile: Profile)
   return { bound, unschedulable, seconds, view };
 }
 
-const nodes = makeNodes(nodeCount);
-const pods = Array.from({ length: podCount }, (_, i) => makePod(i));
-log(
-  `scheduling ${podCount} pods onto ${nodeCount} nodes (${values.strategy}, percentageOfNodesToScore ${values.percentage})`,
-);
-const { bound, unschedulable, seconds, view } = run(nodes, pods, profile);
-const used = view.filter((n) => n.requested.pods > 0).length;
-const busiest = Math.max(...view.map((n) => n.requested.pods));
-log(
-  `${bound} bound, ${unschedulable} unschedulable in ${seconds.toFixed(2)} s; ${used} nodes used, at most ${busiest} pods on one`,
-);
-console.log(
-  JSON.stringify({
-    schedulerPodsPerSecond: Math.round(podCount / seconds),
-    nodes: nodeCount,
-    pods: podCount,
-  }),
-);
+export interface SchedulerBenchmarkOptions {
+  readonly nodes: number;
+  readonly pods: number;
+  readonly strategy?: ScoringStrategy;
+  readonly percentageOfNodesToScore?: number;
+}
+
+export function runSchedulerBenchmark(options: SchedulerBenchmarkOptions) {
+  const profile = createProfile({
+    scoringStrategy: options.strategy ?? 'LeastAllocated',
+    percentageOfNodesToScore: options.percentageOfNodesToScore ?? 0,
+  });
+  const nodes = makeNodes(options.nodes);
+  const pods = Array.from({ length: options.pods }, (_, i) => makePod(i));
+  log(
+    `scheduling ${options.pods} pods onto ${options.nodes} nodes (${options.strategy ?? 'LeastAllocated'}, percentageOfNodesToScore ${options.percentageOfNodesToScore ?? 0})`,
+  );
+  const { bound, unschedulable, seconds, view } = run(nodes, pods, profile);
+  const used = view.filter((n) => n.requested.pods > 0).length;
+  const busiest = Math.max(...view.map((n) => n.requested.pods));
+  log(
+    `${bound} bound, ${unschedulable} unschedulable in ${seconds.toFixed(2)} s; ${used} nodes used, at most ${busiest} pods on one`,
+  );
+  return {
+    schedulerPodsPerSecond: Math.round(options.pods / seconds),
+    nodes: options.nodes,
+    pods: options.pods,
+  };
+}
+
+if (process.argv[1]?.endsWith('scheduler.ts')) {
+  const { values } = parseArgs({
+    options: {
+      nodes: { type: 'string', default: '5000' },
+      pods: { type: 'string', default: '10000' },
+      strategy: { type: 'string', default: 'LeastAllocated' },
+      percentage: { type: 'string', default: '0' },
+    },
+  });
+  console.log(
+    JSON.stringify(
+      runSchedulerBenchmark({
+        nodes: Number(values.nodes),
+        pods: Number(values.pods),
+        strategy: values.strategy as ScoringStrategy,
+        percentageOfNodesToScore: Number(values.percentage),
+      }),
+    ),
+  );
+}

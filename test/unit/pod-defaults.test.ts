@@ -223,3 +223,33 @@ describe('qosClass', () => {
     expect(qos({ name: 'a', image: 'x', resources })).toBe('BestEffort');
   });
 });
+
+describe('probe defaults (SetDefaults_Probe, SetDefaults_HTTPGetAction)', () => {
+  it('fills timeout 1, period 10, success 1, failure 3, and path / and scheme HTTP for httpGet', () => {
+    const pod = withPodDefaults({
+      metadata: { name: 'p' },
+      spec: {
+        containers: [
+          {
+            name: 'a',
+            image: 'nginx',
+            livenessProbe: { httpGet: { port: 80 } },
+            readinessProbe: { exec: { command: ['true'] }, periodSeconds: 5 },
+          },
+        ],
+      },
+    });
+    expect(pod.spec?.containers[0]?.livenessProbe).toEqual({
+      httpGet: { port: 80, path: '/', scheme: 'HTTP' },
+      timeoutSeconds: 1,
+      periodSeconds: 10,
+      successThreshold: 1,
+      failureThreshold: 3,
+    });
+    expect(pod.spec?.containers[0]?.readinessProbe).toMatchObject({
+      periodSeconds: 5,
+      timeoutSeconds: 1,
+      failureThreshold: 3,
+    });
+  });
+});

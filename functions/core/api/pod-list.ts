@@ -89,18 +89,23 @@ async function watchPods(
   request: ApiRequest,
   deps: ApiDeps,
 ): Promise<ApiResponse> {
+  // `kubectl get -w` asks for Table rows: each event then carries a one-row Table.
+  const asRow = (pod: Pod) =>
+    wantsTable(request) ? podTable([pod], deps.now(), pod.metadata?.resourceVersion) : pod;
   const requestedVersion = Number(request.query.resourceVersion ?? 0);
   let since = Number.isFinite(requestedVersion) ? requestedVersion : 0;
   if (since <= 0) {
     const startedAt = deps.now();
     const current = (await deps.pods.listPods(namespace)).filter(selected);
-    if (current.length > 0) return watchResponse(current.map((pod) => ({ type: 'ADDED', object: pod })));
+    if (current.length > 0)
+      return watchResponse(current.map((pod) => ({ type: 'ADDED', object: asRow(pod) })));
     since = Number(listResourceVersion(startedAt));
   }
   const deadline = deps.now().getTime() + holdSeconds(request) * 1000;
   for (;;) {
     const changes = (await deps.pods.podChangesSince(namespace, since)).filter((c) => selected(c.pod));
-    if (changes.length > 0) return watchResponse(changes.map((c) => ({ type: c.type, object: c.pod })));
+    if (changes.length > 0)
+      return watchResponse(changes.map((c) => ({ type: c.type, object: asRow(c.pod) })));
     if (deps.now().getTime() >= deadline) return watchResponse([]);
     await deps.sleep(250);
   }

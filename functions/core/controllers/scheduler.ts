@@ -2,9 +2,9 @@ import { type EventRecorder, podEvent, recordQuietly } from '../events';
 import type { Pod } from '../k8s';
 import { withCondition } from '../pod/conditions';
 import { podRequests } from '../pod/requests';
-import { podStage } from '../pod/stage';
+import { isFinished, podStage } from '../pod/stage';
 import { ConflictError, type NodeStore, type PodRecord, type PodStore } from '../ports';
-import { type NodeInfo, type Profile, schedulePod } from '../scheduler/framework';
+import { type NodeInfo, type PodOnNode, type Profile, schedulePod } from '../scheduler/framework';
 import { RetryLater } from './retry';
 
 export interface SchedulerDeps {
@@ -26,6 +26,30 @@ export function createScheduler(deps: SchedulerDeps) {
     nodes = await deps.nodes.listNodes();
     return nodes;
   };
+  // Pods bound to each node, by namespace: read only for pods with topology spread constraints
+  // (which count same-namespace pods), so reading nodes does not grow with the number of pods.
+  const boundPods = new Map<string, Map<string, PodOnNode[]>>();
+  const podsOfNamespace = async (namespace: string) => {
+    let byNode = boundPods.get(namespace);
+    if (!byNode) {
+      byNode = new Map();
+      for (const pod of await deps.pods.listPods(namespace)) {
+        const nodeName = pod.spec?.nodeName;
+        if (!nodeName || isFinished(pod) || pod.metadata?.deletionTimestamp) continue;
+        byNode.set(nodeName, [
+          ...(byNode.get(nodeName) ?? []),
+          { namespace, labels: pod.metadata?.labels ?? {} },
+        ]);
+      }
+      boundPods.set(namespace, byNode);
+    }
+    return byNode;
+  };
+  const withPods = async (pod: Pod, view: readonly NodeInfo[]) => {
+    if (!pod.spec?.topologySpreadConstraints?.length) return view;
+    const byNode = await podsOfNamespace(pod.metadata?.namespace ?? 'default');
+    return view.map((n) => ({ ...n, pods: byNode.get(n.node.metadata?.name ?? '') ?? [] }));
+  };
   return {
     async schedule(first: PodRecord): Promise<void> {
       let view = nodes ?? (await refreshNodes());
@@ -34,7 +58,7 @@ export function createScheduler(deps: SchedulerDeps) {
         if (attempt >= 8)
           throw new RetryLater(`could not bind ${record.pod.metadata?.name} after ${attempt} attempts`);
         const requests = podRequests(record.pod);
-        const result = schedulePod(record.pod, requests, view, deps.profile);
+        const result = schedulePod(record.pod, requests, await withPods(record.pod, view), deps.profile);
         if (result.kind === 'unschedulable') {
           if ((await markUnschedulable(record, result.message, deps)) === 'written') {
             await announce(record.pod, 'Warning', 'FailedScheduling', result.message, deps);
@@ -51,13 +75,20 @@ export function createScheduler(deps: SchedulerDeps) {
           requests,
         );
         if (outcome === 'bound') {
-          nodes = view.map((n) => (n === node ? withRequested(n, requests) : n));
-          const { namespace, name } = record.pod.metadata ?? {};
+          nodes = view.map((n) =>
+            n.node.metadata?.name === result.nodeName ? withRequested(n, requests) : n,
+          );
+          const namespace = record.pod.metadata?.namespace ?? 'default';
+          const byNode = boundPods.get(namespace);
+          byNode?.set(result.nodeName, [
+            ...(byNode.get(result.nodeName) ?? []),
+            { namespace, labels: record.pod.metadata?.labels ?? {} },
+          ]);
           await announce(
             record.pod,
             'Normal',
             'Scheduled',
-            `Successfully assigned ${namespace}/${name} to ${result.nodeName}`,
+            `Successfully assigned ${namespace}/${record.pod.metadata?.name} to ${result.nodeName}`,
             deps,
           );
           return;

@@ -1,3 +1,4 @@
+import type { Probe } from 'kubernetes-types/core/v1';
 import type { Container, Pod } from '../k8s';
 import { parseQuantity } from '../quantity';
 
@@ -38,6 +39,25 @@ function withContainerDefaults(container: Container): Container {
     resources: { ...resources, ...(requests ? { requests } : {}) },
     ...(container.ports
       ? { ports: container.ports.map((p) => ({ ...p, protocol: p.protocol || 'TCP' })) }
+      : {}),
+    ...(container.livenessProbe ? { livenessProbe: withProbeDefaults(container.livenessProbe) } : {}),
+    ...(container.readinessProbe ? { readinessProbe: withProbeDefaults(container.readinessProbe) } : {}),
+    ...(container.startupProbe ? { startupProbe: withProbeDefaults(container.startupProbe) } : {}),
+  };
+}
+
+/** Probe timings default where unset or zero: timeout 1 s, period 10 s, success 1, failure 3. */
+function withProbeDefaults(probe: Probe): Probe {
+  if (typeof probe !== 'object' || probe === null) return probe;
+  const httpGet = probe.httpGet;
+  return {
+    ...probe,
+    timeoutSeconds: probe.timeoutSeconds || 1,
+    periodSeconds: probe.periodSeconds || 10,
+    successThreshold: probe.successThreshold || 1,
+    failureThreshold: probe.failureThreshold || 3,
+    ...(httpGet && typeof httpGet === 'object'
+      ? { httpGet: { ...httpGet, path: httpGet.path || '/', scheme: httpGet.scheme || 'HTTP' } }
       : {}),
   };
 }
