@@ -31,7 +31,7 @@ export interface TableDefinition {
  * Every Kubernetes object lives in one table: pk `<resource>/<namespace>` (or `<resource>` for
  * cluster-scoped kinds), sk the object name. A namespace's pods are one item collection, so a
  * list is a single Query. The `byUid` index lets the status path find a pod from an ECS task,
- * whose `startedBy` carries the pod uid.
+ * whose `startedBy` carries the pod uid; `byWaiting` lists the pods waiting for capacity.
  */
 export const objectsTable: TableDefinition = {
   id: 'Objects',
@@ -39,7 +39,11 @@ export const objectsTable: TableDefinition = {
   sortKey: 'sk',
   stream: 'NEW_AND_OLD_IMAGES',
   timeToLiveAttribute: 'expiresAt',
-  indexes: [{ name: 'byUid', partitionKey: 'uid', projection: 'KEYS_ONLY' }],
+  indexes: [
+    { name: 'byUid', partitionKey: 'uid', projection: 'KEYS_ONLY' },
+    // Sparse: only unschedulable pods carry `waiting`, so requeueing them reads nothing else.
+    { name: 'byWaiting', partitionKey: 'waiting', projection: 'KEYS_ONLY' },
+  ],
 };
 
 /** Stream filter in the Lambda event-filtering grammar (a subset: value lists only). */

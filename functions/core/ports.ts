@@ -14,6 +14,8 @@ export interface PodRecord {
   /** What binding took from the node, given back exactly once. */
   readonly boundRequests?: PodRequests;
   readonly released: boolean;
+  /** The stage last written (see pod/stage.ts); `schedule` on an unschedulable pod means requeued. */
+  readonly stage?: string;
 }
 
 export interface PodChange {
@@ -49,6 +51,10 @@ export interface PodStore {
   finishPod(record: PodRecord, next: Pod, write?: PodWrite): Promise<PodRecord>;
   /** Removes the pod and gives back its node capacity if it still holds any. */
   deletePod(record: PodRecord): Promise<void>;
+  /** Unschedulable pods, oldest first (at most `limit`). */
+  listUnschedulable(limit: number): Promise<PodRecord[]>;
+  /** Hands an unschedulable pod back to the scheduler; ConflictError if it changed meanwhile. */
+  requeuePod(record: PodRecord): Promise<void>;
 }
 
 export interface NodeStore {

@@ -3,9 +3,12 @@ import middy from '@middy/core';
 import { logger } from '../commons/powertools';
 import { isoNow, runtime, stores } from '../commons/stores';
 import { syncNodes } from '../core/controllers/node-sync';
+import { requeueUnschedulable } from '../core/controllers/requeue';
 
 /** On a schedule: EC2 container instances become (or refresh) nodes. */
 export const handler = middy(async () => {
   const nodes = await syncNodes({ runtime, nodes: stores.nodes, now: isoNow });
-  return { nodes };
+  // Nodes may have been added or grown; and no pod waits for capacity longer than one period.
+  const requeued = await requeueUnschedulable({ pods: stores.pods });
+  return { nodes, requeued };
 }).use(injectLambdaContext(logger));

@@ -1,6 +1,7 @@
 import type { Event } from '../../functions/core/events';
 import type { Namespace, Node, Pod } from '../../functions/core/k8s';
 import type { PodRequests } from '../../functions/core/pod/requests';
+import { podStage } from '../../functions/core/pod/stage';
 import {
   AlreadyExistsError,
   type BindOutcome,
@@ -71,6 +72,7 @@ export function fakeStores(): FakeStores {
       ...(extra.taskVersion !== undefined ? { taskVersion: extra.taskVersion } : {}),
       ...(extra.released ? { released: true } : {}),
     };
+    entry.record = { ...entry.record, stage: podStage(entry.record.pod, entry.record) };
     return clone(entry.record);
   };
 
@@ -171,6 +173,24 @@ export function fakeStores(): FakeStores {
       const entry = current(record);
       const released = release(entry.record);
       return write(entry, next, { ...extra, released });
+    },
+
+    async listUnschedulable(limit) {
+      return [...pods.values()]
+        .filter((e) => !e.deleted && e.record.stage === 'unschedulable')
+        .slice(0, limit)
+        .map((e) => clone(e.record));
+    },
+
+    async requeuePod(record) {
+      const entry = current(record);
+      const rv = nextRv();
+      entry.record = {
+        ...entry.record,
+        pod: stamp(entry.record.pod, rv),
+        resourceVersion: rv,
+        stage: 'schedule',
+      };
     },
 
     async deletePod(record) {

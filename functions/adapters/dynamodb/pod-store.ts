@@ -45,6 +45,7 @@ export function podRecordFromItem(item: ObjectItem): PodRecord {
       ? { boundRequests: { cpuMillis: reqCpu, memoryBytes: (item.reqMem as number) ?? 0 } }
       : {}),
     released: item.released === true,
+    ...(typeof item.stage === 'string' ? { stage: item.stage } : {}),
   };
 }
 
@@ -61,6 +62,12 @@ function podUpdate(record: PodRecord, next: Pod, write: PodWrite = {}) {
     ':stage': podStage(next, taskArn ? { taskArn } : {}),
   };
   const sets = ['body = :body', 'rv = :rv', 'stage = :stage'];
+  // `waiting` exists only on unschedulable pods: the sparse byWaiting index lists just them.
+  const waiting = values[':stage'] === 'unschedulable';
+  if (waiting) {
+    sets.push('waiting = :waiting');
+    values[':waiting'] = 'unschedulable';
+  }
   if (write.taskArn) {
     sets.push('taskArn = :taskArn');
     values[':taskArn'] = write.taskArn;
@@ -69,7 +76,7 @@ function podUpdate(record: PodRecord, next: Pod, write: PodWrite = {}) {
     sets.push('taskVersion = :taskVersion');
     values[':taskVersion'] = write.taskVersion;
   }
-  return { sets, names, values };
+  return { sets, names, values, remove: waiting ? '' : ' REMOVE waiting' };
 }
 
 export const dynamoPodStore: PodStore = {
@@ -148,13 +155,13 @@ export const dynamoPodStore: PodStore = {
   },
 
   async updatePod(record, next, write) {
-    const { sets, values } = podUpdate(record, next, write);
+    const { sets, values, remove } = podUpdate(record, next, write);
     try {
       const out = await dynamo().send(
         new UpdateCommand({
           TableName: tableName(),
           Key: keyOf(record.pod),
-          UpdateExpression: `SET ${sets.join(', ')}`,
+          UpdateExpression: `SET ${sets.join(', ')}${remove}`,
           ConditionExpression: 'rv = :expected',
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
@@ -170,7 +177,7 @@ export const dynamoPodStore: PodStore = {
   },
 
   async bindPod(record, bound, node, requests) {
-    const { sets, values } = podUpdate(record, bound);
+    const { sets, values, remove } = podUpdate(record, bound);
     const nodeName = node.node.metadata?.name ?? '';
     try {
       const out = await dynamo().send(
@@ -180,7 +187,7 @@ export const dynamoPodStore: PodStore = {
               Update: {
                 TableName: tableName(),
                 Key: keyOf(record.pod),
-                UpdateExpression: `SET ${[...sets, 'nodeName = :node', 'reqCpu = :cpu', 'reqMem = :mem'].join(', ')}`,
+                UpdateExpression: `SET ${[...sets, 'nodeName = :node', 'reqCpu = :cpu', 'reqMem = :mem'].join(', ')}${remove}`,
                 ConditionExpression: 'rv = :expected AND attribute_not_exists(nodeName)',
                 ExpressionAttributeValues: {
                   ...values,
@@ -225,7 +232,7 @@ export const dynamoPodStore: PodStore = {
   async finishPod(record, next, write) {
     const release = releaseFrom(record);
     if (!release) return this.updatePod(record, next, write);
-    const { sets, values } = podUpdate(record, next, write);
+    const { sets, values, remove } = podUpdate(record, next, write);
     try {
       const out = await dynamo().send(
         new TransactWriteCommand({
@@ -234,7 +241,7 @@ export const dynamoPodStore: PodStore = {
               Update: {
                 TableName: tableName(),
                 Key: keyOf(record.pod),
-                UpdateExpression: `SET ${[...sets, 'released = :released'].join(', ')}`,
+                UpdateExpression: `SET ${[...sets, 'released = :released'].join(', ')}${remove}`,
                 ConditionExpression: 'rv = :expected',
                 ExpressionAttributeValues: { ...values, ':released': true },
               },
@@ -258,12 +265,53 @@ export const dynamoPodStore: PodStore = {
     );
   },
 
+  async listUnschedulable(limit) {
+    const out = await dynamo().send(
+      new QueryCommand({
+        TableName: tableName(),
+        IndexName: 'byWaiting',
+        KeyConditionExpression: 'waiting = :waiting',
+        ExpressionAttributeValues: { ':waiting': 'unschedulable' },
+        Limit: limit,
+        ...capacity,
+      }),
+    );
+    recordCapacity('read', out.ConsumedCapacity);
+    const records = await Promise.all(
+      (out.Items ?? []).map((key) => this.getPod(String(key.pk).slice('pods/'.length), String(key.sk), true)),
+    );
+    return records.filter((r): r is PodRecord => r !== undefined);
+  },
+
+  async requeuePod(record) {
+    try {
+      const out = await dynamo().send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: keyOf(record.pod),
+          UpdateExpression: 'SET stage = :schedule, rv = :rv REMOVE waiting',
+          ConditionExpression: 'rv = :expected',
+          ExpressionAttributeValues: {
+            ':schedule': 'schedule',
+            ':rv': nextResourceVersion(record.resourceVersion),
+            ':expected': record.resourceVersion,
+          },
+          ...capacity,
+        }),
+      );
+      recordCapacity('write', out.ConsumedCapacity);
+    } catch (error) {
+      if (isConditionFailure(error)) throw new ConflictError();
+      throw error;
+    }
+  },
+
   async deletePod(record) {
     // The item stays a while as a tombstone so that watchers see the deletion; TTL removes it.
     const tombstone = {
       TableName: tableName(),
       Key: keyOf(record.pod),
-      UpdateExpression: 'SET deleted = :yes, rv = :rv, stage = :stage, expiresAt = :expires',
+      UpdateExpression: 'SET deleted = :yes, rv = :rv, stage = :stage, expiresAt = :expires REMOVE waiting',
       ConditionExpression: 'rv = :expected',
       ExpressionAttributeValues: {
         ':yes': true,

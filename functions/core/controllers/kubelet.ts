@@ -3,6 +3,7 @@ import type { Pod } from '../k8s';
 import { withConditions } from '../pod/conditions';
 import { podStage } from '../pod/stage';
 import type { NodeStore, PodRecord, PodRuntime, PodStore } from '../ports';
+import { requeueUnschedulable } from './requeue';
 import { RetryLater, withFreshPod } from './retry';
 
 export interface KubeletDeps {
@@ -66,6 +67,7 @@ async function stop(first: PodRecord, deps: KubeletDeps): Promise<void> {
 
 async function deleteNow(first: PodRecord, deps: KubeletDeps): Promise<void> {
   await withFreshPod(first, deps.pods, (record) => deps.pods.deletePod(record));
+  await requeueUnschedulable(deps);
 }
 
 function containerCreating(pod: Pod, now: string): Pod {
@@ -111,4 +113,5 @@ async function markNodeLost(first: PodRecord, nodeName: string, deps: KubeletDep
     };
     await deps.pods.finishPod(record, failed);
   });
+  await requeueUnschedulable(deps);
 }

@@ -4,6 +4,7 @@ import { type EventRecorder, recordContainerEvents } from '../events';
 import type { Container, Pod } from '../k8s';
 import { isFinished } from '../pod/stage';
 import type { PodRecord, PodRuntime, PodStore } from '../ports';
+import { requeueUnschedulable } from './requeue';
 import { withFreshPod } from './retry';
 
 export interface PodStatusDeps {
@@ -31,9 +32,17 @@ export async function applyTaskState(task: TaskView, deps: PodStatusDeps): Promi
     return 'orphan';
   }
   let outcome: TaskStateOutcome = 'stale';
+  let freed = false;
   await withFreshPod(first, deps.pods, async (record) => {
     outcome = await applyToRecord(record, task, deps);
+    freed =
+      task.lastStatus === 'STOPPED' &&
+      outcome !== 'stale' &&
+      !record.released &&
+      record.boundRequests !== undefined;
   });
+  // The pod's node has room again: pods waiting for capacity get another chance.
+  if (freed) await requeueUnschedulable(deps);
   return outcome;
 }
 

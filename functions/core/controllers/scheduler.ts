@@ -54,7 +54,7 @@ export function createScheduler(deps: SchedulerDeps) {
     async schedule(first: PodRecord): Promise<void> {
       let view = nodes ?? (await refreshNodes());
       let record: PodRecord | undefined = first;
-      for (let attempt = 0; record && podStage(record.pod, record) === 'schedule'; attempt++) {
+      for (let attempt = 0; record && wantsScheduling(record); attempt++) {
         if (attempt >= 8)
           throw new RetryLater(`could not bind ${record.pod.metadata?.name} after ${attempt} attempts`);
         const requests = podRequests(record.pod);
@@ -98,6 +98,12 @@ export function createScheduler(deps: SchedulerDeps) {
       }
     },
   };
+}
+
+/** Unbound and not being deleted, and either new or handed back by a requeue. */
+function wantsScheduling(record: PodRecord): boolean {
+  if (record.pod.spec?.nodeName || record.pod.metadata?.deletionTimestamp) return false;
+  return podStage(record.pod, record) === 'schedule' || record.stage === 'schedule';
 }
 
 function announce(
