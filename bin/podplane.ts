@@ -15,6 +15,7 @@ Options:
   --node-memory M     memory per node in MiB (default 8192)
   --kubeconfig PATH   where to write the kubeconfig (default .podplane/kubeconfig)
   --state-dir DIR     CA, token and kubeconfig directory (default .podplane)
+  --scoring-strategy S  LeastAllocated (default, spreads) or MostAllocated (bin-packs)
   --log-level LEVEL   Lambda handler log level (default WARN)
   -h, --help          show this help
 `;
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     kubeconfig: { type: 'string' },
     'state-dir': { type: 'string', default: '.podplane' },
     'log-level': { type: 'string', default: 'WARN' },
+    'scoring-strategy': { type: 'string', default: 'LeastAllocated' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -52,6 +54,12 @@ function positiveInteger(flag: string, text: string, allowZero = false): number 
 // The pinned AWS SDK supports Node 20; its notice about later releases needing Node 22 is known.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+function scoringStrategy(text: string): 'LeastAllocated' | 'MostAllocated' {
+  if (text === 'LeastAllocated' || text === 'MostAllocated') return text;
+  process.stderr.write(`--scoring-strategy must be LeastAllocated or MostAllocated, got "${text}"\n`);
+  process.exit(2);
+}
+
 const started = Date.now();
 console.log('podplane: starting the local control plane');
 try {
@@ -62,6 +70,7 @@ try {
     nodeMemoryMiB: positiveInteger('node-memory', values['node-memory']),
     stateDir: values['state-dir'],
     logLevel: values['log-level'],
+    scoringStrategy: scoringStrategy(values['scoring-strategy']),
     ...(values.kubeconfig ? { kubeconfigPath: values.kubeconfig } : {}),
     ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
     log: (line) => console.log(line),

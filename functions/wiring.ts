@@ -12,6 +12,8 @@ export const environmentVariables = {
   logGroup: 'PODPLANE_LOG_GROUP',
   /** The role ECS uses to pull images and write logs for pod tasks (optional locally). */
   taskExecutionRole: 'PODPLANE_TASK_EXECUTION_ROLE_ARN',
+  /** NodeResourcesFit scoring: LeastAllocated (spread, the default) or MostAllocated (bin-pack). */
+  scoringStrategy: 'PODPLANE_SCORING_STRATEGY',
 } as const;
 
 export interface TableDefinition {

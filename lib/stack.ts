@@ -18,6 +18,8 @@ import { StreamConsumer } from './streams';
 
 export interface PodplaneStackProps extends StackProps {
   readonly logRetention: logs.RetentionDays;
+  /** NodeResourcesFit scoring: LeastAllocated (default) or MostAllocated (bin-packing, cheaper on EC2). */
+  readonly scoringStrategy?: 'LeastAllocated' | 'MostAllocated';
 }
 
 /** podplane in one stack: every handler and trigger comes from functions/wiring.ts. */
@@ -34,6 +36,7 @@ export class PodplaneStack extends Stack {
       cluster: runtime.cluster.clusterName,
       logGroup: runtime.podLogGroup.logGroupName,
       taskExecutionRole: runtime.taskExecutionRole.roleArn,
+      scoringStrategy: props.scoringStrategy ?? 'LeastAllocated',
     };
 
     let api: Api | undefined;

@@ -34,6 +34,8 @@ export interface ControlPlaneOptions {
   readonly defaultStartDelayMs?: number;
   /** Progress lines while starting and problems while running. */
   readonly log?: (line: string) => void;
+  /** NodeResourcesFit scoring strategy for the scheduler. */
+  readonly scoringStrategy?: 'LeastAllocated' | 'MostAllocated';
   /** Lambda log level (Powertools); WARN keeps `npm start` readable. */
   readonly logLevel?: string;
 }
@@ -119,6 +121,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       [environmentVariables.table]: tableName,
       [environmentVariables.cluster]: clusterName,
       [environmentVariables.logGroup]: podLogGroup,
+      [environmentVariables.scoringStrategy]: options.scoringStrategy ?? 'LeastAllocated',
     });
 
     const streamArn = await step('creating tables from functions/wiring.ts', async () => {

@@ -12,3 +12,4 @@ export const clusterName = () => required(environmentVariables.cluster);
 export const podLogGroup = () => required(environmentVariables.logGroup);
 export const region = () => process.env.AWS_REGION ?? 'us-east-1';
 export const taskExecutionRoleArn = () => process.env[environmentVariables.taskExecutionRole] || undefined;
+export const scoringStrategy = () => process.env[environmentVariables.scoringStrategy] || 'LeastAllocated';

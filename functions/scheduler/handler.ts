@@ -2,19 +2,23 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { scoringStrategy } from '../adapters/config';
 import { podRecordFromStream } from '../adapters/dynamodb/stream';
 import { logger } from '../commons/powertools';
 import { isoNow, stores } from '../commons/stores';
 import { createScheduler } from '../core/controllers/scheduler';
-import { defaultProfile } from '../core/scheduler/profile';
+import { createProfile, type ScoringStrategy } from '../core/scheduler/profile';
 
 /**
  * Pods with stage "schedule" (the stream filter drops every other record). Records are
  * processed in order against one view of the nodes per batch; a failed record is reported
  * alone and retried by the event source mapping.
  */
+// Read once per Lambda instance: an unknown strategy fails the deployment's first invocation loudly.
+const profile = createProfile({ scoringStrategy: scoringStrategy() as ScoringStrategy });
+
 export const handler = middy(async (event: DynamoDBStreamEvent) => {
-  const scheduler = createScheduler({ ...stores, profile: defaultProfile, now: isoNow });
+  const scheduler = createScheduler({ ...stores, profile, now: isoNow });
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
   return processPartialResponse(
     event,
