@@ -16,6 +16,7 @@ interface ShardState {
   buffer: DynamoDBRecord[];
   attempts: number;
   retryAt: number;
+  failedFrom?: string;
 }
 
 export interface StreamPollerOptions {
@@ -169,6 +170,9 @@ export class StreamPoller {
       shard.attempts = 0;
       return;
     }
+    // A failure further along the shard is a new batch: its retry count starts again.
+    if (failedFrom !== shard.failedFrom) shard.attempts = 0;
+    shard.failedFrom = failedFrom;
     shard.attempts++;
     const retryFrom = failedFrom;
     if (shard.attempts > trigger.retryAttempts) {

@@ -16,8 +16,14 @@ import type { Node, Pod } from '../../core/k8s';
 import { ec2InstanceIdAnnotation } from '../../core/nodes/from-container-instance';
 import type { PodRuntime } from '../../core/ports';
 import { clusterName, podLogGroup, region, taskExecutionRoleArn } from '../config';
+import { TokenBucket } from './rate-limit';
 
 let client: ECSClient | undefined;
+
+/** ECS's RunTask limit per account and region: 100 burst, 20 per second. */
+const runTaskRate = new TokenBucket(100, 20);
+/** A launch waits this long at most for its turn; longer, and the record is retried later. */
+const maxRateWaitMs = 10_000;
 const ecs = () => {
   client ??= new ECSClient({});
   return client;
@@ -57,6 +63,8 @@ export const ecsPodRuntime: PodRuntime = {
   async launchPod(pod, node, restartCount) {
     const uid = pod.metadata?.uid ?? '';
     const taskDefinition = await ensureTaskDefinition(pod);
+    if (!(await runTaskRate.take(maxRateWaitMs)))
+      return { kind: 'retry', reason: 'RunTask rate limit (20/s): try again shortly' };
     const instanceId = ec2InstanceId(node);
     try {
       const out = await ecs().send(
