@@ -25,7 +25,9 @@ export interface TableDefinition {
   readonly indexes: readonly {
     readonly name: string;
     readonly partitionKey: string;
-    readonly projection: 'KEYS_ONLY';
+    readonly projection: 'KEYS_ONLY' | 'INCLUDE';
+    /** With INCLUDE: the attributes copied into the index besides the keys. */
+    readonly nonKeyAttributes?: readonly string[];
   }[];
 }
 
@@ -45,6 +47,13 @@ export const objectsTable: TableDefinition = {
     { name: 'byUid', partitionKey: 'uid', projection: 'KEYS_ONLY' },
     // Sparse: only unschedulable pods carry `waiting`, so requeueing them reads nothing else.
     { name: 'byWaiting', partitionKey: 'waiting', projection: 'KEYS_ONLY' },
+    // Bound pods by node, with what reconciling them against ECS needs and nothing more.
+    {
+      name: 'byNode',
+      partitionKey: 'nodeName',
+      projection: 'INCLUDE',
+      nonKeyAttributes: ['taskArn', 'stage'],
+    },
   ],
 };
 
@@ -163,11 +172,27 @@ export const functionDefinitions = {
       },
     },
   },
+  reconcile: {
+    entry: 'functions/reconcile/handler.ts',
+    memoryMiB: 512,
+    timeoutSeconds: 300,
+    trigger: { kind: 'schedule', everySeconds: 60 },
+  },
   nodeSync: {
     entry: 'functions/node-sync/handler.ts',
     memoryMiB: 256,
     timeoutSeconds: 60,
     trigger: { kind: 'schedule', everySeconds: 60 },
+  },
+  // The same sync as soon as a container instance registers, drains or loses its agent.
+  containerInstanceEvents: {
+    entry: 'functions/node-sync/handler.ts',
+    memoryMiB: 256,
+    timeoutSeconds: 60,
+    trigger: {
+      kind: 'eventbridge',
+      pattern: { source: ['aws.ecs'], 'detail-type': ['ECS Container Instance State Change'] },
+    },
   },
 } as const satisfies Record<string, FunctionDefinition>;
 

@@ -35,17 +35,27 @@ export const grants: Record<FunctionName, Grant> = {
     // Health status is not reliable in task events; the status path reads it with DescribeTasks.
     allow(fn, ['ecs:DescribeTasks'], [runtime.arnInCluster('task')], inCluster(runtime));
   },
-  nodeSync: (fn, { table, runtime }) => {
+  reconcile: (fn, { table, runtime }) => {
     table.grantReadWriteData(fn);
-    allow(fn, ['ecs:ListContainerInstances'], [runtime.cluster.clusterArn]);
-    allow(
-      fn,
-      ['ecs:DescribeContainerInstances'],
-      [runtime.arnInCluster('container-instance')],
-      inCluster(runtime),
-    );
+    // Compares pods with their tasks and stops tasks whose pod is gone.
+    allow(fn, ['ecs:DescribeTasks', 'ecs:StopTask'], [runtime.arnInCluster('task')], inCluster(runtime));
+    allow(fn, ['ecs:ListTasks'], ['*'], inCluster(runtime));
   },
+  nodeSync: (fn, context) => grantNodeSync(fn, context),
+  containerInstanceEvents: (fn, context) => grantNodeSync(fn, context),
 };
+
+/** Node sync reads the cluster's container instances and writes nodes. */
+function grantNodeSync(fn: lambda.IFunction, { table, runtime }: PermissionContext): void {
+  table.grantReadWriteData(fn);
+  allow(fn, ['ecs:ListContainerInstances'], [runtime.cluster.clusterArn]);
+  allow(
+    fn,
+    ['ecs:DescribeContainerInstances'],
+    [runtime.arnInCluster('container-instance')],
+    inCluster(runtime),
+  );
+}
 
 /** Register task definitions and run, watch and stop tasks, all on this stack's cluster only. */
 function grantLaunchTasks(fn: lambda.IFunction, runtime: ContainerRuntime): void {

@@ -54,6 +54,7 @@ function tableFromDefinition(scope: Construct, definition: TableDefinition): dyn
       indexName: index.name,
       partitionKey: stringAttribute(index.partitionKey),
       projectionType: dynamodb.ProjectionType[index.projection],
+      ...(index.nonKeyAttributes ? { nonKeyAttributes: [...index.nonKeyAttributes] } : {}),
     });
   }
   return table;

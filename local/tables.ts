@@ -31,7 +31,10 @@ export async function ensureTable(
         GlobalSecondaryIndexes: definition.indexes.map((index) => ({
           IndexName: index.name,
           KeySchema: [{ AttributeName: index.partitionKey, KeyType: 'HASH' }],
-          Projection: { ProjectionType: index.projection },
+          Projection: {
+            ProjectionType: index.projection,
+            ...(index.nonKeyAttributes ? { NonKeyAttributes: [...index.nonKeyAttributes] } : {}),
+          },
         })),
         StreamSpecification: { StreamEnabled: true, StreamViewType: definition.stream },
       }),

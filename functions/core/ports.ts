@@ -18,6 +18,13 @@ export interface PodRecord {
   readonly stage?: string;
 }
 
+export interface PodOnNodeEntry {
+  readonly namespace: string;
+  readonly name: string;
+  readonly stage?: string;
+  readonly taskArn?: string;
+}
+
 export interface PodChange {
   readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
   readonly pod: Pod;
@@ -51,6 +58,8 @@ export interface PodStore {
   finishPod(record: PodRecord, next: Pod, write?: PodWrite): Promise<PodRecord>;
   /** Removes the pod and gives back its node capacity if it still holds any. */
   deletePod(record: PodRecord): Promise<void>;
+  /** The pods bound to a node, with their task and stage, from an index (no pod bodies read). */
+  listPodsOnNode(nodeName: string): Promise<PodOnNodeEntry[]>;
   /** Unschedulable pods, oldest first (at most `limit`). */
   listUnschedulable(limit: number): Promise<PodRecord[]>;
   /** Hands an unschedulable pod back to the scheduler; ConflictError if it changed meanwhile. */
@@ -88,6 +97,8 @@ export interface PodRuntime {
   /** Stops every task of the pod; returns how many were still running. */
   stopPod(pod: Pod, knownTaskArn: string | undefined, reason: string): Promise<number>;
   describeTasks(taskArns: readonly string[]): Promise<import('./ecs/types').TaskView[]>;
+  /** ARNs of the cluster's tasks ECS still wants running. */
+  listRunningTasks(): Promise<string[]>;
   listContainerInstances(): Promise<import('./nodes/from-container-instance').ContainerInstanceView[]>;
 }
 

@@ -23,8 +23,11 @@ const streamConsumers = definitions.filter(
   (entry): entry is [string, FunctionDefinition & { trigger: StreamTrigger }] =>
     entry[1].trigger.kind === 'dynamodb-stream',
 );
-/** `functions/pod-status/handler.ts` -> `podplane-pod-status`. */
-const serviceName = (definition: FunctionDefinition) => `podplane-${definition.entry.split('/')[1]}`;
+/** The wiring's `podStatus` -> `podplane-pod-status` (two functions may share an entry file). */
+const serviceName = (definition: FunctionDefinition) => {
+  const name = Object.entries(functionDefinitions).find(([, d]) => d === definition)?.[0] ?? '';
+  return `podplane-${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+};
 
 const outdir = mkdtempSync(join(tmpdir(), 'podplane-cdk-test-'));
 let template: Template;

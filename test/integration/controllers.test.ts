@@ -6,6 +6,7 @@ import { ecsPodRuntime } from '../../functions/adapters/ecs/runtime';
 import { syncPod } from '../../functions/core/controllers/kubelet';
 import { syncNodes } from '../../functions/core/controllers/node-sync';
 import { applyTaskState } from '../../functions/core/controllers/pod-status';
+import { reconcile } from '../../functions/core/controllers/reconcile';
 import { createScheduler } from '../../functions/core/controllers/scheduler';
 import { taskViewFromEvent } from '../../functions/core/ecs/events';
 import type { PodRecord } from '../../functions/core/ports';
@@ -173,5 +174,69 @@ describe('scheduler, kubelet and status against DynamoDB Local and the ECS simul
     await deliver(taskArn ?? '');
     const status = (await read('bad-image')).pod.status;
     expect(status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe('ErrImagePull');
+  });
+
+  it('reconcile repairs a pod whose task events were lost', async () => {
+    await pods.createPod(storedPod('no-events'));
+    await schedule(await read('no-events'));
+    await kubelet(await read('no-events'));
+    const { taskArn } = await read('no-events');
+    await waitForEvent(taskArn ?? '', 'RUNNING');
+    expect((await read('no-events')).pod.status?.phase).toBe('Pending');
+    const report = await reconcile({ pods, nodes, events, runtime: ecsPodRuntime, now });
+    expect(report.repaired).toBeGreaterThanOrEqual(1);
+    expect((await read('no-events')).pod.status?.phase).toBe('Running');
+  });
+
+  it('reconcile fails a pod whose task ECS no longer knows, and frees its node', async () => {
+    await pods.createPod(storedPod('vanished', { cpu: '250m' }));
+    await schedule(await read('vanished'));
+    const bound = await read('vanished');
+    const node = bound.pod.spec?.nodeName;
+    const usedBefore =
+      (await nodes.listNodes()).find((n) => n.node.metadata?.name === node)?.requested.cpuMillis ?? 0;
+    const gone = 'arn:aws:ecs:us-east-1:000000000000:task/podplane-test/00000000000000000000000000000000';
+    await pods.updatePod(bound, bound.pod, { taskArn: gone });
+    await reconcile({ pods, nodes, events, runtime: ecsPodRuntime, now });
+    const failed = (await read('vanished')).pod;
+    expect(failed.status).toMatchObject({ phase: 'Failed', reason: 'TaskLost' });
+    const usedAfter =
+      (await nodes.listNodes()).find((n) => n.node.metadata?.name === node)?.requested.cpuMillis ?? 0;
+    expect(usedBefore - usedAfter).toBe(250);
+  });
+
+  it('reconcile stops a task whose pod is gone', async () => {
+    const ghost = storedPod('ghost');
+    const node = (await nodes.listNodes())[0]?.node;
+    if (!node) throw new Error('no node');
+    const launched = await ecsPodRuntime.launchPod(ghost, node, 0);
+    if (launched.kind !== 'launched') throw new Error(launched.reason);
+    await waitForEvent(launched.taskArn, 'RUNNING');
+    const report = await reconcile({ pods, nodes, events, runtime: ecsPodRuntime, now });
+    expect(report.orphans).toBe(1);
+    await waitForEvent(launched.taskArn, 'STOPPED');
+  });
+
+  it('says so in an event when a grace period exceeds ECS’s 120 s stopTimeout', async () => {
+    const patient = storedPod('patient');
+    await pods.createPod({
+      ...patient,
+      spec: {
+        ...patient.spec,
+        containers: patient.spec?.containers ?? [],
+        terminationGracePeriodSeconds: 300,
+      },
+    });
+    await schedule(await read('patient'));
+    await kubelet(await read('patient'));
+    const warnings = (await events.listEvents('default')).filter(
+      (e) => e.involvedObject.name === 'patient' && e.type === 'Warning',
+    );
+    expect(warnings.map((e) => [e.reason, e.message])).toEqual([
+      [
+        'GracePeriodClamped',
+        "terminationGracePeriodSeconds 300 exceeds ECS's longest stopTimeout; containers get 120s to stop",
+      ],
+    ]);
   });
 });

@@ -175,6 +175,17 @@ export function fakeStores(): FakeStores {
       return write(entry, next, { ...extra, released });
     },
 
+    async listPodsOnNode(nodeName) {
+      return [...pods.values()]
+        .filter((e) => e.record.pod.spec?.nodeName === nodeName)
+        .map((e) => ({
+          namespace: e.record.pod.metadata?.namespace ?? 'default',
+          name: e.record.pod.metadata?.name ?? '',
+          stage: e.deleted ? 'deleted' : (e.record.stage ?? podStage(e.record.pod, e.record)),
+          ...(e.record.taskArn ? { taskArn: e.record.taskArn } : {}),
+        }));
+    },
+
     async listUnschedulable(limit) {
       return [...pods.values()]
         .filter((e) => !e.deleted && e.record.stage === 'unschedulable')

@@ -12,6 +12,7 @@ import {
   AlreadyExistsError,
   type BindOutcome,
   ConflictError,
+  type PodOnNodeEntry,
   type PodRecord,
   type PodStore,
   type PodWrite,
@@ -263,6 +264,34 @@ export const dynamoPodStore: PodStore = {
       (await this.getPod(record.pod.metadata?.namespace ?? '', record.pod.metadata?.name ?? '', true)) ??
       record
     );
+  },
+
+  async listPodsOnNode(nodeName) {
+    const entries: PodOnNodeEntry[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await dynamo().send(
+        new QueryCommand({
+          TableName: tableName(),
+          IndexName: 'byNode',
+          KeyConditionExpression: 'nodeName = :node',
+          ExpressionAttributeValues: { ':node': nodeName },
+          ExclusiveStartKey: start,
+          ...capacity,
+        }),
+      );
+      recordCapacity('read', out.ConsumedCapacity);
+      for (const item of out.Items ?? [])
+        if (String(item.pk).startsWith('pods/'))
+          entries.push({
+            namespace: String(item.pk).slice('pods/'.length),
+            name: String(item.sk),
+            ...(typeof item.stage === 'string' ? { stage: item.stage } : {}),
+            ...(typeof item.taskArn === 'string' ? { taskArn: item.taskArn } : {}),
+          });
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return entries;
   },
 
   async listUnschedulable(limit) {

@@ -122,6 +122,19 @@ export const ecsPodRuntime: PodRuntime = {
     return views;
   },
 
+  async listRunningTasks() {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await ecs().send(
+        new ListTasksCommand({ cluster: clusterName(), desiredStatus: 'RUNNING', nextToken }),
+      );
+      arns.push(...(page.taskArns ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return arns;
+  },
+
   async listContainerInstances() {
     const arns: string[] = [];
     let nextToken: string | undefined;

@@ -1,4 +1,5 @@
-import { type EventRecorder, recordContainerEvents } from '../events';
+import { maxStopTimeoutSeconds } from '../ecs/task-definition';
+import { type EventRecorder, podEvent, recordContainerEvents, recordQuietly } from '../events';
 import type { Pod } from '../k8s';
 import { withConditions } from '../pod/conditions';
 import { podStage } from '../pod/stage';
@@ -37,6 +38,21 @@ async function launch(first: PodRecord, deps: KubeletDeps): Promise<void> {
     { type: 'Normal', reason: 'Pulling', key: result.taskArn, message: (c) => `Pulling image "${c.image}"` },
     new Date(deps.now()),
   );
+  const grace = first.pod.spec?.terminationGracePeriodSeconds ?? 30;
+  if (grace > maxStopTimeoutSeconds)
+    await recordQuietly(
+      deps.events,
+      podEvent(
+        first.pod,
+        {
+          type: 'Warning',
+          reason: 'GracePeriodClamped',
+          message: `terminationGracePeriodSeconds ${grace} exceeds ECS's longest stopTimeout; containers get ${maxStopTimeoutSeconds}s to stop`,
+          component: 'kubelet',
+        },
+        new Date(deps.now()),
+      ),
+    );
   await withFreshPod(first, deps.pods, async (record) => {
     if (record.taskArn) return;
     // Deleted while we launched: keep the task's ARN so the stop stage finds it.

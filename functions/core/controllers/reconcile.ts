@@ -1,0 +1,132 @@
+import type { TaskView } from '../ecs/types';
+import type { EventRecorder } from '../events';
+import type { Pod } from '../k8s';
+import type { NodeStore, PodOnNodeEntry, PodRecord, PodRuntime, PodStore } from '../ports';
+import { applyTaskState } from './pod-status';
+import { requeueUnschedulable } from './requeue';
+import { withFreshPod } from './retry';
+
+export interface ReconcileDeps {
+  readonly pods: PodStore;
+  readonly nodes: NodeStore;
+  readonly runtime: PodRuntime;
+  readonly events: EventRecorder;
+  readonly now: () => string;
+}
+
+export interface ReconcileReport {
+  /** Pods whose status changed because ECS said something their events had not. */
+  readonly repaired: number;
+  /** Pods whose task ECS no longer knows: marked Failed (or removed, if being deleted). */
+  readonly lost: number;
+  /** Pods bound for a while without a task: handed back to the kubelet. */
+  readonly relaunched: number;
+  /** Tasks whose pod is gone: stopped. */
+  readonly orphans: number;
+}
+
+/** A pod bound this long without a task has lost its launch (its stream record gave up). */
+export const stuckLaunchMs = 120_000;
+
+/**
+ * The periodic comparison of pods with ECS that makes status correct even when task events are
+ * lost or absent (LocalStack emits none): every task a pod runs is described (100 per call) and
+ * folded in as if its event had arrived, tasks ECS has forgotten fail their pods, launches that
+ * stalled are retried, and tasks without a pod are stopped.
+ */
+export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
+  let repaired = 0;
+  let lost = 0;
+  let relaunched = 0;
+  const known = new Set<string>();
+  for (const node of await deps.nodes.listNodes()) {
+    const entries = await deps.pods.listPodsOnNode(node.node.metadata?.name ?? '');
+    const running = entries.filter((e) => e.taskArn && (e.stage === 'run' || e.stage === 'stop'));
+    for (const entry of entries) if (entry.taskArn) known.add(entry.taskArn);
+    const tasks = new Map(
+      (await deps.runtime.describeTasks(running.map((e) => e.taskArn as string))).map((t) => [t.taskArn, t]),
+    );
+    for (const entry of running) {
+      const task = tasks.get(entry.taskArn as string);
+      if (task) {
+        if ((await applyTaskState(task, deps)) !== 'stale') repaired++;
+      } else if (await failLostPod(entry, deps)) lost++;
+    }
+    for (const entry of entries.filter((e) => e.stage === 'launch'))
+      if (await relaunchIfStuck(entry, deps)) relaunched++;
+  }
+  const orphans = await stopOrphans(known, deps);
+  if (lost > 0) await requeueUnschedulable(deps);
+  return { repaired, lost, relaunched, orphans };
+}
+
+/** ECS forgets stopped tasks after about an hour; a pod still pointing at one has lost it. */
+async function failLostPod(entry: PodOnNodeEntry, deps: ReconcileDeps): Promise<boolean> {
+  const first = await deps.pods.getPod(entry.namespace, entry.name, true);
+  if (!first || first.taskArn !== entry.taskArn) return false;
+  let changed = false;
+  await withFreshPod(first, deps.pods, async (record) => {
+    if (record.taskArn !== entry.taskArn) return;
+    changed = true;
+    if (record.pod.metadata?.deletionTimestamp) return deps.pods.deletePod(record);
+    await deps.pods.finishPod(record, taskLost(record.pod, entry.taskArn as string, deps.now()));
+  });
+  return changed;
+}
+
+/** Kubernetes' wording for a container that can no longer be found. */
+function taskLost(pod: Pod, taskArn: string, now: string): Pod {
+  return {
+    ...pod,
+    status: {
+      ...pod.status,
+      phase: 'Failed',
+      reason: 'TaskLost',
+      message: `ECS task ${taskArn} no longer exists`,
+      containerStatuses: (pod.status?.containerStatuses ?? []).map((c) => ({
+        ...c,
+        ready: false,
+        started: false,
+        state: {
+          terminated: {
+            exitCode: 137,
+            reason: 'ContainerStatusUnknown',
+            message: 'The container could not be located when the pod was terminated',
+            finishedAt: now,
+          },
+        },
+      })),
+    },
+  };
+}
+
+/** Rewrites a pod stuck in `launch`, so a new stream record reaches the kubelet. */
+async function relaunchIfStuck(entry: PodOnNodeEntry, deps: ReconcileDeps): Promise<boolean> {
+  const record: PodRecord | undefined = await deps.pods.getPod(entry.namespace, entry.name, true);
+  const writtenAt = (record?.resourceVersion ?? 0) / 1000;
+  if (!record || record.taskArn || Date.parse(deps.now()) - writtenAt < stuckLaunchMs) return false;
+  try {
+    await deps.pods.updatePod(record, record.pod);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Running tasks no pod accounts for: their pods were deleted while the stop was lost. */
+async function stopOrphans(known: ReadonlySet<string>, deps: ReconcileDeps): Promise<number> {
+  const unknown = (await deps.runtime.listRunningTasks()).filter((arn) => !known.has(arn));
+  if (unknown.length === 0) return 0;
+  let stopped = 0;
+  for (const task of await deps.runtime.describeTasks(unknown)) {
+    if (!task.startedBy || !(await isOrphan(task, deps))) continue;
+    await deps.runtime.stopPod({ metadata: { uid: task.startedBy } }, task.taskArn, 'Pod no longer exists');
+    stopped++;
+  }
+  return stopped;
+}
+
+async function isOrphan(task: TaskView, deps: ReconcileDeps): Promise<boolean> {
+  const pod = await deps.pods.findPodByUid(task.startedBy ?? '');
+  return !pod || (pod.taskArn !== undefined && pod.taskArn !== task.taskArn);
+}
