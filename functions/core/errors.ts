@@ -62,7 +62,8 @@ export interface FieldError {
     | 'FieldValueNotSupported'
     | 'FieldValueDuplicate'
     | 'FieldValueTooLong'
-    | 'FieldValueForbidden';
+    | 'FieldValueForbidden'
+    | 'FieldValueNotFound';
   readonly message: string;
 }
 

@@ -14,6 +14,7 @@ import { runTaskClientToken, toTaskDefinition } from '../../core/ecs/task-defini
 import type { TaskView } from '../../core/ecs/types';
 import type { Node, Pod } from '../../core/k8s';
 import { ec2InstanceIdAnnotation } from '../../core/nodes/from-container-instance';
+import { launchEnvironment } from '../../core/pod/ecs-admission';
 import type { PodRuntime } from '../../core/ports';
 import { clusterName, podLogGroup, region, taskExecutionRoleArn } from '../config';
 import { TokenBucket } from './rate-limit';
@@ -66,6 +67,11 @@ export const ecsPodRuntime: PodRuntime = {
     if (!(await runTaskRate.take(maxRateWaitMs)))
       return { kind: 'retry', reason: 'RunTask rate limit (20/s): try again shortly' };
     const instanceId = ec2InstanceId(node);
+    // Downward-API values differ per pod, so they ride on the launch, not the shared definition.
+    const overrides = launchEnvironment({
+      ...pod,
+      spec: { ...pod.spec, containers: pod.spec?.containers ?? [], nodeName: node.metadata?.name ?? '' },
+    });
     try {
       const out = await ecs().send(
         new RunTaskCommand({
@@ -77,6 +83,7 @@ export const ecsPodRuntime: PodRuntime = {
           // startedBy carries the pod uid (36 chars, ECS's limit) so events lead back to the pod.
           startedBy: uid,
           placementConstraints: [{ type: 'memberOf', expression: `ec2InstanceId in ['${instanceId}']` }],
+          ...(overrides.length > 0 ? { overrides: { containerOverrides: overrides } } : {}),
           tags: [
             { key: 'podplane.dev/pod-uid', value: uid },
             { key: 'podplane.dev/namespace', value: pod.metadata?.namespace ?? 'default' },

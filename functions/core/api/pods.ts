@@ -3,6 +3,7 @@ import { withFreshPod } from '../controllers/retry';
 import { alreadyExists, badRequest, invalid, notFound } from '../errors';
 import type { Pod } from '../k8s';
 import { qosClass, withPodDefaults } from '../pod/defaults';
+import { ecsAdmissionErrors } from '../pod/ecs-admission';
 import { isFinished } from '../pod/stage';
 import { validatePod } from '../pod/validate';
 import {
@@ -43,7 +44,9 @@ export async function createPod(namespace: string, request: ApiRequest, deps: Ap
     throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
   const name = metadata.name || (metadata.generateName ? `${metadata.generateName}${randomSuffix()}` : '');
   const candidate: Pod = { ...input, metadata: { ...metadata, name, namespace } };
-  const errors = validatePod(candidate);
+  const validationErrors = validatePod(candidate);
+  // What Kubernetes accepts but ECS cannot do is refused here too, once the pod is valid.
+  const errors = validationErrors.length > 0 ? validationErrors : ecsAdmissionErrors(candidate);
   if (errors.length > 0) throw invalid('Pod', name, errors);
   await requireActiveNamespace(namespace, name, deps);
 

@@ -36,6 +36,7 @@ export function toTaskDefinition(pod: Pod, context: TaskDefinitionContext): Task
   };
   const toDefinition = (container: Container, essential: boolean): ContainerDefinition => ({
     ...toContainerDefinition(container),
+    ...securityOf(container, pod),
     essential,
     stopTimeout,
     ...(labels ? { dockerLabels: labels } : {}),
@@ -58,6 +59,14 @@ export function toTaskDefinition(pod: Pod, context: TaskDefinitionContext): Task
     requiresCompatibilities: ['EC2' as const],
     ...(context.executionRoleArn ? { executionRoleArn: context.executionRoleArn } : {}),
     containerDefinitions: [...init, ...app],
+    ...(pod.spec?.volumes?.length
+      ? {
+          volumes: pod.spec.volumes.map((v) => ({
+            name: v.name,
+            ...(v.hostPath ? { host: { sourcePath: v.hostPath.path } } : {}),
+          })),
+        }
+      : {}),
   };
   return { family: taskDefinitionFamily(body), ...body };
 }
@@ -74,6 +83,15 @@ function toContainerDefinition(container: Container): Omit<ContainerDefinition, 
     ...(container.command ? { entryPoint: container.command } : {}),
     ...(container.args ? { command: container.args } : {}),
     ...(container.workingDir ? { workingDirectory: container.workingDir } : {}),
+    ...(container.volumeMounts?.length
+      ? {
+          mountPoints: container.volumeMounts.map((m) => ({
+            sourceVolume: m.name,
+            containerPath: m.mountPath,
+            readOnly: m.readOnly ?? false,
+          })),
+        }
+      : {}),
     ...(container.env?.length
       ? {
           // A variable with no value is set to "" as in Kubernetes; valueFrom sources are the
@@ -128,4 +146,28 @@ function canonicalJson(value: unknown): string {
  */
 export function runTaskClientToken(podUid: string, restartCount: number): string {
   return `${podUid}-${restartCount}`;
+}
+
+/** The container's security context (falling back to the pod's) in ECS's container fields. */
+function securityOf(container: Container, pod: Pod): Partial<ContainerDefinition> {
+  const security = container.securityContext ?? {};
+  const podSecurity = pod.spec?.securityContext ?? {};
+  const user = security.runAsUser ?? podSecurity.runAsUser;
+  const group = security.runAsGroup ?? podSecurity.runAsGroup;
+  const capability = (name: string) => name.replace(/^CAP_/, '');
+  const add = security.capabilities?.add?.map(capability);
+  const drop = security.capabilities?.drop?.map(capability);
+  return {
+    ...(security.privileged ? { privileged: true } : {}),
+    ...(user !== undefined ? { user: group !== undefined ? `${user}:${group}` : String(user) } : {}),
+    ...(security.readOnlyRootFilesystem ? { readonlyRootFilesystem: true } : {}),
+    ...(add?.length || drop?.length
+      ? {
+          linuxParameters: {
+            capabilities: { ...(add?.length ? { add } : {}), ...(drop?.length ? { drop } : {}) },
+          },
+        }
+      : {}),
+    ...(security.allowPrivilegeEscalation === false ? { dockerSecurityOptions: ['no-new-privileges'] } : {}),
+  };
 }

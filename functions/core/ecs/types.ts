@@ -24,6 +24,12 @@ export interface ContainerDefinition {
   readonly dependsOn?: { containerName: string; condition: 'SUCCESS' | 'START' | 'COMPLETE' | 'HEALTHY' }[];
   readonly dockerLabels?: Record<string, string>;
   readonly logConfiguration?: { logDriver: 'awslogs'; options: Record<string, string> };
+  readonly mountPoints?: { sourceVolume: string; containerPath: string; readOnly: boolean }[];
+  readonly privileged?: boolean;
+  readonly user?: string;
+  readonly readonlyRootFilesystem?: boolean;
+  readonly linuxParameters?: { capabilities: { add?: string[]; drop?: string[] } };
+  readonly dockerSecurityOptions?: string[];
 }
 
 export interface TaskDefinitionInput {
@@ -32,6 +38,8 @@ export interface TaskDefinitionInput {
   readonly requiresCompatibilities: ('EC2' | 'FARGATE')[];
   readonly executionRoleArn?: string;
   readonly containerDefinitions: ContainerDefinition[];
+  /** emptyDir: no host (Docker-managed, gone with the task); hostPath: a host source path. */
+  readonly volumes?: { name: string; host?: { sourcePath: string } }[];
 }
 
 export type TaskLastStatus =

@@ -1,0 +1,153 @@
+import type { FieldError } from '../errors';
+import type { Container, Pod } from '../k8s';
+
+/** Fields of a pod's downward API that podplane can fill in when it launches the task. */
+export const launchTimeFieldPaths = new Set([
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.uid',
+  'spec.nodeName',
+  'spec.serviceAccountName',
+]);
+
+const forbidden = (field: string, why: string): FieldError => ({
+  field,
+  reason: 'FieldValueForbidden',
+  message: `Forbidden: ${why}`,
+});
+
+const supportedVolumeSources = ['emptyDir', 'hostPath'];
+
+/**
+ * What a valid Kubernetes pod may still ask that ECS cannot do. Each such field is refused at
+ * admission with a clear reason, never accepted and silently dropped (docs/decisions.md lists
+ * the choices field by field). Runs after Kubernetes' own validation has passed.
+ */
+export function ecsAdmissionErrors(pod: Pod): FieldError[] {
+  const spec = pod.spec;
+  if (!spec) return [];
+  const errors: FieldError[] = [];
+  for (const [field, set] of [
+    ['hostNetwork', spec.hostNetwork],
+    ['hostPID', spec.hostPID],
+    ['hostIPC', spec.hostIPC],
+  ] as const)
+    if (set)
+      errors.push(
+        forbidden(
+          `spec.${field}`,
+          `podplane runs pods as ECS tasks in bridge mode; ${field} is not supported`,
+        ),
+      );
+  if (spec.imagePullSecrets?.length)
+    errors.push(
+      forbidden(
+        'spec.imagePullSecrets',
+        'podplane has no Secrets API; use images ECS can pull with its task execution role',
+      ),
+    );
+  const volumes = new Set<string>();
+  (spec.volumes ?? []).forEach((volume, i) => {
+    volumes.add(volume.name);
+    const sources = Object.keys(volume).filter((key) => key !== 'name');
+    const unsupported = sources.filter((key) => !supportedVolumeSources.includes(key));
+    if (unsupported.length > 0)
+      errors.push(
+        forbidden(
+          `spec.volumes[${i}]`,
+          `podplane supports emptyDir and hostPath volumes only, not ${unsupported.join(', ')}`,
+        ),
+      );
+    if (volume.emptyDir?.medium === 'Memory')
+      errors.push(
+        forbidden(
+          `spec.volumes[${i}].emptyDir.medium`,
+          'memory-backed emptyDir volumes are not supported on ECS',
+        ),
+      );
+  });
+  const check = (containers: readonly Container[], path: string) =>
+    containers.forEach((container, i) =>
+      errors.push(...containerErrors(container, `${path}[${i}]`, volumes)),
+    );
+  check(spec.containers ?? [], 'spec.containers');
+  check(spec.initContainers ?? [], 'spec.initContainers');
+  (spec.initContainers ?? []).forEach((init, i) => {
+    if (init.restartPolicy === 'Always')
+      errors.push(
+        forbidden(
+          `spec.initContainers[${i}].restartPolicy`,
+          'sidecar containers are not supported on ECS yet',
+        ),
+      );
+  });
+  return errors;
+}
+
+function containerErrors(container: Container, path: string, volumes: ReadonlySet<string>): FieldError[] {
+  const errors: FieldError[] = [];
+  (container.volumeMounts ?? []).forEach((mount, i) => {
+    const at = `${path}.volumeMounts[${i}]`;
+    if (!volumes.has(mount.name))
+      errors.push({
+        field: `${at}.name`,
+        reason: 'FieldValueNotFound',
+        message: `Not found: "${mount.name}"`,
+      });
+    if (mount.subPath || mount.subPathExpr)
+      errors.push(forbidden(`${at}.subPath`, 'ECS mounts whole volumes; subPath is not supported'));
+    if (mount.mountPropagation && mount.mountPropagation !== 'None')
+      errors.push(forbidden(`${at}.mountPropagation`, 'mount propagation is not supported on ECS'));
+  });
+  if (container.envFrom?.length)
+    errors.push(forbidden(`${path}.envFrom`, 'podplane has no ConfigMap or Secret API'));
+  (container.env ?? []).forEach((env, i) => {
+    const from = env.valueFrom;
+    if (!from) return;
+    const at = `${path}.env[${i}].valueFrom`;
+    if (from.secretKeyRef || from.configMapKeyRef)
+      errors.push(forbidden(at, 'podplane has no ConfigMap or Secret API'));
+    else if (from.resourceFieldRef)
+      errors.push(forbidden(`${at}.resourceFieldRef`, 'resource references are not supported yet'));
+    else if (from.fieldRef && !launchTimeFieldPaths.has(from.fieldRef.fieldPath))
+      errors.push(
+        forbidden(
+          `${at}.fieldRef.fieldPath`,
+          `podplane can fill in ${[...launchTimeFieldPaths].join(', ')} when the task starts, not ${from.fieldRef.fieldPath}`,
+        ),
+      );
+  });
+  if (container.lifecycle)
+    errors.push(forbidden(`${path}.lifecycle`, 'ECS has no container lifecycle hooks'));
+  const security = container.securityContext;
+  for (const field of [
+    'seLinuxOptions',
+    'windowsOptions',
+    'appArmorProfile',
+    'procMount',
+    'seccompProfile',
+  ] as const)
+    if (security?.[field] !== undefined)
+      errors.push(forbidden(`${path}.securityContext.${field}`, `${field} is not supported on ECS`));
+  return errors;
+}
+
+/** The downward-API values a container's environment asks for, as RunTask container overrides. */
+export function launchEnvironment(
+  pod: Pod,
+): { name: string; environment: { name: string; value: string }[] }[] {
+  const values: Record<string, string> = {
+    'metadata.name': pod.metadata?.name ?? '',
+    'metadata.namespace': pod.metadata?.namespace ?? 'default',
+    'metadata.uid': pod.metadata?.uid ?? '',
+    'spec.nodeName': pod.spec?.nodeName ?? '',
+    'spec.serviceAccountName': pod.spec?.serviceAccountName ?? 'default',
+  };
+  return [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].flatMap((container) => {
+    const environment = (container.env ?? []).flatMap((env) => {
+      const path = env.valueFrom?.fieldRef?.fieldPath;
+      return path && path in values ? [{ name: env.name, value: values[path] ?? '' }] : [];
+    });
+    return environment.length > 0 ? [{ name: container.name, environment }] : [];
+  });
+}
