@@ -1,5 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type { FargateCapacity } from '../lib/runtime';
 import { PodplaneStack } from '../lib/stack';
 
 const app = new App();
@@ -10,6 +11,7 @@ new PodplaneStack(app, stackName, {
   description: 'podplane: the Kubernetes pod lifecycle on API Gateway, Lambda, DynamoDB and ECS',
   logRetention: logRetentionFromContext(app.node.tryGetContext('podplane:logRetentionDays')),
   scoringStrategy: scoringStrategyFromContext(app.node.tryGetContext('podplane:scoringStrategy')),
+  ...fargateFromContext(app.node.tryGetContext('podplane:fargate')),
   // No `env`: an environment-agnostic stack synthesizes offline (no AZ or account lookups)
   // and deploys to whatever account and region the CLI credentials point at.
 });
@@ -31,4 +33,18 @@ function scoringStrategyFromContext(value: unknown): 'LeastAllocated' | 'MostAll
   throw new Error(
     `podplane:scoringStrategy must be LeastAllocated or MostAllocated, not ${JSON.stringify(value)}`,
   );
+}
+
+/** `podplane:fargate`: `{ "cpu": "64", "memory": "256Gi", "pods": 100, "spot": false }`, or absent for none. */
+function fargateFromContext(value: unknown): { fargate?: FargateCapacity } {
+  if (value === undefined || value === false) return {};
+  const given = (typeof value === 'string' ? JSON.parse(value) : value) as Partial<FargateCapacity>;
+  return {
+    fargate: {
+      cpu: given.cpu ?? '64',
+      memory: given.memory ?? '256Gi',
+      pods: given.pods ?? 100,
+      spot: given.spot ?? false,
+    },
+  };
 }

@@ -15,6 +15,7 @@ Options:
   --node-memory M     memory per node in MiB (default 8192)
   --kubeconfig PATH   where to write the kubeconfig (default .podplane/kubeconfig)
   --state-dir DIR     CA, token and kubeconfig directory (default .podplane)
+  --fargate           add a Fargate pool: one virtual node (tainted; pods opt in)
   --scoring-strategy S  LeastAllocated (default, spreads) or MostAllocated (bin-packs)
   --log-level LEVEL   Lambda handler log level (default WARN)
   -h, --help          show this help
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     'state-dir': { type: 'string', default: '.podplane' },
     'log-level': { type: 'string', default: 'WARN' },
     'scoring-strategy': { type: 'string', default: 'LeastAllocated' },
+    fargate: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -71,6 +73,7 @@ try {
     stateDir: values['state-dir'],
     logLevel: values['log-level'],
     scoringStrategy: scoringStrategy(values['scoring-strategy']),
+    fargate: values.fargate,
     ...(values.kubeconfig ? { kubeconfigPath: values.kubeconfig } : {}),
     ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
     log: (line) => console.log(line),

@@ -14,6 +14,8 @@ export const environmentVariables = {
   taskExecutionRole: 'PODPLANE_TASK_EXECUTION_ROLE_ARN',
   /** NodeResourcesFit scoring: LeastAllocated (spread, the default) or MostAllocated (bin-pack). */
   scoringStrategy: 'PODPLANE_SCORING_STRATEGY',
+  /** Fargate pools shown as virtual nodes (JSON, see functions/core/nodes/fargate-pool.ts). */
+  fargatePools: 'PODPLANE_FARGATE_POOLS',
 } as const;
 
 export interface TableDefinition {

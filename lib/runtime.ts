@@ -7,6 +7,16 @@ import { Construct } from 'constructs';
 
 export interface ContainerRuntimeProps {
   readonly logRetention: logs.RetentionDays;
+  /** Fargate capacity shown as one virtual node per public subnet, or none. */
+  readonly fargate?: FargateCapacity;
+}
+
+/** `podplane:fargate` context: each zone's virtual node size, and Spot or not. */
+export interface FargateCapacity {
+  readonly cpu: string;
+  readonly memory: string;
+  readonly pods: number;
+  readonly spot: boolean;
 }
 
 /**
@@ -22,6 +32,8 @@ export class ContainerRuntime extends Construct {
   readonly cluster: ecs.Cluster;
   readonly podLogGroup: logs.LogGroup;
   readonly taskExecutionRole: iam.Role;
+  /** The pools node-sync shows as virtual nodes (PODPLANE_FARGATE_POOLS); subnet ids resolve at deploy. */
+  readonly fargatePools: readonly Record<string, unknown>[];
 
   constructor(scope: Construct, id: string, props: ContainerRuntimeProps) {
     super(scope, id);
@@ -44,6 +56,8 @@ export class ContainerRuntime extends Construct {
       // Container Insights bills per metric per task; pod status comes from task events.
       containerInsightsV2: ecs.ContainerInsights.DISABLED,
     });
+
+    this.fargatePools = props.fargate ? this.addFargatePools(props.fargate) : [];
 
     this.podLogGroup = new logs.LogGroup(this, 'PodLogs', {
       logGroupName: `/podplane/${stack.stackName}/pods`,
@@ -74,6 +88,30 @@ export class ContainerRuntime extends Construct {
         resources: ['*'],
       }),
     );
+  }
+
+  /**
+   * Fargate on the cluster, one pool per public subnet. Tasks get public IPs because the VPC has
+   * no NAT gateway (they must reach image registries); their security group allows no inbound.
+   */
+  private addFargatePools(fargate: FargateCapacity): Record<string, unknown>[] {
+    this.cluster.enableFargateCapacityProviders();
+    const securityGroup = new ec2.SecurityGroup(this, 'FargateTasks', {
+      vpc: this.vpc,
+      description: 'podplane pods on Fargate: outbound only',
+      allowAllOutbound: true,
+    });
+    return this.vpc.publicSubnets.map((subnet, i) => ({
+      name: `fargate-${i}`,
+      zone: subnet.availabilityZone,
+      cpu: fargate.cpu,
+      memory: fargate.memory,
+      pods: fargate.pods,
+      capacityProvider: fargate.spot ? 'FARGATE_SPOT' : 'FARGATE',
+      subnets: [subnet.subnetId],
+      securityGroups: [securityGroup.securityGroupId],
+      assignPublicIp: true,
+    }));
   }
 
   /** ARN pattern of this cluster's tasks or container instances (ECS's long ARN format). */

@@ -11,7 +11,7 @@ import { Api } from './api';
 import { ClusterEventRule } from './events';
 import { type FunctionEnvironment, HandlerFunction } from './functions';
 import { grants } from './permissions';
-import { ContainerRuntime } from './runtime';
+import { ContainerRuntime, type FargateCapacity } from './runtime';
 import { ScheduledInvocation } from './schedule';
 import { Store } from './store';
 import { StreamConsumer } from './streams';
@@ -20,6 +20,8 @@ export interface PodplaneStackProps extends StackProps {
   readonly logRetention: logs.RetentionDays;
   /** NodeResourcesFit scoring: LeastAllocated (default) or MostAllocated (bin-packing, cheaper on EC2). */
   readonly scoringStrategy?: 'LeastAllocated' | 'MostAllocated';
+  /** Fargate capacity as virtual nodes (one per zone); none when absent. */
+  readonly fargate?: FargateCapacity;
 }
 
 /** podplane in one stack: every handler and trigger comes from functions/wiring.ts. */
@@ -30,13 +32,17 @@ export class PodplaneStack extends Stack {
 
     const store = new Store(this, 'Store', { tables: [objectsTable] });
     const table = store.table(objectsTable);
-    const runtime = new ContainerRuntime(this, 'Runtime', { logRetention });
+    const runtime = new ContainerRuntime(this, 'Runtime', {
+      logRetention,
+      ...(props.fargate ? { fargate: props.fargate } : {}),
+    });
     const environment: FunctionEnvironment = {
       table: table.tableName,
       cluster: runtime.cluster.clusterName,
       logGroup: runtime.podLogGroup.logGroupName,
       taskExecutionRole: runtime.taskExecutionRole.roleArn,
       scoringStrategy: props.scoringStrategy ?? 'LeastAllocated',
+      fargatePools: this.toJsonString(runtime.fargatePools),
     };
 
     let api: Api | undefined;

@@ -34,6 +34,8 @@ export interface ControlPlaneOptions {
   readonly defaultStartDelayMs?: number;
   /** Progress lines while starting and problems while running. */
   readonly log?: (line: string) => void;
+  /** Adds a Fargate pool (one virtual node, 32 vCPU / 64 GiB, 100 pods) beside the EC2 nodes. */
+  readonly fargate?: boolean;
   /** NodeResourcesFit scoring strategy for the scheduler. */
   readonly scoringStrategy?: 'LeastAllocated' | 'MostAllocated';
   /** Lambda log level (Powertools); WARN keeps `npm start` readable. */
@@ -54,6 +56,16 @@ export interface ControlPlane {
 }
 
 const region = 'us-east-1';
+/** The simulator accepts any subnet and security group; these only have to be present. */
+const localFargatePool = {
+  name: 'fargate-us-east-1a',
+  zone: 'us-east-1a',
+  cpu: '32',
+  memory: '64Gi',
+  pods: 100,
+  subnets: ['subnet-local'],
+  securityGroups: ['sg-local'],
+};
 const clusterName = 'podplane';
 const tableName = 'podplane-objects';
 const podLogGroup = '/podplane/local/pods';
@@ -122,6 +134,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       [environmentVariables.cluster]: clusterName,
       [environmentVariables.logGroup]: podLogGroup,
       [environmentVariables.scoringStrategy]: options.scoringStrategy ?? 'LeastAllocated',
+      [environmentVariables.fargatePools]: options.fargate ? JSON.stringify([localFargatePool]) : '[]',
     });
 
     const streamArn = await step('creating tables from functions/wiring.ts', async () => {

@@ -1,3 +1,4 @@
+import { parseFargatePools } from '../core/nodes/fargate-pool';
 import { environmentVariables } from '../wiring';
 
 /** Configuration every adapter reads from its environment; the same names on Lambda and locally. */
@@ -13,3 +14,4 @@ export const podLogGroup = () => required(environmentVariables.logGroup);
 export const region = () => process.env.AWS_REGION ?? 'us-east-1';
 export const taskExecutionRoleArn = () => process.env[environmentVariables.taskExecutionRole] || undefined;
 export const scoringStrategy = () => process.env[environmentVariables.scoringStrategy] || 'LeastAllocated';
+export const fargatePools = () => parseFargatePools(process.env[environmentVariables.fargatePools]);

@@ -55,6 +55,8 @@ export function podEvent(pod: Pod, event: PodEvent, now: Date): Event {
     reportingInstance: event.component === 'kubelet' ? (pod.spec?.nodeName ?? '') : 'podplane',
     firstTimestamp: time,
     lastTimestamp: time,
+    // MicroTime: orders events recorded within the same second.
+    eventTime: now.toISOString().replace(/Z$/, '000Z'),
     count: 1,
   };
 }

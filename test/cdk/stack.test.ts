@@ -312,3 +312,31 @@ describe('IAM', () => {
     }
   });
 });
+
+describe('Fargate capacity (podplane:fargate)', () => {
+  it('enables Fargate capacity providers and hands node-sync one pool per public subnet', () => {
+    const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'podplane-cdk-fargate-')) });
+    const stack = new PodplaneStack(app, 'Fargate', {
+      stackName: 'podplane-fargate',
+      logRetention: logs.RetentionDays.ONE_WEEK,
+      fargate: { cpu: '32', memory: '64Gi', pods: 50, spot: true },
+    });
+    const fargate = Template.fromStack(stack);
+    fargate.hasResourceProperties('AWS::ECS::ClusterCapacityProviderAssociations', {
+      CapacityProviders: Match.arrayWith(['FARGATE', 'FARGATE_SPOT']),
+    });
+    const nodeSync = Object.values(fargate.toJSON().Resources as Record<string, Resource>).find(
+      (r) =>
+        r.Type === 'AWS::Lambda::Function' &&
+        (r.Properties.Environment as { Variables: Record<string, unknown> }).Variables
+          .POWERTOOLS_SERVICE_NAME === 'podplane-node-sync',
+    );
+    const pools = JSON.stringify(
+      (nodeSync?.Properties.Environment as { Variables: Record<string, unknown> }).Variables
+        .PODPLANE_FARGATE_POOLS,
+    );
+    expect(pools).toContain('FARGATE_SPOT');
+    expect(pools).toContain('fargate-0');
+    expect(pools).toContain('fargate-1');
+  }, 120_000);
+});

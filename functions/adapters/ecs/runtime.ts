@@ -13,6 +13,7 @@ import {
 import { runTaskClientToken, toTaskDefinition } from '../../core/ecs/task-definition';
 import type { TaskView } from '../../core/ecs/types';
 import type { Node, Pod } from '../../core/k8s';
+import { fargateLaunchOf } from '../../core/nodes/fargate-pool';
 import { ec2InstanceIdAnnotation } from '../../core/nodes/from-container-instance';
 import { launchEnvironment } from '../../core/pod/ecs-admission';
 import type { PodRuntime } from '../../core/ports';
@@ -33,11 +34,12 @@ const ecs = () => {
 /** Task definitions known to exist, by family; families are content hashes, so never stale. */
 const registeredFamilies = new Map<string, string>();
 
-async function ensureTaskDefinition(pod: Pod): Promise<string> {
+async function ensureTaskDefinition(pod: Pod, fargate: boolean): Promise<string> {
   const definition = toTaskDefinition(pod, {
     logGroup: podLogGroup(),
     region: region(),
     ...(taskExecutionRoleArn() ? { executionRoleArn: taskExecutionRoleArn() } : {}),
+    fargate,
   });
   const known = registeredFamilies.get(definition.family);
   if (known) return known;
@@ -63,7 +65,8 @@ async function ensureTaskDefinition(pod: Pod): Promise<string> {
 export const ecsPodRuntime: PodRuntime = {
   async launchPod(pod, node, restartCount) {
     const uid = pod.metadata?.uid ?? '';
-    const taskDefinition = await ensureTaskDefinition(pod);
+    const fargate = fargateLaunchOf(node);
+    const taskDefinition = await ensureTaskDefinition(pod, fargate !== undefined);
     if (!(await runTaskRate.take(maxRateWaitMs)))
       return { kind: 'retry', reason: 'RunTask rate limit (20/s): try again shortly' };
     const instanceId = ec2InstanceId(node);
@@ -78,11 +81,27 @@ export const ecsPodRuntime: PodRuntime = {
           cluster: clusterName(),
           taskDefinition,
           count: 1,
-          launchType: 'EC2',
+
           clientToken: runTaskClientToken(uid, restartCount),
           // startedBy carries the pod uid (36 chars, ECS's limit) so events lead back to the pod.
           startedBy: uid,
-          placementConstraints: [{ type: 'memberOf', expression: `ec2InstanceId in ['${instanceId}']` }],
+          ...(fargate
+            ? {
+                capacityProviderStrategy: [{ capacityProvider: fargate.capacityProvider, weight: 1 }],
+                networkConfiguration: {
+                  awsvpcConfiguration: {
+                    subnets: [...fargate.subnets],
+                    securityGroups: [...fargate.securityGroups],
+                    assignPublicIp: fargate.assignPublicIp ? 'ENABLED' : 'DISABLED',
+                  },
+                },
+              }
+            : {
+                launchType: 'EC2',
+                placementConstraints: [
+                  { type: 'memberOf', expression: `ec2InstanceId in ['${instanceId}']` },
+                ],
+              }),
           ...(overrides.length > 0 ? { overrides: { containerOverrides: overrides } } : {}),
           tags: [
             { key: 'podplane.dev/pod-uid', value: uid },

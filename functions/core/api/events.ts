@@ -46,7 +46,11 @@ export async function listEvents(
   const read = async () =>
     (await deps.events.listEvents(namespace))
       .filter((e) => matchesFieldSelector(e, fields, eventFields))
-      .sort((a, b) => (a.lastTimestamp ?? '').localeCompare(b.lastTimestamp ?? ''));
+      .sort(
+        (a, b) =>
+          (a.lastTimestamp ?? '').localeCompare(b.lastTimestamp ?? '') ||
+          (a.eventTime ?? '').localeCompare(b.eventTime ?? ''),
+      );
   if (isWatch(request)) {
     const since = Number(request.query.resourceVersion ?? 0) || Number(listResourceVersion(startedAt));
     const deadline = startedAt.getTime() + holdSeconds(request) * 1000;

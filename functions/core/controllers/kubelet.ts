@@ -1,7 +1,9 @@
-import { maxStopTimeoutSeconds } from '../ecs/task-definition';
+import { maxStopTimeoutSeconds, podFargateSize } from '../ecs/task-definition';
 import { type EventRecorder, podEvent, recordContainerEvents, recordQuietly } from '../events';
 import type { Pod } from '../k8s';
+import { fargateLaunchOf } from '../nodes/fargate-pool';
 import { withConditions } from '../pod/conditions';
+import { fargateIncompatibilities } from '../pod/ecs-admission';
 import { podStage } from '../pod/stage';
 import type { NodeStore, PodRecord, PodRuntime, PodStore } from '../ports';
 import { requeueUnschedulable } from './requeue';
@@ -30,6 +32,25 @@ async function launch(first: PodRecord, deps: KubeletDeps): Promise<void> {
   const nodeName = first.pod.spec?.nodeName ?? '';
   const node = await deps.nodes.getNode(nodeName);
   if (!node) return markNodeLost(first, nodeName, deps);
+  if (fargateLaunchOf(node)) {
+    const size = podFargateSize(first.pod);
+    const problems = fargateIncompatibilities(first.pod);
+    if (!size) problems.push('more than 16 vCPU or 120 GiB, the largest Fargate task');
+    if (problems.length > 0) return failOnFargate(first, problems, deps);
+    await recordQuietly(
+      deps.events,
+      podEvent(
+        first.pod,
+        {
+          type: 'Normal',
+          reason: 'FargateSize',
+          message: `Fargate runs this pod as ${size?.cpu} CPU units and ${size?.memory} MiB, its containers' requests and limits rounded up to a Fargate size`,
+          component: 'kubelet',
+        },
+        new Date(deps.now()),
+      ),
+    );
+  }
   const result = await deps.runtime.launchPod(first.pod, node, 0);
   if (result.kind === 'retry') throw new RetryLater(result.reason);
   await recordContainerEvents(
@@ -113,6 +134,30 @@ function containerCreating(pod: Pod, now: string): Pod {
       })),
     },
   };
+}
+
+/** Fargate cannot run what the pod asks: the pod fails and says why, as a kubelet would. */
+async function failOnFargate(
+  first: PodRecord,
+  problems: readonly string[],
+  deps: KubeletDeps,
+): Promise<void> {
+  const message = `Fargate cannot run this pod: ${problems.join('; ')}`;
+  await withFreshPod(first, deps.pods, async (record) => {
+    await deps.pods.finishPod(record, {
+      ...record.pod,
+      status: { ...record.pod.status, phase: 'Failed', reason: 'FargateUnsupported', message },
+    });
+  });
+  await recordQuietly(
+    deps.events,
+    podEvent(
+      first.pod,
+      { type: 'Warning', reason: 'FargateUnsupported', message, component: 'kubelet' },
+      new Date(deps.now()),
+    ),
+  );
+  await requeueUnschedulable(deps);
 }
 
 /** The node vanished between binding and launch: fail the pod the way Kubernetes reports it. */

@@ -1,23 +1,31 @@
+import type { FargatePool } from '../nodes/fargate-pool';
+import { nodeFromFargatePool } from '../nodes/fargate-pool';
 import {
   nodeFromContainerInstance,
   nodeResourcesFromContainerInstance,
 } from '../nodes/from-container-instance';
 import type { NodeStore, PodRuntime } from '../ports';
 
-/** Mirrors the cluster's EC2 container instances as nodes; returns how many it saw. */
+/**
+ * Mirrors the cluster's EC2 container instances, and the configured Fargate pools, as nodes;
+ * returns how many nodes it wrote.
+ */
 export async function syncNodes(deps: {
   runtime: PodRuntime;
   nodes: NodeStore;
   now: () => string;
+  fargatePools?: readonly FargatePool[];
 }): Promise<number> {
   const instances = await deps.runtime.listContainerInstances();
-  await Promise.all(
-    instances.map((instance) =>
+  const fargate = (deps.fargatePools ?? []).map((pool) => nodeFromFargatePool(pool, deps.now()));
+  await Promise.all([
+    ...instances.map((instance) =>
       deps.nodes.putNode(
         nodeFromContainerInstance(instance, deps.now()),
         nodeResourcesFromContainerInstance(instance),
       ),
     ),
-  );
-  return instances.length;
+    ...fargate.map(({ node, allocatable }) => deps.nodes.putNode(node, allocatable)),
+  ]);
+  return instances.length + fargate.length;
 }

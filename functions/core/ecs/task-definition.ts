@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Container, Pod } from '../k8s';
 import { cpuMillis, mebibytes, memoryBytes } from '../quantity';
+import { type FargateSize, fargateSize } from './fargate';
 import type { ContainerDefinition, TaskDefinitionInput } from './types';
 
 /** ECS stops a container at most 120 s after SIGTERM; a longer grace period is clamped. */
@@ -13,6 +14,8 @@ export interface TaskDefinitionContext {
   readonly logGroup: string;
   readonly region: string;
   readonly executionRoleArn?: string;
+  /** A Fargate launch: awsvpc networking and one of Fargate's task sizes. */
+  readonly fargate?: boolean;
 }
 
 /** Log streams are `<prefix>/<container>/<task id>`, so the logs API finds a container's stream. */
@@ -35,7 +38,7 @@ export function toTaskDefinition(pod: Pod, context: TaskDefinitionContext): Task
     },
   };
   const toDefinition = (container: Container, essential: boolean): ContainerDefinition => ({
-    ...toContainerDefinition(container),
+    ...toContainerDefinition(container, context.fargate === true),
     ...securityOf(container, pod),
     essential,
     stopTimeout,
@@ -54,9 +57,11 @@ export function toTaskDefinition(pod: Pod, context: TaskDefinitionContext): Task
     ...toDefinition(c, true),
     ...(lastInit ? { dependsOn: [{ containerName: lastInit, condition: 'SUCCESS' as const }] } : {}),
   }));
+  const size = context.fargate ? podFargateSize(pod) : undefined;
   const body = {
-    networkMode: 'bridge' as const,
-    requiresCompatibilities: ['EC2' as const],
+    networkMode: context.fargate ? ('awsvpc' as const) : ('bridge' as const),
+    requiresCompatibilities: [context.fargate ? ('FARGATE' as const) : ('EC2' as const)],
+    ...(size ? { cpu: String(size.cpu), memory: String(size.memory) } : {}),
     ...(context.executionRoleArn ? { executionRoleArn: context.executionRoleArn } : {}),
     containerDefinitions: [...init, ...app],
     ...(pod.spec?.volumes?.length
@@ -71,7 +76,10 @@ export function toTaskDefinition(pod: Pod, context: TaskDefinitionContext): Task
   return { family: taskDefinitionFamily(body), ...body };
 }
 
-function toContainerDefinition(container: Container): Omit<ContainerDefinition, 'essential'> {
+function toContainerDefinition(
+  container: Container,
+  awsvpc: boolean,
+): Omit<ContainerDefinition, 'essential'> {
   const requests = container.resources?.requests ?? {};
   const limits = container.resources?.limits ?? {};
   const cpu = cpuMillis(requests.cpu ?? limits.cpu);
@@ -105,7 +113,8 @@ function toContainerDefinition(container: Container): Omit<ContainerDefinition, 
       ? {
           portMappings: container.ports.map((p) => ({
             containerPort: p.containerPort,
-            ...(p.hostPort ? { hostPort: p.hostPort } : {}),
+            // awsvpc gives the task its own address: the host port is the container port.
+            ...(p.hostPort && !awsvpc ? { hostPort: p.hostPort } : {}),
             protocol: p.protocol === 'UDP' ? ('udp' as const) : ('tcp' as const),
           })),
         }
@@ -170,4 +179,20 @@ function securityOf(container: Container, pod: Pod): Partial<ContainerDefinition
       : {}),
     ...(security.allowPrivilegeEscalation === false ? { dockerSecurityOptions: ['no-new-privileges'] } : {}),
   };
+}
+
+/**
+ * The Fargate size a pod runs as: its containers' cpu and memory (the larger of request and
+ * limit, summed), rounded up to a pair Fargate accepts. Undefined when it exceeds the largest.
+ */
+export function podFargateSize(pod: Pod): FargateSize | undefined {
+  let units = 0;
+  let mib = 0;
+  for (const container of pod.spec?.containers ?? []) {
+    const requests = container.resources?.requests ?? {};
+    const limits = container.resources?.limits ?? {};
+    units += Math.ceil((Math.max(cpuMillis(requests.cpu), cpuMillis(limits.cpu)) * 1024) / 1000);
+    mib += mebibytes(Math.max(memoryBytes(requests.memory), memoryBytes(limits.memory)));
+  }
+  return fargateSize(units, mib);
 }

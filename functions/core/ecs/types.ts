@@ -36,6 +36,9 @@ export interface TaskDefinitionInput {
   readonly family: string;
   readonly networkMode: 'bridge' | 'awsvpc';
   readonly requiresCompatibilities: ('EC2' | 'FARGATE')[];
+  /** Task-level size, required on Fargate (CPU units and MiB, as strings). */
+  readonly cpu?: string;
+  readonly memory?: string;
   readonly executionRoleArn?: string;
   readonly containerDefinitions: ContainerDefinition[];
   /** emptyDir: no host (Docker-managed, gone with the task); hostPath: a host source path. */

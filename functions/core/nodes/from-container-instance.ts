@@ -17,6 +17,8 @@ export interface ContainerInstanceView {
 export const defaultMaxPods = 110;
 
 export const containerInstanceArnAnnotation = 'podplane.dev/container-instance-arn';
+/** `ec2` for container instances, `fargate` for Fargate pools. */
+export const capacityAnnotation = 'podplane.dev/capacity';
 export const ec2InstanceIdAnnotation = 'podplane.dev/ec2-instance-id';
 
 const archLabel: Record<string, string> = { x86_64: 'amd64', arm64: 'arm64' };
@@ -53,6 +55,7 @@ export function nodeFromContainerInstance(instance: ContainerInstanceView, now: 
       annotations: {
         [containerInstanceArnAnnotation]: instance.containerInstanceArn,
         [ec2InstanceIdAnnotation]: instance.ec2InstanceId,
+        [capacityAnnotation]: 'ec2',
       },
       ...(instance.registeredAt ? { creationTimestamp: instance.registeredAt } : {}),
     },

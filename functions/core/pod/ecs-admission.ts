@@ -151,3 +151,22 @@ export function launchEnvironment(
     return environment.length > 0 ? [{ name: container.name, environment }] : [];
   });
 }
+
+/**
+ * What a pod asks that Fargate (unlike EC2) cannot give. The pod only lands on Fargate if it
+ * tolerates the Fargate taint, so these are reported on the pod when it gets there.
+ */
+export function fargateIncompatibilities(pod: Pod): string[] {
+  const problems: string[] = [];
+  for (const volume of pod.spec?.volumes ?? [])
+    if (volume.hostPath) problems.push(`hostPath volume "${volume.name}" (Fargate has no host to mount)`);
+  for (const container of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
+    if (container.securityContext?.privileged) problems.push(`privileged container "${container.name}"`);
+    for (const port of container.ports ?? [])
+      if (port.hostPort && port.hostPort !== port.containerPort)
+        problems.push(
+          `hostPort ${port.hostPort} of container "${container.name}" differs from its containerPort`,
+        );
+  }
+  return problems;
+}
