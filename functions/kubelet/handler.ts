@@ -12,7 +12,7 @@ const deps = { ...stores, runtime, now: isoNow };
 /** Pods with stage "launch" or "stop"; each record is one pod, so they run in parallel. */
 export const handler = middy(async (event: DynamoDBStreamEvent) => {
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
-  return processPartialResponse(
+  const response = await processPartialResponse(
     event,
     async (record: DynamoDBRecord) => {
       const pod = podRecordFromStream(record);
@@ -20,4 +20,7 @@ export const handler = middy(async (event: DynamoDBStreamEvent) => {
     },
     processor,
   );
+  // Progress under RunTask's rate limit: how many records wait for a retry.
+  logger.info('kubelet batch', { records: event.Records.length, retried: response.batchItemFailures.length });
+  return response;
 }).use(injectLambdaContext(logger));

@@ -290,3 +290,42 @@ describe('podStatusFromTask', () => {
     expect(twice).toEqual(once);
   });
 });
+
+describe('stop codes', () => {
+  const stopped = (stopCode: string, exitCode: number, stoppedReason?: string) =>
+    podStatusFromTask(
+      pod(),
+      task('STOPPED', [{ name: 'app', lastStatus: 'STOPPED', exitCode }], {
+        stopCode,
+        ...(stoppedReason ? { stoppedReason } : {}),
+      }),
+      now,
+    );
+
+  it('EssentialContainerExited leaves the reason to the container status', () => {
+    const status = stopped('EssentialContainerExited', 1, 'Essential container in task exited');
+    expect(status.phase).toBe('Failed');
+    expect(status.reason).toBeUndefined();
+    expect(status.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 1, reason: 'Error' });
+  });
+
+  it.each(['SpotInterruption', 'TerminationNotice'])('%s reads as a node shutdown', (code) => {
+    expect(stopped(code, 143)).toMatchObject({
+      phase: 'Failed',
+      reason: 'Terminated',
+      message: 'Pod was terminated in response to imminent node shutdown.',
+    });
+  });
+
+  it.each(['UserInitiated', 'ServiceSchedulerInitiated'])('%s names the stop as outside podplane', (code) => {
+    expect(stopped(code, 137, 'Task stopped by user')).toMatchObject({
+      phase: 'Failed',
+      reason: 'TaskStopped',
+      message: 'ECS task stopped outside podplane: Task stopped by user',
+    });
+  });
+
+  it('a stop that ends every container with 0 is Succeeded whatever the code', () => {
+    expect(stopped('UserInitiated', 0).phase).toBe('Succeeded');
+  });
+});

@@ -162,8 +162,26 @@ function isImagePullFailure(task: TaskView, view: ContainerView | undefined): st
   return text.includes('CannotPullContainerError') ? text : undefined;
 }
 
-function stoppedReason(task: TaskView): { reason: string; message: string } | undefined {
-  if (task.stopCode === 'TaskFailedToStart')
-    return { reason: 'TaskFailedToStart', message: task.stoppedReason ?? '' };
-  return undefined;
+/**
+ * Why a failed pod failed, from ECS's stop code: a task that never started says so; one stopped
+ * because its instance is going away reads as Kubernetes' node-shutdown termination; one stopped
+ * by someone else than podplane says who. An essential container's own exit needs no pod-level
+ * reason: the container status carries it, as in Kubernetes.
+ */
+export function stoppedReason(task: TaskView): { reason: string; message: string } | undefined {
+  switch (task.stopCode) {
+    case 'TaskFailedToStart':
+      return { reason: 'TaskFailedToStart', message: task.stoppedReason ?? '' };
+    case 'SpotInterruption':
+    case 'TerminationNotice':
+      return { reason: 'Terminated', message: 'Pod was terminated in response to imminent node shutdown.' };
+    case 'UserInitiated':
+    case 'ServiceSchedulerInitiated':
+      return {
+        reason: 'TaskStopped',
+        message: `ECS task stopped outside podplane: ${task.stoppedReason ?? task.stopCode}`,
+      };
+    default:
+      return undefined;
+  }
 }
