@@ -47,6 +47,7 @@ const table = await dynamodb.send(new DescribeTableCommand({ TableName: process.
 const postedAt = new Map<string, number>();
 const runningAt = new Map<string, number>();
 const goneAt = new Map<string, number>();
+const stageAt = new Map<string, number>();
 const observer = new StreamPoller({
   client: streams,
   streamArn: table.Table?.LatestStreamArn ?? '',
@@ -63,6 +64,9 @@ const observer = new StreamPoller({
       const image = record.dynamodb?.NewImage;
       const name = image?.sk?.S ?? '';
       if (!name.startsWith('bench-')) continue;
+      // When each stage was first seen: where a pod's time to Running goes.
+      const stage = image?.stage?.S ?? '';
+      if (!stageAt.has(`${name}/${stage}`)) stageAt.set(`${name}/${stage}`, seen);
       if (image?.deleted?.BOOL) goneAt.set(name, seen);
       else if (
         !runningAt.has(name) &&
@@ -151,6 +155,14 @@ dynamodb.destroy();
 await plane.stop();
 rmSync(stateDir, { recursive: true, force: true });
 
+const between = (from: (n: string) => number | undefined, to: (n: string) => number | undefined) =>
+  round(percentile(names.map((n) => (to(n) ?? Number.NaN) - (from(n) ?? Number.NaN)).filter(Number.isFinite), 50));
+log(
+  `p50 stage times (ms): POST→stored ${between((n) => postedAt.get(n), (n) => stageAt.get(`${n}/schedule`))}, ` +
+    `stored→bound ${between((n) => stageAt.get(`${n}/schedule`), (n) => stageAt.get(`${n}/launch`))}, ` +
+    `bound→task ${between((n) => stageAt.get(`${n}/launch`), (n) => stageAt.get(`${n}/run`))}, ` +
+    `task→Running ${between((n) => stageAt.get(`${n}/run`), (n) => runningAt.get(n))}`,
+);
 log(`invocations by function: ${JSON.stringify(after.invocations)}`);
 // The pure scheduling algorithm at Kubernetes' scheduler_perf scale (5,000 nodes, 10,000 pods).
 const { schedulerPodsPerSecond } = runSchedulerBenchmark({ nodes: 5000, pods: 10_000 });

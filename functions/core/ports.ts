@@ -41,7 +41,8 @@ export class ConflictError extends Error {}
 /** Thrown when create finds the name taken. */
 export class AlreadyExistsError extends Error {}
 
-export type BindOutcome = 'bound' | 'pod-changed' | 'node-full';
+/** `conflict`: DynamoDB cancelled the transaction because another one touched the same items. */
+export type BindOutcome = 'bound' | 'pod-changed' | 'node-full' | 'conflict';
 
 export interface PodStore {
   getPod(namespace: string, name: string, consistent?: boolean): Promise<PodRecord | undefined>;

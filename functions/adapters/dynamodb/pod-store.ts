@@ -226,7 +226,8 @@ export const dynamoPodStore: PodStore = {
     } catch (error) {
       const failed = cancelledConditions(error);
       if (!failed) throw error;
-      return failed[0] ? 'pod-changed' : ('node-full' satisfies BindOutcome);
+      if (failed[0]) return 'pod-changed';
+      return failed[1] ? 'node-full' : ('conflict' satisfies BindOutcome);
     }
   },
 

@@ -22,6 +22,9 @@ export interface SchedulerDeps {
  */
 export function createScheduler(deps: SchedulerDeps) {
   let nodes: readonly NodeInfo[] | undefined;
+  const reserve = (nodeName: string, requests: { cpuMillis: number; memoryBytes: number }, sign: 1 | -1) => {
+    nodes = nodes?.map((n) => (n.node.metadata?.name === nodeName ? withRequested(n, requests, sign) : n));
+  };
   const refreshNodes = async () => {
     nodes = await deps.nodes.listNodes();
     return nodes;
@@ -45,20 +48,24 @@ export function createScheduler(deps: SchedulerDeps) {
     }
     return byNode;
   };
-  const withPods = async (pod: Pod, view: readonly NodeInfo[]) => {
-    if (!pod.spec?.topologySpreadConstraints?.length) return view;
-    const byNode = await podsOfNamespace(pod.metadata?.namespace ?? 'default');
-    return view.map((n) => ({ ...n, pods: byNode.get(n.node.metadata?.name ?? '') ?? [] }));
-  };
   return {
     async schedule(first: PodRecord): Promise<void> {
-      let view = nodes ?? (await refreshNodes());
       let record: PodRecord | undefined = first;
       for (let attempt = 0; record && wantsScheduling(record); attempt++) {
         if (attempt >= 8)
           throw new RetryLater(`could not bind ${record.pod.metadata?.name} after ${attempt} attempts`);
+        if (!nodes) await refreshNodes();
         const requests = podRequests(record.pod);
-        const result = schedulePod(record.pod, requests, await withPods(record.pod, view), deps.profile);
+        const spreading = record.pod.spec?.topologySpreadConstraints?.length
+          ? await podsOfNamespace(record.pod.metadata?.namespace ?? 'default')
+          : undefined;
+        // From here to the reservation nothing awaits: concurrent schedules of one batch decide
+        // one after another against a view that already holds each other's choices.
+        const view = nodes ?? [];
+        const candidates = spreading
+          ? view.map((n) => ({ ...n, pods: spreading.get(n.node.metadata?.name ?? '') ?? [] }))
+          : view;
+        const result = schedulePod(record.pod, requests, candidates, deps.profile);
         if (result.kind === 'unschedulable') {
           if ((await markUnschedulable(record, result.message, deps)) === 'written') {
             await announce(record.pod, 'Warning', 'FailedScheduling', result.message, deps);
@@ -68,6 +75,8 @@ export function createScheduler(deps: SchedulerDeps) {
           continue;
         }
         const node = view.find((n) => n.node.metadata?.name === result.nodeName) as NodeInfo;
+        // Kubernetes' "assume": the node holds the pod in the view while the binding is written.
+        reserve(result.nodeName, requests, 1);
         const outcome = await deps.pods.bindPod(
           record,
           boundPod(record.pod, result.nodeName, deps.now()),
@@ -75,9 +84,6 @@ export function createScheduler(deps: SchedulerDeps) {
           requests,
         );
         if (outcome === 'bound') {
-          nodes = view.map((n) =>
-            n.node.metadata?.name === result.nodeName ? withRequested(n, requests) : n,
-          );
           const namespace = record.pod.metadata?.namespace ?? 'default';
           const byNode = boundPods.get(namespace);
           byNode?.set(result.nodeName, [
@@ -93,8 +99,10 @@ export function createScheduler(deps: SchedulerDeps) {
           );
           return;
         }
-        if (outcome === 'node-full') view = await refreshNodes();
-        else record = await reload(record, deps);
+        reserve(result.nodeName, requests, -1);
+        if (outcome === 'node-full') await refreshNodes();
+        else if (outcome === 'pod-changed') record = await reload(record, deps);
+        // 'conflict': another binding touched the node at the same moment; decide again.
       }
     },
   };
@@ -158,13 +166,17 @@ async function markUnschedulable(
 const reload = (record: PodRecord, deps: SchedulerDeps) =>
   deps.pods.getPod(record.pod.metadata?.namespace ?? 'default', record.pod.metadata?.name ?? '', true);
 
-function withRequested(node: NodeInfo, requests: { cpuMillis: number; memoryBytes: number }): NodeInfo {
+function withRequested(
+  node: NodeInfo,
+  requests: { cpuMillis: number; memoryBytes: number },
+  sign: 1 | -1 = 1,
+): NodeInfo {
   return {
     ...node,
     requested: {
-      cpuMillis: node.requested.cpuMillis + requests.cpuMillis,
-      memoryBytes: node.requested.memoryBytes + requests.memoryBytes,
-      pods: node.requested.pods + 1,
+      cpuMillis: node.requested.cpuMillis + sign * requests.cpuMillis,
+      memoryBytes: node.requested.memoryBytes + sign * requests.memoryBytes,
+      pods: node.requested.pods + sign,
     },
   };
 }
