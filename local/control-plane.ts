@@ -181,12 +181,20 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         await step(`running ${name} once`, () =>
           invoke(name, { source: 'aws.events', 'detail-type': 'Scheduled Event' }),
         );
+        // One run at a time, like a rule whose target is still busy; stop waits for a run under way.
+        let running: Promise<void> | undefined;
         const timer = setInterval(() => {
-          invoke(name, { source: 'aws.events', 'detail-type': 'Scheduled Event' }).catch((error) =>
-            log(`${name} failed: ${describe(error)}`),
-          );
+          running ??= invoke(name, { source: 'aws.events', 'detail-type': 'Scheduled Event' })
+            .then(() => undefined)
+            .catch((error) => log(`${name} failed: ${describe(error)}`))
+            .finally(() => {
+              running = undefined;
+            });
         }, trigger.everySeconds * 1000);
-        cleanups.push(() => clearInterval(timer));
+        cleanups.push(async () => {
+          clearInterval(timer);
+          await running;
+        });
       }
     }
 
