@@ -156,12 +156,26 @@ await plane.stop();
 rmSync(stateDir, { recursive: true, force: true });
 
 const between = (from: (n: string) => number | undefined, to: (n: string) => number | undefined) =>
-  round(percentile(names.map((n) => (to(n) ?? Number.NaN) - (from(n) ?? Number.NaN)).filter(Number.isFinite), 50));
+  round(
+    percentile(names.map((n) => (to(n) ?? Number.NaN) - (from(n) ?? Number.NaN)).filter(Number.isFinite), 50),
+  );
 log(
-  `p50 stage times (ms): POST→stored ${between((n) => postedAt.get(n), (n) => stageAt.get(`${n}/schedule`))}, ` +
-    `stored→bound ${between((n) => stageAt.get(`${n}/schedule`), (n) => stageAt.get(`${n}/launch`))}, ` +
-    `bound→task ${between((n) => stageAt.get(`${n}/launch`), (n) => stageAt.get(`${n}/run`))}, ` +
-    `task→Running ${between((n) => stageAt.get(`${n}/run`), (n) => runningAt.get(n))}`,
+  `p50 stage times (ms): POST→stored ${between(
+    (n) => postedAt.get(n),
+    (n) => stageAt.get(`${n}/schedule`),
+  )}, ` +
+    `stored→bound ${between(
+      (n) => stageAt.get(`${n}/schedule`),
+      (n) => stageAt.get(`${n}/launch`),
+    )}, ` +
+    `bound→task ${between(
+      (n) => stageAt.get(`${n}/launch`),
+      (n) => stageAt.get(`${n}/run`),
+    )}, ` +
+    `task→Running ${between(
+      (n) => stageAt.get(`${n}/run`),
+      (n) => runningAt.get(n),
+    )}`,
 );
 log(`invocations by function: ${JSON.stringify(after.invocations)}`);
 // The pure scheduling algorithm at Kubernetes' scheduler_perf scale (5,000 nodes, 10,000 pods).
