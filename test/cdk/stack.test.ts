@@ -332,7 +332,7 @@ describe('Fargate capacity (podplane:fargate)', () => {
           .POWERTOOLS_SERVICE_NAME === 'podplane-node-sync',
     );
     const pools = JSON.stringify(
-      (nodeSync?.Properties.Environment as { Variables: Record<string, unknown> }).Variables
+      (nodeSync?.Properties.Environment as { Variables: Record<string, unknown> } | undefined)?.Variables
         .PODPLANE_FARGATE_POOLS,
     );
     expect(pools).toContain('FARGATE_SPOT');

@@ -66,10 +66,11 @@ export function ecsAdmissionErrors(pod: Pod): FieldError[] {
         ),
       );
   });
-  const check = (containers: readonly Container[], path: string) =>
-    containers.forEach((container, i) =>
-      errors.push(...containerErrors(container, `${path}[${i}]`, volumes)),
-    );
+  const check = (containers: readonly Container[], path: string) => {
+    containers.forEach((container, i) => {
+      errors.push(...containerErrors(container, `${path}[${i}]`, volumes));
+    });
+  };
   check(spec.containers ?? [], 'spec.containers');
   check(spec.initContainers ?? [], 'spec.initContainers');
   (spec.initContainers ?? []).forEach((init, i) => {
