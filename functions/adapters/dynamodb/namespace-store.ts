@@ -31,54 +31,20 @@ export const dynamoNamespaceStore: NamespaceStore = {
     return (await queryAll(namespacePartition)).map((item) => objectFromItem<Namespace>(item));
   },
 
-  async createNamespace(namespace) {
-    const item = {
-      ...namespaceKey(namespace.metadata?.name ?? ''),
-      uid: namespace.metadata?.uid,
-      rv: nextResourceVersion(),
-      body: bodyOf(namespace),
-    };
-    try {
-      const out = await dynamo().send(
-        new PutCommand({
-          TableName: tableName(),
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(pk)',
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      );
-      recordCapacity('write', out.ConsumedCapacity);
-    } catch (error) {
-      if (isConditionFailure(error)) throw new AlreadyExistsError();
-      throw error;
-    }
-    return objectFromItem<Namespace>(item);
+  createNamespace(namespace) {
+    return putNamespace(namespace, nextResourceVersion(), {
+      condition: 'attribute_not_exists(pk)',
+      failure: AlreadyExistsError,
+    });
   },
 
-  async updateNamespace(namespace) {
+  updateNamespace(namespace) {
     const expected = Number(namespace.metadata?.resourceVersion);
-    const item = {
-      ...namespaceKey(namespace.metadata?.name ?? ''),
-      uid: namespace.metadata?.uid,
-      rv: nextResourceVersion(expected),
-      body: bodyOf(namespace),
-    };
-    try {
-      const out = await dynamo().send(
-        new PutCommand({
-          TableName: tableName(),
-          Item: item,
-          ConditionExpression: 'rv = :expected',
-          ExpressionAttributeValues: { ':expected': expected },
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      );
-      recordCapacity('write', out.ConsumedCapacity);
-    } catch (error) {
-      if (isConditionFailure(error)) throw new ConflictError();
-      throw error;
-    }
-    return objectFromItem<Namespace>(item);
+    return putNamespace(namespace, nextResourceVersion(expected), {
+      condition: 'rv = :expected',
+      values: { ':expected': expected },
+      failure: ConflictError,
+    });
   },
 
   async deleteNamespace(name) {
@@ -88,3 +54,33 @@ export const dynamoNamespaceStore: NamespaceStore = {
     recordCapacity('write', out.ConsumedCapacity);
   },
 };
+
+/** Writes the whole namespace item under a condition; a failed condition throws `failure`. */
+async function putNamespace(
+  namespace: Namespace,
+  rv: number,
+  write: { condition: string; values?: Record<string, unknown>; failure: new () => Error },
+): Promise<Namespace> {
+  const item = {
+    ...namespaceKey(namespace.metadata?.name ?? ''),
+    uid: namespace.metadata?.uid,
+    rv,
+    body: bodyOf(namespace),
+  };
+  try {
+    const out = await dynamo().send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: item,
+        ConditionExpression: write.condition,
+        ...(write.values ? { ExpressionAttributeValues: write.values } : {}),
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    recordCapacity('write', out.ConsumedCapacity);
+  } catch (error) {
+    if (isConditionFailure(error)) throw new write.failure();
+    throw error;
+  }
+  return objectFromItem<Namespace>(item);
+}
