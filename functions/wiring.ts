@@ -101,7 +101,13 @@ export interface ScheduleTrigger {
   readonly everySeconds: number;
 }
 
-export type Trigger = StreamTrigger | HttpTrigger | EventTrigger | ScheduleTrigger;
+/** API Gateway's TOKEN authorizer in front of the HTTP function; its policy is cached per token. */
+export interface AuthorizerTrigger {
+  readonly kind: 'authorizer';
+  readonly cacheSeconds: number;
+}
+
+export type Trigger = StreamTrigger | HttpTrigger | EventTrigger | ScheduleTrigger | AuthorizerTrigger;
 
 export interface FunctionDefinition {
   readonly entry: string;
@@ -137,6 +143,14 @@ export const functionDefinitions = {
       // kubectl's typed clients (e.g. `kubectl create namespace`) send Kubernetes protobuf.
       binaryMediaTypes: ['application/vnd.kubernetes.protobuf'],
     },
+  },
+  authorizer: {
+    entry: 'functions/authorizer/handler.ts',
+    memoryMiB: 256,
+    timeoutSeconds: 10,
+    // Five minutes: a revoked token stops working within that; each cached decision saves a
+    // Lambda invocation and a DynamoDB read on every request.
+    trigger: { kind: 'authorizer', cacheSeconds: 300 },
   },
   scheduler: {
     entry: 'functions/scheduler/handler.ts',

@@ -23,6 +23,10 @@ export const grants: Record<FunctionName, Grant> = {
     // `kubectl logs` reads the pod log group; nothing else.
     runtime.podLogGroup.grant(fn, 'logs:GetLogEvents', 'logs:FilterLogEvents');
   },
+  // Reads token grants; nothing else.
+  authorizer: (fn, { table }) => {
+    table.grantReadData(fn);
+  },
   scheduler: (fn, { table }) => {
     table.grantReadWriteData(fn);
   },

@@ -1,10 +1,13 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import {
+  type AuthorizerTrigger,
   type FunctionDefinition,
   type FunctionName,
   functionDefinitions,
+  type HttpTrigger,
   objectsTable,
 } from '../functions/wiring';
 import { Api } from './api';
@@ -45,7 +48,8 @@ export class PodplaneStack extends Stack {
       fargatePools: this.toJsonString(runtime.fargatePools),
     };
 
-    let api: Api | undefined;
+    let http: { fn: lambda.IFunction; trigger: HttpTrigger } | undefined;
+    let authorizer: { fn: lambda.IFunction; trigger: AuthorizerTrigger } | undefined;
     const handlers = Object.entries(functionDefinitions) as [FunctionName, FunctionDefinition][];
     for (const [name, definition] of handlers) {
       const id = pascalCase(name);
@@ -55,8 +59,11 @@ export class PodplaneStack extends Stack {
       const { trigger } = definition;
       switch (trigger.kind) {
         case 'http':
-          if (api) throw new Error(`Only one function can serve HTTP; ${name} is the second`);
-          api = new Api(this, 'Api', { handler: fn, binaryMediaTypes: trigger.binaryMediaTypes });
+          if (http) throw new Error(`Only one function can serve HTTP; ${name} is the second`);
+          http = { fn, trigger };
+          break;
+        case 'authorizer':
+          authorizer = { fn, trigger };
           break;
         case 'dynamodb-stream':
           new StreamConsumer(this, `${id}Stream`, {
@@ -75,7 +82,15 @@ export class PodplaneStack extends Stack {
           throw new Error(`Unknown trigger ${JSON.stringify(trigger satisfies never)}`);
       }
     }
-    if (!api) throw new Error('No function in the wiring serves HTTP: the stack would have no API');
+    if (!http || !authorizer)
+      throw new Error('The wiring needs an HTTP function and an authorizer for the API');
+    const api = new Api(this, 'Api', {
+      handler: http.fn,
+      binaryMediaTypes: http.trigger.binaryMediaTypes,
+      publicPaths: http.trigger.publicPaths,
+      authorizer: authorizer.fn,
+      authorizerCacheSeconds: authorizer.trigger.cacheSeconds,
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Kubernetes API server URL' });
     new CfnOutput(this, 'TableName', { value: table.tableName });

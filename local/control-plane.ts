@@ -3,6 +3,8 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { dynamo } from '../functions/adapters/dynamodb/client';
+import { dynamoTokenStore } from '../functions/adapters/dynamodb/token-store';
+import { type AuthorizerPolicy, tokenHash } from '../functions/core/auth/tokens';
 import {
   environmentVariables,
   type FunctionName,
@@ -200,13 +202,16 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
 
     const certificates = await step('preparing TLS certificates', () => ensureCertificates(stateDir));
     const token = ensureToken(stateDir);
+    // The local token is an admin token: every namespace, as kubectl's first user expects.
+    await dynamoTokenStore.putGrant(tokenHash(token), { subject: 'admin', namespaces: ['*'] });
     const gateway = await step('starting the HTTPS API', () =>
       startGateway({
         host: options.host ?? '127.0.0.1',
         port: options.port ?? 8080,
         certificates,
-        token,
         trigger: functionDefinitions.apiserver.trigger,
+        authorize: (authorizationToken, methodArn) =>
+          invoke<AuthorizerPolicy>('authorizer', { type: 'TOKEN', authorizationToken, methodArn }),
         invoke: (event) => invoke('apiserver', event),
       }),
     );

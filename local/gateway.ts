@@ -1,8 +1,9 @@
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { maxRequestBytes } from '../functions/core/api/body';
+import { type AuthorizerPolicy, forbiddenMessage, policyAllows } from '../functions/core/auth/tokens';
 import { ApiError, unauthorized } from '../functions/core/errors';
 import type { HttpTrigger } from '../functions/wiring';
 import type { ServingCertificates } from './certs';
@@ -11,7 +12,8 @@ export interface GatewayOptions {
   readonly host: string;
   readonly port: number;
   readonly certificates: ServingCertificates;
-  readonly token: string;
+  /** The TOKEN authorizer, as API Gateway calls it; a rejection means 401. */
+  readonly authorize: (authorizationToken: string, methodArn: string) => Promise<AuthorizerPolicy>;
   readonly trigger: HttpTrigger;
   readonly invoke: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 }
@@ -39,11 +41,20 @@ export function startGateway(options: GatewayOptions): Promise<{ server: Server;
 
 async function serve(req: IncomingMessage, res: ServerResponse, options: GatewayOptions): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://localhost');
-  if (
-    !options.trigger.publicPaths.includes(url.pathname) &&
-    !authorized(req.headers.authorization, options.token)
-  ) {
-    return send(res, statusResult(unauthorized()));
+  if (!options.trigger.publicPaths.includes(url.pathname)) {
+    // As API Gateway does: no header, no authorizer call; a rejection is 401; a policy that does
+    // not cover the method ARN is 403.
+    const header = req.headers.authorization;
+    const methodArn = `arn:aws:execute-api:us-east-1:000000000000:local/api/${req.method ?? 'GET'}${url.pathname}`;
+    let policy: AuthorizerPolicy | undefined;
+    try {
+      policy = header ? await options.authorize(header, methodArn) : undefined;
+    } catch {
+      policy = undefined;
+    }
+    if (!policy) return send(res, statusResult(unauthorized()));
+    if (!policyAllows(policy, methodArn))
+      return send(res, statusResult(new ApiError(403, 'Forbidden', forbiddenMessage(policy.principalId))));
   }
   const body = await readBody(req);
   if (body === undefined)
@@ -53,13 +64,6 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: Gateway
   );
   const event = proxyEvent(req, url, body, binary);
   send(res, await options.invoke(event));
-}
-
-function authorized(header: string | undefined, token: string): boolean {
-  const presented = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : '';
-  const a = Buffer.from(presented);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** The body, or undefined when it is larger than the apiserver would ever accept. */

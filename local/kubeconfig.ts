@@ -13,27 +13,46 @@ export function ensureToken(stateDir: string): string {
   return token;
 }
 
-/** A kubeconfig with one cluster (CA data inline), one user (the token) and one context. */
-export function writeKubeconfig(path: string, server: string, caCert: string, token: string): void {
-  const config = {
+export interface KubeconfigOptions {
+  readonly name: string;
+  readonly server: string;
+  readonly token: string;
+  readonly user: string;
+  /** PEM of a private CA to trust; absent for servers with publicly trusted certificates. */
+  readonly caCert?: string;
+  readonly namespace?: string;
+}
+
+/** A kubeconfig document: one cluster, one user (the bearer token), one context. */
+export function kubeconfigDocument(options: KubeconfigOptions): string {
+  const cluster = {
+    server: options.server,
+    ...(options.caCert
+      ? { 'certificate-authority-data': Buffer.from(options.caCert).toString('base64') }
+      : {}),
+  };
+  return stringify({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [
-      {
-        name: 'podplane-local',
-        cluster: { server, 'certificate-authority-data': Buffer.from(caCert).toString('base64') },
-      },
-    ],
-    users: [{ name: 'podplane-admin', user: { token } }],
+    clusters: [{ name: options.name, cluster }],
+    users: [{ name: options.user, user: { token: options.token } }],
     contexts: [
       {
-        name: 'podplane-local',
-        context: { cluster: 'podplane-local', user: 'podplane-admin', namespace: 'default' },
+        name: options.name,
+        context: { cluster: options.name, user: options.user, namespace: options.namespace ?? 'default' },
       },
     ],
-    'current-context': 'podplane-local',
+    'current-context': options.name,
     preferences: {},
-  };
+  });
+}
+
+/** The local control plane's kubeconfig: its CA inline and the admin token. */
+export function writeKubeconfig(path: string, server: string, caCert: string, token: string): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, stringify(config), { mode: 0o600 });
+  writeFileSync(
+    path,
+    kubeconfigDocument({ name: 'podplane-local', server, token, user: 'podplane-admin', caCert }),
+    { mode: 0o600 },
+  );
 }

@@ -1,3 +1,4 @@
+import type { TokenGrant } from './auth/tokens';
 import type { Event, EventRecorder } from './events';
 import type { Namespace, Node, Pod } from './k8s';
 import type { PodRequests } from './pod/requests';
@@ -115,4 +116,10 @@ export interface PodLogs {
     container: string,
     options: { tailLines?: number; limitBytes?: number },
   ): Promise<string>;
+}
+
+/** Bearer tokens by their SHA-256 hash. */
+export interface TokenStore {
+  getGrant(hash: string): Promise<TokenGrant | undefined>;
+  putGrant(hash: string, grant: TokenGrant): Promise<void>;
 }

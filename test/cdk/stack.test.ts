@@ -107,10 +107,47 @@ describe('functions', () => {
 });
 
 describe('api', () => {
-  it('accepts no unsigned request on any method', () => {
+  const publicPaths = functionDefinitions.apiserver.trigger.publicPaths.map((p) => p.slice(1));
+  const pathOf = (method: Resource) => {
+    const resource = resources[(method.Properties.ResourceId as { Ref?: string }).Ref ?? ''];
+    return resource ? String(resource.Properties.PathPart) : '';
+  };
+
+  it('puts the bearer-token authorizer on every method but the health paths', () => {
     const methods = ofType('AWS::ApiGateway::Method');
-    expect(methods.length).toBeGreaterThan(0);
-    for (const [, method] of methods) expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
+    const open = methods
+      .filter(([, m]) => m.Properties.AuthorizationType === 'NONE')
+      .map(([, m]) => pathOf(m));
+    expect(open.sort()).toEqual([...publicPaths].sort());
+    const secured = methods.filter(([, m]) => m.Properties.AuthorizationType !== 'NONE');
+    expect(secured.length).toBeGreaterThanOrEqual(2);
+    for (const [, method] of secured) {
+      expect(method.Properties.AuthorizationType).toBe('CUSTOM');
+      expect(method.Properties.AuthorizerId).toBeDefined();
+    }
+    template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'TOKEN',
+      IdentitySource: 'method.request.header.Authorization',
+      AuthorizerResultTtlInSeconds: functionDefinitions.authorizer.trigger.cacheSeconds,
+    });
+  });
+
+  it('answers 401 and 403 itself as Kubernetes Status objects', () => {
+    for (const [type, code] of [
+      ['UNAUTHORIZED', 401],
+      ['ACCESS_DENIED', 403],
+    ] as const) {
+      const [[, response] = []] = ofType('AWS::ApiGateway::GatewayResponse').filter(
+        ([, r]) => r.Properties.ResponseType === type,
+      );
+      expect(response?.Properties.StatusCode).toBe(String(code));
+      const body = JSON.parse(
+        (response?.Properties.ResponseTemplates as Record<string, string> | undefined)?.[
+          'application/json'
+        ] ?? '{}',
+      );
+      expect(body).toMatchObject({ kind: 'Status', status: 'Failure', code });
+    }
   });
 });
 
@@ -239,7 +276,10 @@ describe('API', () => {
     if (!apiserver) throw new Error('the wiring has no http function');
     template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{proxy+}' });
     const methods = ofType('AWS::ApiGateway::Method');
-    expect(methods.map(([, m]) => m.Properties.HttpMethod)).toEqual(['ANY', 'ANY']);
+    // ANY on / and /{proxy+}; GET on each health path.
+    expect(methods.map(([, m]) => m.Properties.HttpMethod).sort()).toEqual(
+      ['ANY', 'ANY', ...functionDefinitions.apiserver.trigger.publicPaths.map(() => 'GET')].sort(),
+    );
     for (const [, method] of methods) {
       expect(method.Properties.Integration).toMatchObject({ Type: 'AWS_PROXY' });
       expect(JSON.stringify(method.Properties.Integration)).toContain(functionLogicalId(apiserver));

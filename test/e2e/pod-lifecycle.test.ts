@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dynamoTokenStore } from '../../functions/adapters/dynamodb/token-store';
+import { tokenHash } from '../../functions/core/auth/tokens';
 import { call, processAlive, type RunningControlPlane, startCli } from './control-plane';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'podplane-e2e-'));
@@ -52,6 +54,42 @@ describe('the local control plane, end to end', () => {
     const health = await call(plane, 'GET', '/healthz', { token: null });
     expect(health.status).toBe(200);
     expect(health.body).toBe('ok');
+  });
+
+  it('lets a namespaced token act only in its namespaces (403 elsewhere), a bad token nowhere (401)', async () => {
+    const endpoint = /DynamoDB Local: pid \d+ at (\S+)/.exec(plane.output())?.[1] ?? '';
+    Object.assign(process.env, {
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'podplane',
+      AWS_SECRET_ACCESS_KEY: 'podplane',
+      AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+      PODPLANE_TABLE: 'podplane-objects',
+    });
+    await dynamoTokenStore.putGrant(tokenHash('team-a-token'), { subject: 'alice', namespaces: ['team-a'] });
+    expect(
+      (
+        await call(plane, 'POST', '/api/v1/namespaces', {
+          body: JSON.stringify({ metadata: { name: 'team-a' } }),
+        })
+      ).status,
+    ).toBe(201);
+
+    const own = await call(plane, 'GET', '/api/v1/namespaces/team-a/pods', { token: 'team-a-token' });
+    expect(own.status).toBe(200);
+    expect(own.json()).toMatchObject({ kind: 'PodList', items: [] });
+    for (const path of ['/api/v1/namespaces/default/pods', '/api/v1/nodes', '/api/v1/pods']) {
+      const other = await call(plane, 'GET', path, { token: 'team-a-token' });
+      expect(other.status).toBe(403);
+      expect(other.json()).toMatchObject({
+        kind: 'Status',
+        reason: 'Forbidden',
+        code: 403,
+        message: 'forbidden: User "alice" may not act outside the namespaces its token grants',
+      });
+    }
+    expect((await call(plane, 'GET', '/api', { token: 'team-a-token' })).status).toBe(200);
+    expect((await call(plane, 'GET', '/api/v1/namespaces/team-a/pods', { token: 'wrong' })).status).toBe(401);
+    expect((await call(plane, 'GET', '/api/v1/nodes')).status).toBe(200);
   });
 
   it('runs a pod POSTed as YAML, then deletes it', async () => {

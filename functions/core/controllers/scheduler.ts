@@ -102,7 +102,9 @@ export function createScheduler(deps: SchedulerDeps) {
         reserve(result.nodeName, requests, -1);
         if (outcome === 'node-full') await refreshNodes();
         else if (outcome === 'pod-changed') record = await reload(record, deps);
-        // 'conflict': another binding touched the node at the same moment; decide again.
+        // Another binding touched the node at the same moment: step aside briefly (jittered, so
+        // the two do not collide again in lockstep), then decide again.
+        else await new Promise((resolve) => setTimeout(resolve, (10 + Math.random() * 40) * (attempt + 1)));
       }
     },
   };
