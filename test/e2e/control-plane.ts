@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { callApi } from '../../local/api-client';
@@ -91,3 +91,13 @@ export function processAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** Whether this machine has kubectl; the kubectl tests are skipped (and say so) without it. */
+export const hasKubectl = (() => {
+  try {
+    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();

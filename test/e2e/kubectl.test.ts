@@ -3,20 +3,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningControlPlane, startCli } from './control-plane';
+import { hasKubectl, type RunningControlPlane, startCli } from './control-plane';
 
 /**
  * The kubectl on this machine, with its default validation, against `npm start`'s program:
  * every command the API server issue lists, checked by what kubectl prints.
  */
-const hasKubectl = (() => {
-  try {
-    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 const stateDir = mkdtempSync(join(tmpdir(), 'podplane-kubectl-'));
 let plane: RunningControlPlane;

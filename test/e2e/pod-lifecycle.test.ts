@@ -6,19 +6,10 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoTokenStore } from '../../functions/adapters/dynamodb/token-store';
 import { tokenHash } from '../../functions/core/auth/tokens';
-import { call, processAlive, type RunningControlPlane, startCli } from './control-plane';
+import { call, hasKubectl, processAlive, type RunningControlPlane, startCli } from './control-plane';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'podplane-e2e-'));
 let plane: RunningControlPlane;
-
-const hasKubectl = (() => {
-  try {
-    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 beforeAll(async () => {
   plane = await startCli(stateDir, ['--nodes', '2']);

@@ -9,35 +9,12 @@ import {
   unschedulableMessage,
 } from '../../functions/core/scheduler/framework';
 import { createProfile, defaultProfile } from '../../functions/core/scheduler/profile';
+import { Gi, node } from './scheduler-nodes';
 
 // The scheduling cycle as a whole: Kubernetes' FitError text ("0/N nodes are available: ..."
 // with "<count> <reason>" entries sorted as strings, each node counted under the reasons of the
 // first filter that rejected it), the default score weights, the NodeResourcesFit scoring
 // strategies and percentageOfNodesToScore.
-
-const Gi = 2 ** 30;
-
-interface NodeShape {
-  name: string;
-  labels?: Record<string, string>;
-  taints?: { key: string; value?: string; effect: string }[];
-  unschedulable?: boolean;
-  cpu?: number;
-  memory?: number;
-  pods?: number;
-  usedCpu?: number;
-  usedMemory?: number;
-  usedPods?: number;
-}
-
-const node = (n: NodeShape): NodeInfo => ({
-  node: {
-    metadata: { name: n.name, labels: n.labels ?? { 'kubernetes.io/hostname': n.name } },
-    spec: { ...(n.unschedulable ? { unschedulable: true } : {}), ...(n.taints ? { taints: n.taints } : {}) },
-  },
-  allocatable: { cpuMillis: n.cpu ?? 4000, memoryBytes: n.memory ?? 8 * Gi, pods: n.pods ?? 110 },
-  requested: { cpuMillis: n.usedCpu ?? 0, memoryBytes: n.usedMemory ?? 0, pods: n.usedPods ?? 0 },
-});
 
 const pod = (cpu?: string, memory?: string, spec: Partial<PodSpec> = {}, name = 'web'): Pod => ({
   metadata: { name, namespace: 'default' },

@@ -26,37 +26,11 @@ import {
   taintToleration,
   taintTolerationScore,
 } from '../../functions/core/scheduler/plugins/taint-toleration';
+import { Gi, Mi, node } from './scheduler-nodes';
 
 // Each plugin on its own, with the behaviour and reason strings of kube-scheduler's plugins
 // (pkg/scheduler/framework/plugins/...). Score expectations are Kubernetes' formulas worked by
 // hand, several taken from the cases of Kubernetes' own plugin tests.
-
-const Gi = 2 ** 30;
-const Mi = 2 ** 20;
-
-interface NodeShape {
-  name: string;
-  labels?: Record<string, string>;
-  taints?: { key: string; value?: string; effect: string }[];
-  unschedulable?: boolean;
-  cpu?: number;
-  memory?: number;
-  pods?: number;
-  usedCpu?: number;
-  usedMemory?: number;
-  usedPods?: number;
-  podsOnNode?: PodOnNode[];
-}
-
-const node = (n: NodeShape): NodeInfo => ({
-  node: {
-    metadata: { name: n.name, labels: n.labels ?? { 'kubernetes.io/hostname': n.name } },
-    spec: { ...(n.unschedulable ? { unschedulable: true } : {}), ...(n.taints ? { taints: n.taints } : {}) },
-  },
-  allocatable: { cpuMillis: n.cpu ?? 4000, memoryBytes: n.memory ?? 8 * Gi, pods: n.pods ?? 110 },
-  requested: { cpuMillis: n.usedCpu ?? 0, memoryBytes: n.usedMemory ?? 0, pods: n.usedPods ?? 0 },
-  ...(n.podsOnNode ? { pods: n.podsOnNode } : {}),
-});
 
 interface PodShape extends Partial<PodSpec> {
   cpu?: string;
