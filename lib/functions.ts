@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -79,6 +80,19 @@ export class HandlerFunction extends Construct {
         externalModules: [],
       },
     });
+    // Errors mean a handler threw (records retried, events re-sent); throttles mean Lambda
+    // concurrency ran out. Either, for five minutes, is worth an operator's look.
+    for (const [name, metric] of [
+      ['Errors', this.function.metricErrors({ period: Duration.minutes(5) })],
+      ['Throttles', this.function.metricThrottles({ period: Duration.minutes(5) })],
+    ] as const)
+      metric.createAlarm(this, `${name}Alarm`, {
+        alarmDescription: `podplane ${props.name}: ${name.toLowerCase()}`,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
   }
 }
 

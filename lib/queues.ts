@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 
@@ -8,9 +9,20 @@ import type { Construct } from 'constructs';
  * KMS key; 14 days is SQS's longest retention.
  */
 export function failureQueue(scope: Construct, id: string): sqs.Queue {
-  return new sqs.Queue(scope, id, {
+  const queue = new sqs.Queue(scope, id, {
     encryption: sqs.QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
     retentionPeriod: Duration.days(14),
   });
+  // One message is one record or event podplane gave up on: worth a look every time.
+  queue
+    .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' })
+    .createAlarm(scope, `${id}Alarm`, {
+      alarmDescription: `podplane gave up on a record or event: see ${id} in ${scope.node.path}`,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  return queue;
 }

@@ -380,3 +380,35 @@ describe('Fargate capacity (podplane:fargate)', () => {
     expect(pools).toContain('fargate-1');
   }, 120_000);
 });
+
+describe('alarms', () => {
+  const alarms = () => ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+
+  it('watches every failure queue and dead-letter queue for a single message', () => {
+    const queues = ofType('AWS::SQS::Queue').map(([id]) => id);
+    expect(queues.length).toBeGreaterThan(0);
+    for (const queue of queues) {
+      const watching = alarms().filter(
+        (a) =>
+          a.MetricName === 'ApproximateNumberOfMessagesVisible' &&
+          JSON.stringify(a.Dimensions).includes(queue),
+      );
+      expect(watching).toHaveLength(1);
+      expect(watching[0]).toMatchObject({
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    }
+  });
+
+  it('watches every function for errors and throttles', () => {
+    for (const [, definition] of definitions) {
+      const id = functionLogicalId(definition);
+      const metrics = alarms()
+        .filter((a) => JSON.stringify(a.Dimensions).includes(id))
+        .map((a) => a.MetricName)
+        .sort();
+      expect(metrics).toEqual(['Errors', 'Throttles']);
+    }
+  });
+});
