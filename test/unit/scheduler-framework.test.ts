@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Pod, PodSpec } from '../../functions/core/k8s';
+import type { Pod } from '../../functions/core/k8s';
 import { podRequests } from '../../functions/core/pod/requests';
 import {
   type NodeInfo,
@@ -9,26 +9,12 @@ import {
   unschedulableMessage,
 } from '../../functions/core/scheduler/framework';
 import { createProfile, defaultProfile } from '../../functions/core/scheduler/profile';
-import { Gi, node } from './scheduler-nodes';
+import { Gi, node, pod } from './scheduler-nodes';
 
 // The scheduling cycle as a whole: Kubernetes' FitError text ("0/N nodes are available: ..."
 // with "<count> <reason>" entries sorted as strings, each node counted under the reasons of the
 // first filter that rejected it), the default score weights, the NodeResourcesFit scoring
 // strategies and percentageOfNodesToScore.
-
-const pod = (cpu?: string, memory?: string, spec: Partial<PodSpec> = {}, name = 'web'): Pod => ({
-  metadata: { name, namespace: 'default' },
-  spec: {
-    containers: [
-      {
-        name: 'app',
-        image: 'nginx',
-        resources: { requests: { ...(cpu ? { cpu } : {}), ...(memory ? { memory } : {}) } },
-      },
-    ],
-    ...spec,
-  },
-});
 
 const schedule = (p: Pod, nodes: NodeInfo[], profile: Profile = defaultProfile) =>
   schedulePod(p, podRequests(p), nodes, profile);

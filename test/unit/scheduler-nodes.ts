@@ -1,3 +1,4 @@
+import type { Pod, PodSpec } from '../../functions/core/k8s';
 import type { NodeInfo, PodOnNode } from '../../functions/core/scheduler/framework';
 
 export const Gi = 2 ** 30;
@@ -27,4 +28,19 @@ export const node = (n: NodeShape): NodeInfo => ({
   allocatable: { cpuMillis: n.cpu ?? 4000, memoryBytes: n.memory ?? 8 * Gi, pods: n.pods ?? 110 },
   requested: { cpuMillis: n.usedCpu ?? 0, memoryBytes: n.usedMemory ?? 0, pods: n.usedPods ?? 0 },
   ...(n.podsOnNode ? { pods: n.podsOnNode } : {}),
+});
+
+/** A pod in `default` with one container requesting the given cpu and memory. */
+export const pod = (cpu?: string, memory?: string, spec: Partial<PodSpec> = {}, name = 'web'): Pod => ({
+  metadata: { name, namespace: 'default' },
+  spec: {
+    containers: [
+      {
+        name: 'app',
+        image: 'nginx',
+        resources: { requests: { ...(cpu ? { cpu } : {}), ...(memory ? { memory } : {}) } },
+      },
+    ],
+    ...spec,
+  },
 });

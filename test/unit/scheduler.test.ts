@@ -1,51 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Pod, PodSpec } from '../../functions/core/k8s';
+import type { Pod } from '../../functions/core/k8s';
 import { podRequests } from '../../functions/core/pod/requests';
 import { type NodeInfo, schedulePod } from '../../functions/core/scheduler/framework';
 import { defaultProfile } from '../../functions/core/scheduler/profile';
+import { Gi, node, pod } from './scheduler-nodes';
 
 // kube-scheduler's default profile on nodes without taints, labels or pods: the filters
 // NodeUnschedulable, NodeName and NodeResourcesFit decide (pkg/scheduler/framework/plugins),
 // LeastAllocated + BalancedAllocation rank, and the FitError text is
 // `0/N nodes are available: <count> <reason>, ... .` with the "<count> <reason>" strings sorted
 // (sort.Strings). Taints, node affinity and topology spread: scheduler-plugins.test.ts.
-
-const Gi = 2 ** 30;
-
-interface NodeShape {
-  name: string;
-  cpu?: number;
-  memory?: number;
-  pods?: number;
-  usedCpu?: number;
-  usedMemory?: number;
-  usedPods?: number;
-  unschedulable?: boolean;
-}
-
-const node = (n: NodeShape): NodeInfo => ({
-  node: {
-    metadata: { name: n.name },
-    spec: n.unschedulable ? { unschedulable: true } : {},
-  },
-  allocatable: { cpuMillis: n.cpu ?? 4000, memoryBytes: n.memory ?? 8 * Gi, pods: n.pods ?? 110 },
-  requested: { cpuMillis: n.usedCpu ?? 0, memoryBytes: n.usedMemory ?? 0, pods: n.usedPods ?? 0 },
-});
-
-const pod = (cpu?: string, memory?: string, spec: Partial<PodSpec> = {}): Pod => ({
-  metadata: { name: 'web', namespace: 'default' },
-  spec: {
-    containers: [
-      {
-        name: 'app',
-        image: 'nginx',
-        resources: { requests: { ...(cpu ? { cpu } : {}), ...(memory ? { memory } : {}) } },
-      },
-    ],
-    ...spec,
-  },
-});
 
 const schedule = (p: Pod, nodes: NodeInfo[]) => schedulePod(p, podRequests(p), nodes, defaultProfile);
 
