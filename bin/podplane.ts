@@ -18,6 +18,8 @@ Options:
   --fargate           add a Fargate pool: one virtual node (tainted; pods opt in)
   --scoring-strategy S  LeastAllocated (default, spreads) or MostAllocated (bin-packs)
   --log-level LEVEL   Lambda handler log level (default WARN)
+  --time-scale X      real seconds per simulated second (default 1; 0.1 runs task
+                      lifetimes, restart back-offs and probe periods 10 times faster)
   -h, --help          show this help
 `;
 
@@ -33,6 +35,7 @@ const { values } = parseArgs({
     'log-level': { type: 'string', default: 'WARN' },
     'scoring-strategy': { type: 'string', default: 'LeastAllocated' },
     fargate: { type: 'boolean', default: false },
+    'time-scale': { type: 'string', default: '1' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -56,6 +59,15 @@ function positiveInteger(flag: string, text: string, allowZero = false): number 
 // The pinned AWS SDK supports Node 20; its notice about later releases needing Node 22 is known.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+function timeScale(text: string): number {
+  const value = Number(text);
+  if (!(value > 0 && value <= 1)) {
+    process.stderr.write(`--time-scale must be a number above 0 and at most 1, got "${text}"\n`);
+    process.exit(2);
+  }
+  return value;
+}
+
 function scoringStrategy(text: string): 'LeastAllocated' | 'MostAllocated' {
   if (text === 'LeastAllocated' || text === 'MostAllocated') return text;
   process.stderr.write(`--scoring-strategy must be LeastAllocated or MostAllocated, got "${text}"\n`);
@@ -74,6 +86,7 @@ try {
     logLevel: values['log-level'],
     scoringStrategy: scoringStrategy(values['scoring-strategy']),
     fargate: values.fargate,
+    timeScale: timeScale(values['time-scale']),
     ...(values.kubeconfig ? { kubeconfigPath: values.kubeconfig } : {}),
     ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
     log: (line) => console.log(line),

@@ -16,6 +16,8 @@ export const environmentVariables = {
   scoringStrategy: 'PODPLANE_SCORING_STRATEGY',
   /** Fargate pools shown as virtual nodes (JSON, see functions/core/nodes/fargate-pool.ts). */
   fargatePools: 'PODPLANE_FARGATE_POOLS',
+  /** The SQS delay queue behind restart back-offs and probe periods. */
+  timerQueueUrl: 'PODPLANE_TIMER_QUEUE_URL',
 } as const;
 
 export interface TableDefinition {
@@ -107,7 +109,40 @@ export interface AuthorizerTrigger {
   readonly cacheSeconds: number;
 }
 
-export type Trigger = StreamTrigger | HttpTrigger | EventTrigger | ScheduleTrigger | AuthorizerTrigger;
+/** A queue whose messages a function consumes (Lambda's SQS event source mapping). */
+export interface QueueTrigger {
+  readonly kind: 'sqs';
+  readonly queue: QueueDefinition;
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+  /** Deliveries of a message before it goes to the dead-letter queue. */
+  readonly maxReceiveCount: number;
+}
+
+export interface QueueDefinition {
+  readonly id: string;
+  /** At least six times the consumer's timeout, as AWS advises for SQS event sources. */
+  readonly visibilityTimeoutSeconds: number;
+  readonly retentionSeconds: number;
+}
+
+export type Trigger =
+  | StreamTrigger
+  | HttpTrigger
+  | EventTrigger
+  | ScheduleTrigger
+  | AuthorizerTrigger
+  | QueueTrigger;
+
+/**
+ * Restart back-offs and probe periods are delayed messages: SQS delays each by up to 900 s,
+ * per message, on AWS, on LocalStack's free tier and locally alike.
+ */
+export const timerQueue: QueueDefinition = {
+  id: 'PodTimers',
+  visibilityTimeoutSeconds: 180,
+  retentionSeconds: 4 * 24 * 3600,
+};
 
 export interface FunctionDefinition {
   readonly entry: string;
@@ -186,6 +221,20 @@ export const functionDefinitions = {
         'detail-type': ['ECS Task State Change'],
         detail: { lastStatus: ['RUNNING', 'STOPPED'] },
       },
+    },
+  },
+  // Back-offs that end and probe periods that pass: a timer is a few reads and one write, so
+  // batches of 10 with no batching window keep restarts on time.
+  podTimers: {
+    entry: 'functions/pod-timers/handler.ts',
+    memoryMiB: 512,
+    timeoutSeconds: 30,
+    trigger: {
+      kind: 'sqs',
+      queue: timerQueue,
+      batchSize: 10,
+      maxBatchingWindowSeconds: 0,
+      maxReceiveCount: 5,
     },
   },
   reconcile: {

@@ -2,12 +2,15 @@ import { Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { FunctionName } from '../functions/wiring';
 import type { ContainerRuntime } from './runtime';
 
 export interface PermissionContext {
   readonly table: dynamodb.ITable;
   readonly runtime: ContainerRuntime;
+  /** The delay queue behind back-offs and probe periods. */
+  readonly timers: sqs.IQueue;
 }
 
 type Grant = (fn: lambda.IFunction, context: PermissionContext) => void;
@@ -34,20 +37,25 @@ export const grants: Record<FunctionName, Grant> = {
     table.grantReadWriteData(fn);
     grantLaunchTasks(fn, runtime);
   },
-  podStatus: (fn, { table, runtime }) => {
-    table.grantReadWriteData(fn);
-    // Health status is not reliable in task events; the status path reads it with DescribeTasks.
-    allow(fn, ['ecs:DescribeTasks'], [runtime.arnInCluster('task')], inCluster(runtime));
-  },
-  reconcile: (fn, { table, runtime }) => {
-    table.grantReadWriteData(fn);
-    // Compares pods with their tasks and stops tasks whose pod is gone.
-    allow(fn, ['ecs:DescribeTasks', 'ecs:StopTask'], [runtime.arnInCluster('task')], inCluster(runtime));
-    allow(fn, ['ecs:ListTasks'], ['*'], inCluster(runtime));
-  },
+  podStatus: (fn, context) => grantStatusPath(fn, context),
+  // The same status path, woken by timers: ends back-offs and looks at health every probe period.
+  podTimers: (fn, context) => grantStatusPath(fn, context),
+  reconcile: (fn, context) => grantStatusPath(fn, context),
   nodeSync: (fn, context) => grantNodeSync(fn, context),
   containerInstanceEvents: (fn, context) => grantNodeSync(fn, context),
 };
+
+/**
+ * The status path folds task state into pods, stops tasks that fail a liveness probe or whose
+ * pod is gone, and schedules back-off and probe timers.
+ */
+function grantStatusPath(fn: lambda.IFunction, { table, runtime, timers }: PermissionContext): void {
+  table.grantReadWriteData(fn);
+  timers.grantSendMessages(fn);
+  // Health status is not reliable in task events; the status path reads it with DescribeTasks.
+  allow(fn, ['ecs:DescribeTasks', 'ecs:StopTask'], [runtime.arnInCluster('task')], inCluster(runtime));
+  allow(fn, ['ecs:ListTasks'], ['*'], inCluster(runtime));
+}
 
 /** Node sync reads the cluster's container instances and writes nodes. */
 function grantNodeSync(fn: lambda.IFunction, { table, runtime }: PermissionContext): void {

@@ -9,6 +9,7 @@ import {
   functionDefinitions,
   type HttpTrigger,
   objectsTable,
+  timerQueue,
 } from '../functions/wiring';
 import { Api } from './api';
 import { ClusterEventRule } from './events';
@@ -18,6 +19,7 @@ import { ContainerRuntime, type FargateCapacity } from './runtime';
 import { ScheduledInvocation } from './schedule';
 import { Store } from './store';
 import { StreamConsumer } from './streams';
+import { TimerQueue } from './timers';
 
 export interface PodplaneStackProps extends StackProps {
   readonly logRetention: logs.RetentionDays;
@@ -39,6 +41,10 @@ export class PodplaneStack extends Stack {
       logRetention,
       ...(props.fargate ? { fargate: props.fargate } : {}),
     });
+    const timers = new TimerQueue(this, 'Timers', {
+      definition: timerQueue,
+      maxReceiveCount: functionDefinitions.podTimers.trigger.maxReceiveCount,
+    });
     const environment: FunctionEnvironment = {
       table: table.tableName,
       cluster: runtime.cluster.clusterName,
@@ -46,6 +52,7 @@ export class PodplaneStack extends Stack {
       taskExecutionRole: runtime.taskExecutionRole.roleArn,
       scoringStrategy: props.scoringStrategy ?? 'LeastAllocated',
       fargatePools: this.toJsonString(runtime.fargatePools),
+      timerQueueUrl: timers.queue.queueUrl,
     };
 
     let http: { fn: lambda.IFunction; trigger: HttpTrigger } | undefined;
@@ -54,7 +61,7 @@ export class PodplaneStack extends Stack {
     for (const [name, definition] of handlers) {
       const id = pascalCase(name);
       const fn = new HandlerFunction(this, id, { name, definition, environment, logRetention }).function;
-      grants[name](fn, { table, runtime });
+      grants[name](fn, { table, runtime, timers: timers.queue });
 
       const { trigger } = definition;
       switch (trigger.kind) {
@@ -77,6 +84,9 @@ export class PodplaneStack extends Stack {
           break;
         case 'schedule':
           new ScheduledInvocation(this, `${id}Schedule`, { function: fn, trigger });
+          break;
+        case 'sqs':
+          timers.consumeWith(fn, trigger);
           break;
         default:
           throw new Error(`Unknown trigger ${JSON.stringify(trigger satisfies never)}`);

@@ -10,6 +10,7 @@ import {
   type FunctionName,
   functionDefinitions,
   objectsTable,
+  timerQueue,
 } from '../functions/wiring';
 import { ensureCertificates } from './certs';
 import { checkJava, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
@@ -18,6 +19,8 @@ import { LocalEventBus } from './event-bus';
 import { startGateway } from './gateway';
 import { ensureToken, writeKubeconfig } from './kubeconfig';
 import { invocationCounts, invokeLocal, type LambdaHandler } from './lambda';
+import { startLocalSqs } from './sqs';
+import { QueueEventSource } from './sqs/event-source';
 import { StreamPoller } from './stream-poller';
 
 export interface ControlPlaneOptions {
@@ -42,6 +45,11 @@ export interface ControlPlaneOptions {
   readonly scoringStrategy?: 'LeastAllocated' | 'MostAllocated';
   /** Lambda log level (Powertools); WARN keeps `npm start` readable. */
   readonly logLevel?: string;
+  /**
+   * Real time per simulated second, for tests and demos: 0.01 runs the ECS simulator's clock
+   * and the SQS delays (restart back-offs, probe periods) 100 times faster. Default 1.
+   */
+  readonly timeScale?: number;
 }
 
 export interface ControlPlane {
@@ -118,9 +126,23 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
           ? { defaultStartDelayMs: options.defaultStartDelayMs }
           : {}),
         onTaskStateChange: (event) => eventBus.publish(event),
+        ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
       }),
     );
     cleanups.push(() => ecs.stop());
+
+    const queueTriggers = Object.values(functionDefinitions).flatMap((d) =>
+      d.trigger.kind === 'sqs' ? [d.trigger] : [],
+    );
+    const sqs = await step('starting SQS for the timer queue', () =>
+      startLocalSqs({
+        queues: queueTriggers.map((t) => ({ definition: t.queue, maxReceiveCount: t.maxReceiveCount })),
+        ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+        onDeadLetter: (queue, message) =>
+          log(`${queue}: message dead-lettered after retries: ${message.body.slice(0, 200)}`),
+      }),
+    );
+    cleanups.push(() => sqs.stop());
 
     // The handlers find their AWS endpoints the way they do on Lambda: from the environment.
     Object.assign(process.env, {
@@ -131,6 +153,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodb.endpoint,
       AWS_ENDPOINT_URL_ECS: ecs.endpoint,
       AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: ecs.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+      [environmentVariables.timerQueueUrl]: sqs.queue(timerQueue.id).options.url,
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
       [environmentVariables.table]: tableName,
       [environmentVariables.cluster]: clusterName,
@@ -176,6 +200,15 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         poller.start();
         pollers.push(poller);
         cleanups.push(() => poller.stop());
+      } else if (trigger.kind === 'sqs') {
+        const source = new QueueEventSource(
+          sqs.queue(trigger.queue.id),
+          trigger,
+          (event) => invoke(name, event),
+          (error) => log(`${name} failed: ${describe(error)}`),
+        );
+        source.start();
+        cleanups.push(() => source.stop());
       } else if (trigger.kind === 'eventbridge') {
         eventBus.addRule(trigger, { clusterArn: [ecs.clusterArn] }, (event) => invoke(name, event));
         cleanups.push(() => eventBus.drain());

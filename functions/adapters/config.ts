@@ -15,3 +15,4 @@ export const region = () => process.env.AWS_REGION ?? 'us-east-1';
 export const taskExecutionRoleArn = () => process.env[environmentVariables.taskExecutionRole] || undefined;
 export const scoringStrategy = () => process.env[environmentVariables.scoringStrategy] || 'LeastAllocated';
 export const fargatePools = () => parseFargatePools(process.env[environmentVariables.fargatePools]);
+export const timerQueueUrl = () => required(environmentVariables.timerQueueUrl);

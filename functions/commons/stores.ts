@@ -3,6 +3,7 @@ import { dynamoNamespaceStore } from '../adapters/dynamodb/namespace-store';
 import { dynamoNodeStore } from '../adapters/dynamodb/node-store';
 import { dynamoPodStore } from '../adapters/dynamodb/pod-store';
 import { ecsPodRuntime } from '../adapters/ecs/runtime';
+import { sqsPodTimers } from '../adapters/sqs/pod-timers';
 import { kubernetesTime } from '../core/time';
 
 /** The production adapters every handler wires into the core. */
@@ -13,4 +14,5 @@ export const stores = {
   events: dynamoEventStore,
 } as const;
 export const runtime = ecsPodRuntime;
+export const timers = sqsPodTimers;
 export const isoNow = () => kubernetesTime();

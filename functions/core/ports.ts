@@ -2,6 +2,7 @@ import type { TokenGrant } from './auth/tokens';
 import type { Event, EventRecorder } from './events';
 import type { Namespace, Node, Pod } from './k8s';
 import type { PodRequests } from './pod/requests';
+import type { BackOff } from './pod/restart';
 import type { NodeInfo, NodeResources } from './scheduler/framework';
 
 /** A pod as stored: the object plus the bookkeeping the controllers keep beside it. */
@@ -17,6 +18,12 @@ export interface PodRecord {
   readonly released: boolean;
   /** The stage last written (see pod/stage.ts); `schedule` on an unschedulable pod means requeued. */
   readonly stage?: string;
+  /** Which task of the pod runs or runs next: 0 first, one more per restart (see taskGroup). */
+  readonly taskGeneration: number;
+  /** While the pod waits out a back-off: when (epoch ms) its next task is due. */
+  readonly restartDue?: number;
+  /** The back-off so far, to double the next delay. */
+  readonly backOff?: BackOff;
 }
 
 export interface PodOnNodeEntry {
@@ -34,6 +41,12 @@ export interface PodChange {
 export interface PodWrite {
   readonly taskArn?: string;
   readonly taskVersion?: number;
+  readonly taskGeneration?: number;
+  /** A number starts a back-off; null ends it. */
+  readonly restartDue?: number | null;
+  readonly backOff?: BackOff;
+  /** Forgets the stopped task, so the kubelet launches the next generation. */
+  readonly clearTask?: boolean;
 }
 
 /** Thrown when a conditional write lost to a concurrent one (HTTP 409 Conflict for clients). */
@@ -66,6 +79,27 @@ export interface PodStore {
   listUnschedulable(limit: number): Promise<PodRecord[]>;
   /** Hands an unschedulable pod back to the scheduler; ConflictError if it changed meanwhile. */
   requeuePod(record: PodRecord): Promise<void>;
+  /**
+   * Takes one tick of a pod's probe loop: true the first time (uid, generation, tick) is claimed,
+   * false for a repeat, so a timer message delivered twice does not start a second loop.
+   */
+  claimProbeTick(uid: string, generation: number, tick: number): Promise<boolean>;
+}
+
+/** Why a delayed message wakes the kubelet: a back-off ended, a pull back-off shows, a probe is due. */
+export interface PodTimer {
+  readonly kind: 'restart' | 'image-backoff' | 'probe';
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly generation: number;
+  /** Probe loops count their ticks so repeats are recognised. */
+  readonly tick?: number;
+}
+
+/** Delayed wake-ups (an SQS delay queue on AWS; at most 900 s, SQS's longest delay). */
+export interface PodTimers {
+  schedule(timer: PodTimer, delaySeconds: number): Promise<void>;
 }
 
 export interface NodeStore {
@@ -94,8 +128,8 @@ export type LaunchResult =
  * interface: ECS on AWS and the ECS simulator locally sit behind the same adapter.
  */
 export interface PodRuntime {
-  /** Runs the pod's task on the node; idempotent per (pod uid, restart count). */
-  launchPod(pod: Pod, node: Node, restartCount: number): Promise<LaunchResult>;
+  /** Runs the pod's task on the node; idempotent per (pod uid, task generation). */
+  launchPod(pod: Pod, node: Node, generation: number): Promise<LaunchResult>;
   /** Stops every task of the pod; returns how many were still running. */
   stopPod(pod: Pod, knownTaskArn: string | undefined, reason: string): Promise<number>;
   describeTasks(taskArns: readonly string[]): Promise<import('./ecs/types').TaskView[]>;

@@ -2,11 +2,11 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { logger } from '../commons/powertools';
-import { isoNow, runtime, stores } from '../commons/stores';
+import { isoNow, runtime, stores, timers } from '../commons/stores';
 import { applyTaskState } from '../core/controllers/pod-status';
 import { type TaskStateChangeDetail, taskViewFromEvent } from '../core/ecs/events';
 
-const deps = { pods: stores.pods, events: stores.events, runtime, now: isoNow };
+const deps = { pods: stores.pods, events: stores.events, runtime, timers, now: isoNow };
 
 /** "ECS Task State Change" from EventBridge; a throw makes EventBridge retry, then dead-letter. */
 export const handler = middy(

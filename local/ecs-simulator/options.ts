@@ -24,6 +24,11 @@ export interface EcsSimulatorOptions {
   defaultStartDelayMs?: number;
   /** Receives every "ECS Task State Change" event, as EventBridge would deliver it. */
   onTaskStateChange?: (event: EcsTaskStateChangeEvent) => void;
+  /**
+   * Simulated time per real time, for tests: 0.01 makes `exit-after: 10m` take 6 s, and the
+   * task's timestamps read as if 10 minutes had passed. Default 1. RunTask's rate stays real.
+   */
+  timeScale?: number;
 }
 
 export interface SimulatorConfig {
@@ -38,6 +43,7 @@ export interface SimulatorConfig {
   readonly zones: readonly string[];
   readonly runTaskRate: { readonly burst: number; readonly perSecond: number } | false;
   readonly defaultStartDelayMs: number;
+  readonly timeScale: number;
 }
 
 export function resolveOptions(options: EcsSimulatorOptions): SimulatorConfig {
@@ -51,6 +57,8 @@ export function resolveOptions(options: EcsSimulatorOptions): SimulatorConfig {
   if (!(options.nodeCpu > 0) || !(options.nodeMemoryMiB > 0)) {
     throw new Error('nodeCpu and nodeMemoryMiB must be positive');
   }
+  if (options.timeScale !== undefined && !(options.timeScale > 0))
+    throw new Error('timeScale must be positive');
   const zones = options.zones ?? ['us-east-1a', 'us-east-1b', 'us-east-1c'];
   if (zones.length === 0) throw new Error('zones must not be empty');
   return {
@@ -65,5 +73,6 @@ export function resolveOptions(options: EcsSimulatorOptions): SimulatorConfig {
     zones,
     runTaskRate: options.runTaskRate ?? { burst: 100, perSecond: 20 },
     defaultStartDelayMs: options.defaultStartDelayMs ?? 5,
+    timeScale: options.timeScale ?? 1,
   };
 }

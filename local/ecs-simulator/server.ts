@@ -1,24 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { AwsJsonError, serializationException, unknownOperation } from './errors';
-import type { Operation } from './operations/operation';
-import type { SimulatorState } from './state';
 
 /** Operations per `X-Amz-Target` prefix: the service name and API version the SDK sends. */
-export type ServiceTargets = Readonly<Record<string, Readonly<Record<string, Operation>>>>;
+export type ServiceTargets<S> = Readonly<
+  Record<string, Readonly<Record<string, (state: S, request: Record<string, unknown>) => object>>>
+>;
+
+/** What a server's state may do before each request (the simulator sweeps expired tasks). */
+type ServerState = object & { sweepExpired?(): void };
 
 /** RegisterTaskDefinition carries pod annotations as docker labels; leave ample room. */
 const maxBodyBytes = 16 * 1024 * 1024;
 
 /**
- * The AWS JSON 1.1 protocol: POST `/` with `X-Amz-Target: <Service>.<Operation>` and a JSON body;
- * 200 with a JSON body, or 4xx/5xx with `{"__type", "message"}`. Signatures are not checked.
+ * The AWS JSON protocol (1.0 and 1.1): POST with `X-Amz-Target: <Service>.<Operation>` and a
+ * JSON body; 200 with a JSON body, or 4xx/5xx with `{"__type", "message"}`. Signatures are not
+ * checked. ECS, CloudWatch Logs and SQS all speak it.
  */
-export function createAwsJsonServer(state: SimulatorState, targets: ServiceTargets): Server {
+export function createAwsJsonServer<S extends ServerState>(state: S, targets: ServiceTargets<S>): Server {
   return createServer((request, response) => {
     readBody(request)
       .then((body) => {
-        state.sweepExpired();
+        state.sweepExpired?.();
         const result = dispatch(state, targets, String(request.headers['x-amz-target'] ?? ''), body);
         send(response, 200, result);
       })
@@ -26,7 +30,7 @@ export function createAwsJsonServer(state: SimulatorState, targets: ServiceTarge
   });
 }
 
-function dispatch(state: SimulatorState, targets: ServiceTargets, target: string, body: string): object {
+function dispatch<S>(state: S, targets: ServiceTargets<S>, target: string, body: string): object {
   const separator = target.lastIndexOf('.');
   const run = targets[target.slice(0, separator)]?.[target.slice(separator + 1)];
   if (separator < 0 || !run) throw unknownOperation(target);

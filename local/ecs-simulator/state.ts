@@ -19,7 +19,7 @@ const sweepIntervalMs = 1000;
 export class SimulatorState {
   readonly arns: Arns;
   readonly clusterArn: string;
-  readonly timers = new Timers();
+  readonly timers: Timers;
   readonly logs = new LogStore();
   readonly taskDefinitions: TaskDefinitionRegistry;
   readonly containerInstances: readonly SimContainerInstance[];
@@ -33,14 +33,16 @@ export class SimulatorState {
   constructor(
     readonly config: SimulatorConfig,
     onTaskStateChange: ((event: EcsTaskStateChangeEvent) => void) | undefined,
-    readonly now: () => number = Date.now,
+    readonly now: () => number = scaledClock(config.timeScale),
   ) {
+    this.timers = new Timers(config.timeScale);
     this.arns = new Arns(config.region, config.accountId);
     this.clusterArn = this.arns.cluster(config.clusterName);
     this.taskDefinitions = new TaskDefinitionRegistry(this.arns, now);
     this.containerInstances = createContainerInstances(config, this.arns, now());
     this.tasks = new TaskStore(now);
-    this.runTaskRate = config.runTaskRate ? new TokenBucket(config.runTaskRate, now) : undefined;
+    // ECS's rate limit is in real seconds, whatever the simulated clock does.
+    this.runTaskRate = config.runTaskRate ? new TokenBucket(config.runTaskRate, Date.now) : undefined;
     const deliver = eventDelivery(onTaskStateChange, (run) => this.timers.soon(run));
     const context = { account: config.accountId, region: config.region };
     this.lifecycle = new TaskLifecycle({
@@ -72,4 +74,11 @@ export class SimulatorState {
     this.sweptAt = now;
     for (const taskId of this.tasks.sweep()) this.logs.forget(taskId);
   }
+}
+
+/** A clock that runs 1/scale times as fast as the real one, from now on. */
+export function scaledClock(scale: number): () => number {
+  if (scale === 1) return Date.now;
+  const origin = Date.now();
+  return () => Math.round(origin + (Date.now() - origin) / scale);
 }

@@ -3,6 +3,9 @@
  * no handle that would keep the process alive. Tasks own groups of timers they cancel on stop.
  */
 export class Timers {
+  /** Simulated milliseconds take `scale` real ones (see the simulator's timeScale). */
+  constructor(private readonly scale = 1) {}
+
   private readonly timeouts = new Set<NodeJS.Timeout>();
   private readonly immediates = new Set<NodeJS.Immediate>();
   private stopped = false;
@@ -14,7 +17,7 @@ export class Timers {
         this.timeouts.delete(handle);
         run();
       },
-      Math.max(0, ms),
+      Math.max(0, ms * this.scale),
     );
     this.timeouts.add(handle);
     return handle;

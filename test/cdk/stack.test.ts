@@ -46,6 +46,16 @@ beforeAll(() => {
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const streamMappings = () =>
+  ofType('AWS::Lambda::EventSourceMapping').filter(([, m]) =>
+    JSON.stringify(m.Properties.EventSourceArn).includes('StreamArn'),
+  );
+/** The delay queue behind back-offs and probes: its messages are work, not failures. */
+const timerQueueId = () => {
+  const [id] = ofType('AWS::SQS::Queue').find(([, q]) => q.Properties.RedrivePolicy !== undefined) ?? [];
+  if (!id) throw new Error('no timer queue in the template');
+  return id;
+};
 
 function functionLogicalId(definition: FunctionDefinition): string {
   const found = ofType('AWS::Lambda::Function').find(
@@ -179,7 +189,7 @@ describe('store', () => {
 
 describe('stream consumers', () => {
   it('stays within the two readers a DynamoDB stream shard serves', () => {
-    const mappings = ofType('AWS::Lambda::EventSourceMapping');
+    const mappings = streamMappings();
     expect(mappings).toHaveLength(streamConsumers.length);
     expect(mappings.length).toBeLessThanOrEqual(2);
   });
@@ -204,7 +214,7 @@ describe('stream consumers', () => {
   });
 
   it('sends records it gives up on to encrypted, TLS-only queues kept 14 days', () => {
-    for (const [, mapping] of ofType('AWS::Lambda::EventSourceMapping')) {
+    for (const [, mapping] of streamMappings()) {
       const destination = (mapping.Properties.DestinationConfig as { OnFailure: { Destination: unknown } })
         .OnFailure.Destination as { 'Fn::GetAtt': [string, string] };
       const queue = resources[destination['Fn::GetAtt'][0]];
@@ -221,6 +231,38 @@ describe('stream consumers', () => {
         ]),
       },
     });
+  });
+});
+
+describe('timer queue', () => {
+  const definition = functionDefinitions.podTimers;
+  it('feeds the pod-timers function in small batches with partial batch responses', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: functionLogicalId(definition) },
+      EventSourceArn: { 'Fn::GetAtt': [timerQueueId(), 'Arn'] },
+      BatchSize: definition.trigger.batchSize,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('dead-letters a timer that keeps failing, into a queue with an alarm', () => {
+    const queue = resources[timerQueueId()];
+    expect(queue?.Properties).toMatchObject({
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: definition.trigger.queue.visibilityTimeoutSeconds,
+      RedrivePolicy: { maxReceiveCount: definition.trigger.maxReceiveCount },
+    });
+    // AWS's advice for SQS event sources: visibility at least six times the function's timeout.
+    expect(definition.trigger.queue.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(
+      6 * definition.timeoutSeconds,
+    );
+  });
+
+  it('lets the three status-path functions (status, timers, reconcile) send timers, and no other', () => {
+    const senders = statements()
+      .filter((s) => actionsOf(s).includes('sqs:SendMessage'))
+      .filter((s) => JSON.stringify(s.Resource).includes(timerQueueId()));
+    expect(senders.length).toBe(3);
   });
 });
 
@@ -385,7 +427,9 @@ describe('alarms', () => {
   const alarms = () => ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
 
   it('watches every failure queue and dead-letter queue for a single message', () => {
-    const queues = ofType('AWS::SQS::Queue').map(([id]) => id);
+    const queues = ofType('AWS::SQS::Queue')
+      .map(([id]) => id)
+      .filter((id) => id !== timerQueueId());
     expect(queues.length).toBeGreaterThan(0);
     for (const queue of queues) {
       const watching = alarms().filter(

@@ -6,7 +6,14 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoTokenStore } from '../../functions/adapters/dynamodb/token-store';
 import { tokenHash } from '../../functions/core/auth/tokens';
-import { call, hasKubectl, processAlive, type RunningControlPlane, startCli } from './control-plane';
+import {
+  call,
+  eventually,
+  hasKubectl,
+  processAlive,
+  type RunningControlPlane,
+  startCli,
+} from './control-plane';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'podplane-e2e-'));
 let plane: RunningControlPlane;
@@ -19,21 +26,6 @@ afterAll(async () => {
   if (plane && plane.child.exitCode === null) await plane.interrupt();
   rmSync(stateDir, { recursive: true, force: true });
 });
-
-async function eventually<T>(
-  probe: () => Promise<T>,
-  accept: (value: T) => boolean,
-  what: string,
-): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await probe();
-    if (accept(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}; last saw ${JSON.stringify(value).slice(0, 500)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const podPath = '/api/v1/namespaces/default/pods';
 

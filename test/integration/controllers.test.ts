@@ -18,6 +18,7 @@ import {
 } from '../../local/ecs-simulator';
 import { sleep } from '../../local/processes';
 import { storedPod } from '../fixtures';
+import { fakeTimers } from '../unit/fakes';
 import { useFreshTable } from './support';
 
 const pods = dynamoPodStore;
@@ -26,6 +27,7 @@ const now = () => new Date().toISOString();
 let ecs: EcsSimulator;
 const taskEvents: EcsTaskStateChangeEvent[] = [];
 const events = dynamoEventStore;
+const timers = fakeTimers();
 
 beforeAll(async () => {
   await useFreshTable();
@@ -61,7 +63,13 @@ async function deliver(
 ) {
   const forTask = taskEvents.filter((e) => e.detail.taskArn === taskArn);
   for (const event of order(forTask))
-    await applyTaskState(taskViewFromEvent(event.detail), { pods, events, runtime: ecsPodRuntime, now });
+    await applyTaskState(taskViewFromEvent(event.detail), {
+      pods,
+      events,
+      runtime: ecsPodRuntime,
+      timers,
+      now,
+    });
 }
 
 async function waitForEvent(taskArn: string, lastStatus: string) {
@@ -183,7 +191,7 @@ describe('scheduler, kubelet and status against DynamoDB Local and the ECS simul
     const { taskArn } = await read('no-events');
     await waitForEvent(taskArn ?? '', 'RUNNING');
     expect((await read('no-events')).pod.status?.phase).toBe('Pending');
-    const report = await reconcile({ pods, nodes, events, runtime: ecsPodRuntime, now });
+    const report = await reconcile({ pods, nodes, events, runtime: ecsPodRuntime, timers, now });
     expect(report.repaired).toBeGreaterThanOrEqual(1);
     expect((await read('no-events')).pod.status?.phase).toBe('Running');
   });
@@ -197,7 +205,7 @@ describe('scheduler, kubelet and status against DynamoDB Local and the ECS simul
       (await nodes.listNodes()).find((n) => n.node.metadata?.name === node)?.requested.cpuMillis ?? 0;
     const gone = 'arn:aws:ecs:us-east-1:000000000000:task/podplane-test/00000000000000000000000000000000';
     await pods.updatePod(bound, bound.pod, { taskArn: gone });
-    await reconcile({ pods, nodes, events, runtime: ecsPodRuntime, now });
+    await reconcile({ pods, nodes, events, runtime: ecsPodRuntime, timers, now });
     const failed = (await read('vanished')).pod;
     expect(failed.status).toMatchObject({ phase: 'Failed', reason: 'TaskLost' });
     const usedAfter =
@@ -212,7 +220,7 @@ describe('scheduler, kubelet and status against DynamoDB Local and the ECS simul
     const launched = await ecsPodRuntime.launchPod(ghost, node, 0);
     if (launched.kind !== 'launched') throw new Error(launched.reason);
     await waitForEvent(launched.taskArn, 'RUNNING');
-    const report = await reconcile({ pods, nodes, events, runtime: ecsPodRuntime, now });
+    const report = await reconcile({ pods, nodes, events, runtime: ecsPodRuntime, timers, now });
     expect(report.orphans).toBe(1);
     await waitForEvent(launched.taskArn, 'STOPPED');
   });

@@ -12,6 +12,8 @@ import {
   type PodChange,
   type PodRecord,
   type PodStore,
+  type PodTimer,
+  type PodTimers,
   type PodWrite,
 } from '../../functions/core/ports';
 import type { NodeInfo, NodeResources } from '../../functions/core/scheduler/framework';
@@ -47,6 +49,7 @@ export function fakeStores(): FakeStores {
   const pods = new Map<string, PodEntry>();
   const nodes = new Map<string, { node: Node; allocatable: NodeResources; requested: NodeResources }>();
   const namespaces = new Map<string, Namespace>();
+  const probeTicks = new Map<string, { generation: number; tick: number }>();
 
   const keyOf = (pod: Pod) => `${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name ?? ''}`;
   const stamp = <T extends { metadata?: object }>(object: T, rv: number): T => ({
@@ -64,13 +67,19 @@ export function fakeStores(): FakeStores {
 
   const write = (entry: PodEntry, next: Pod, extra: PodWrite & { released?: boolean } = {}): PodRecord => {
     const rv = nextRv();
+    const { taskArn: _arn, taskVersion: _version, restartDue: _due, ...kept } = entry.record;
+    const base = extra.clearTask ? kept : entry.record;
+    const restartDue = extra.restartDue === null ? undefined : (extra.restartDue ?? entry.record.restartDue);
     entry.record = {
-      ...entry.record,
+      ...base,
       pod: stamp(next, rv),
       resourceVersion: rv,
       ...(extra.taskArn ? { taskArn: extra.taskArn } : {}),
       ...(extra.taskVersion !== undefined ? { taskVersion: extra.taskVersion } : {}),
       ...(extra.released ? { released: true } : {}),
+      ...(extra.taskGeneration !== undefined ? { taskGeneration: extra.taskGeneration } : {}),
+      ...(restartDue !== undefined ? { restartDue } : {}),
+      ...(extra.backOff ? { backOff: extra.backOff } : {}),
     };
     entry.record = { ...entry.record, stage: podStage(entry.record.pod, entry.record) };
     return clone(entry.record);
@@ -93,7 +102,13 @@ export function fakeStores(): FakeStores {
   const podStore: FakeStores['pods'] = {
     seed(pod, extra = {}) {
       const rv = nextRv();
-      const record: PodRecord = { released: false, ...extra, pod: stamp(pod, rv), resourceVersion: rv };
+      const record: PodRecord = {
+        released: false,
+        taskGeneration: 0,
+        ...extra,
+        pod: stamp(pod, rv),
+        resourceVersion: rv,
+      };
       pods.set(keyOf(pod), { record, createdRv: rv, deleted: false });
       return clone(record);
     },
@@ -133,7 +148,12 @@ export function fakeStores(): FakeStores {
       const existing = pods.get(keyOf(pod));
       if (existing && !existing.deleted) throw new AlreadyExistsError();
       const rv = nextRv();
-      const record: PodRecord = { pod: stamp(pod, rv), resourceVersion: rv, released: false };
+      const record: PodRecord = {
+        pod: stamp(pod, rv),
+        resourceVersion: rv,
+        released: false,
+        taskGeneration: 0,
+      };
       pods.set(keyOf(pod), { record, createdRv: rv, deleted: false });
       return clone(record.pod);
     },
@@ -202,6 +222,14 @@ export function fakeStores(): FakeStores {
         resourceVersion: rv,
         stage: 'schedule',
       };
+    },
+
+    async claimProbeTick(uid, generation, tick) {
+      const last = probeTicks.get(uid);
+      if (last && (last.generation > generation || (last.generation === generation && last.tick >= tick)))
+        return false;
+      probeTicks.set(uid, { generation, tick });
+      return true;
     },
 
     async deletePod(record) {
@@ -280,4 +308,17 @@ export function fakeStores(): FakeStores {
   };
 
   return { pods: podStore, nodes: nodeStore, namespaces: namespaceStore, events: eventStore };
+}
+
+/** Timers the controllers scheduled, in order, instead of delayed SQS messages. */
+export function fakeTimers(): PodTimers & {
+  readonly scheduled: { timer: PodTimer; delaySeconds: number }[];
+} {
+  const scheduled: { timer: PodTimer; delaySeconds: number }[] = [];
+  return {
+    scheduled,
+    async schedule(timer, delaySeconds) {
+      scheduled.push({ timer: clone(timer), delaySeconds });
+    },
+  };
 }

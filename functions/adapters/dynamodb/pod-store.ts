@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Pod } from '../../core/k8s';
 import type { PodRequests } from '../../core/pod/requests';
+import type { BackOff } from '../../core/pod/restart';
 import { podStage } from '../../core/pod/stage';
 import {
   AlreadyExistsError,
@@ -47,22 +48,35 @@ export function podRecordFromItem(item: ObjectItem): PodRecord {
       : {}),
     released: item.released === true,
     ...(typeof item.stage === 'string' ? { stage: item.stage } : {}),
+    taskGeneration: typeof item.taskGeneration === 'number' ? item.taskGeneration : 0,
+    ...(typeof item.restartDue === 'number' ? { restartDue: item.restartDue } : {}),
+    ...(isBackOff(item.backOff) ? { backOff: item.backOff } : {}),
   };
+}
+
+function isBackOff(value: unknown): value is BackOff {
+  const v = value as BackOff | undefined;
+  return typeof v === 'object' && v !== null && typeof v.steps === 'number' && typeof v.kind === 'string';
 }
 
 const keyOf = (pod: Pod) => podKey(pod.metadata?.namespace ?? 'default', pod.metadata?.name ?? '');
 
-/** SET clauses shared by every pod write: body, version, stage and the runtime facts. */
+/** SET and REMOVE clauses shared by every pod write: body, version, stage and the runtime facts. */
 function podUpdate(record: PodRecord, next: Pod, write: PodWrite = {}) {
-  const taskArn = write.taskArn ?? record.taskArn;
+  const taskArn = write.clearTask ? write.taskArn : (write.taskArn ?? record.taskArn);
+  const restartDue = write.restartDue === null ? undefined : (write.restartDue ?? record.restartDue);
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {
     ':body': bodyOf(next),
     ':rv': nextResourceVersion(record.resourceVersion),
     ':expected': record.resourceVersion,
-    ':stage': podStage(next, taskArn ? { taskArn } : {}),
+    ':stage': podStage(next, {
+      ...(taskArn ? { taskArn } : {}),
+      ...(restartDue !== undefined ? { restartDue } : {}),
+    }),
   };
   const sets = ['body = :body', 'rv = :rv', 'stage = :stage'];
+  const removes: string[] = [];
   // `waiting` exists only on unschedulable pods: the sparse byWaiting index lists just them.
   const waiting = values[':stage'] === 'unschedulable';
   if (waiting) {
@@ -76,8 +90,22 @@ function podUpdate(record: PodRecord, next: Pod, write: PodWrite = {}) {
   if (write.taskVersion !== undefined) {
     sets.push('taskVersion = :taskVersion');
     values[':taskVersion'] = write.taskVersion;
+  } else if (write.clearTask) removes.push('taskVersion');
+  if (write.clearTask && !write.taskArn) removes.push('taskArn');
+  if (write.taskGeneration !== undefined) {
+    sets.push('taskGeneration = :taskGeneration');
+    values[':taskGeneration'] = write.taskGeneration;
   }
-  return { sets, names, values, remove: waiting ? '' : ' REMOVE waiting' };
+  if (typeof write.restartDue === 'number') {
+    sets.push('restartDue = :restartDue');
+    values[':restartDue'] = write.restartDue;
+  } else if (write.restartDue === null) removes.push('restartDue');
+  if (write.backOff) {
+    sets.push('backOff = :backOff');
+    values[':backOff'] = write.backOff;
+  }
+  if (!waiting) removes.push('waiting');
+  return { sets, names, values, remove: removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : '' };
 }
 
 export const dynamoPodStore: PodStore = {
@@ -332,6 +360,33 @@ export const dynamoPodStore: PodStore = {
       recordCapacity('write', out.ConsumedCapacity);
     } catch (error) {
       if (isConditionFailure(error)) throw new ConflictError();
+      throw error;
+    }
+  },
+
+  async claimProbeTick(uid, generation, tick) {
+    try {
+      const out = await dynamo().send(
+        new PutCommand({
+          TableName: tableName(),
+          // A small item of its own: a tick costs one write unit, not a rewrite of the pod.
+          Item: {
+            pk: `probes/${uid}`,
+            sk: 'loop',
+            generation,
+            tick,
+            expiresAt: Math.floor(Date.now() / 1000) + 24 * 3600,
+          },
+          ConditionExpression:
+            'attribute_not_exists(pk) OR generation < :generation OR (generation = :generation AND tick < :tick)',
+          ExpressionAttributeValues: { ':generation': generation, ':tick': tick },
+          ...capacity,
+        }),
+      );
+      recordCapacity('write', out.ConsumedCapacity);
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   },

@@ -10,7 +10,7 @@ import {
   StopTaskCommand,
   type Task,
 } from '@aws-sdk/client-ecs';
-import { runTaskClientToken, toTaskDefinition } from '../../core/ecs/task-definition';
+import { runTaskClientToken, taskGroup, toTaskDefinition } from '../../core/ecs/task-definition';
 import type { TaskView } from '../../core/ecs/types';
 import type { Node, Pod } from '../../core/k8s';
 import { fargateLaunchOf } from '../../core/nodes/fargate-pool';
@@ -63,7 +63,7 @@ async function ensureTaskDefinition(pod: Pod, fargate: boolean): Promise<string>
 }
 
 export const ecsPodRuntime: PodRuntime = {
-  async launchPod(pod, node, restartCount) {
+  async launchPod(pod, node, generation) {
     const uid = pod.metadata?.uid ?? '';
     const fargate = fargateLaunchOf(node);
     const taskDefinition = await ensureTaskDefinition(pod, fargate !== undefined);
@@ -82,7 +82,8 @@ export const ecsPodRuntime: PodRuntime = {
           taskDefinition,
           count: 1,
 
-          clientToken: runTaskClientToken(uid, restartCount),
+          clientToken: runTaskClientToken(uid, generation),
+          group: taskGroup(generation),
           // startedBy carries the pod uid (36 chars, ECS's limit) so events lead back to the pod.
           startedBy: uid,
           ...(fargate
@@ -207,6 +208,7 @@ function taskViewFromTask(task: Task): TaskView {
     ...(task.desiredStatus ? { desiredStatus: task.desiredStatus } : {}),
     ...(task.version !== undefined ? { version: task.version } : {}),
     ...(task.startedBy ? { startedBy: task.startedBy } : {}),
+    ...(task.group ? { group: task.group } : {}),
     ...(task.stopCode ? { stopCode: task.stopCode } : {}),
     ...(task.stoppedReason ? { stoppedReason: task.stoppedReason } : {}),
     ...(task.createdAt ? { createdAt: task.createdAt.toISOString() } : {}),

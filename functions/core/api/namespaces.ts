@@ -122,9 +122,11 @@ export async function requireActiveNamespace(name: string, podName: string, deps
     );
 }
 
-export async function getNamespace(name: string, deps: ApiDeps): Promise<ApiResponse> {
+export async function getNamespace(name: string, request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   const namespace = await readNamespace(name, deps);
   if (!namespace) throw notFound('namespaces', name);
+  if (wantsTable(request))
+    return json(200, namespaceTable([namespace], deps.now(), namespace.metadata?.resourceVersion ?? ''));
   return json(200, namespace);
 }
 

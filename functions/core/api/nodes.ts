@@ -18,8 +18,13 @@ export async function listNodes(
   return json(200, { kind: 'NodeList', apiVersion: 'v1', metadata: { resourceVersion: '' }, items: nodes });
 }
 
-export async function getNode(name: string, deps: { nodes: NodeStore }): Promise<ApiResponse> {
+export async function getNode(
+  name: string,
+  request: ApiRequest,
+  deps: { nodes: NodeStore; now: () => Date },
+): Promise<ApiResponse> {
   const node = await deps.nodes.getNode(name);
   if (!node) throw notFound('nodes', name);
+  if (wantsTable(request)) return json(200, nodeTable([node], deps.now()));
   return json(200, node);
 }

@@ -4,6 +4,7 @@ import { alreadyExists, badRequest, invalid, notFound } from '../errors';
 import type { Pod } from '../k8s';
 import { qosClass, withPodDefaults } from '../pod/defaults';
 import { ecsAdmissionErrors } from '../pod/ecs-admission';
+import { probeWarnings } from '../pod/probe-warnings';
 import { isFinished } from '../pod/stage';
 import { validatePod } from '../pod/validate';
 import {
@@ -17,6 +18,8 @@ import { kubernetesTime } from '../time';
 import { parseObjectBody } from './body';
 import { type ApiRequest, type ApiResponse, json } from './http';
 import { requireActiveNamespace } from './namespaces';
+import { wantsTable } from './pod-list';
+import { podTable } from './pod-table';
 import { admitFields, withWarnings } from './unknown-fields';
 
 export interface ApiDeps {
@@ -67,16 +70,27 @@ export async function createPod(namespace: string, request: ApiRequest, deps: Ap
       },
     ]);
   try {
-    return withWarnings(json(201, await deps.pods.createPod(pod)), admitted.warnings);
+    return withWarnings(json(201, await deps.pods.createPod(pod)), [
+      ...admitted.warnings,
+      ...probeWarnings(pod),
+    ]);
   } catch (error) {
     if (error instanceof AlreadyExistsError) throw alreadyExists('pods', name);
     throw error;
   }
 }
 
-export async function getPod(namespace: string, name: string, deps: ApiDeps): Promise<ApiResponse> {
+export async function getPod(
+  namespace: string,
+  name: string,
+  request: ApiRequest,
+  deps: ApiDeps,
+): Promise<ApiResponse> {
   const record = await deps.pods.getPod(namespace, name);
   if (!record) throw notFound('pods', name);
+  // `kubectl get pod NAME` asks for a one-row Table, as for a list.
+  if (wantsTable(request))
+    return json(200, podTable([record.pod], deps.now(), record.pod.metadata?.resourceVersion));
   return json(200, record.pod);
 }
 

@@ -49,7 +49,7 @@ const routes: { pattern: RegExp; keys: string[]; handlers: Handlers }[] = [
     pattern: new RegExp(`^/api/v1/namespaces/${name}/pods/${name}$`),
     keys: ['namespace', 'name'],
     handlers: {
-      GET: (p, _r, d) => getPod(p.namespace ?? '', p.name ?? '', d),
+      GET: (p, r, d) => getPod(p.namespace ?? '', p.name ?? '', r, d),
       PUT: (p, r, d) => replacePod(p.namespace ?? '', p.name ?? '', 'object', r, d),
       PATCH: (p, r, d) => patchPod(p.namespace ?? '', p.name ?? '', 'object', r, d),
       DELETE: (p, r, d) => deletePod(p.namespace ?? '', p.name ?? '', r, d),
@@ -59,7 +59,7 @@ const routes: { pattern: RegExp; keys: string[]; handlers: Handlers }[] = [
     pattern: new RegExp(`^/api/v1/namespaces/${name}/pods/${name}/status$`),
     keys: ['namespace', 'name'],
     handlers: {
-      GET: (p, _r, d) => getPod(p.namespace ?? '', p.name ?? '', d),
+      GET: (p, r, d) => getPod(p.namespace ?? '', p.name ?? '', r, d),
       PUT: (p, r, d) => replacePod(p.namespace ?? '', p.name ?? '', 'status', r, d),
       PATCH: (p, r, d) => patchPod(p.namespace ?? '', p.name ?? '', 'status', r, d),
     },
@@ -73,7 +73,7 @@ const routes: { pattern: RegExp; keys: string[]; handlers: Handlers }[] = [
   {
     pattern: new RegExp(`^/api/v1/nodes/${name}$`),
     keys: ['name'],
-    handlers: { GET: (p, _r, d) => getNode(p.name ?? '', d) },
+    handlers: { GET: (p, r, d) => getNode(p.name ?? '', r, d) },
   },
   { pattern: /^\/api\/v1\/events$/, keys: [], handlers: { GET: (_p, r, d) => listEvents(undefined, r, d) } },
   {
@@ -90,7 +90,7 @@ const routes: { pattern: RegExp; keys: string[]; handlers: Handlers }[] = [
     pattern: new RegExp(`^/api/v1/namespaces/${name}$`),
     keys: ['name'],
     handlers: {
-      GET: (p, _r, d) => getNamespace(p.name ?? '', d),
+      GET: (p, r, d) => getNamespace(p.name ?? '', r, d),
       DELETE: (p, _r, d) => deleteNamespace(p.name ?? '', d),
     },
   },

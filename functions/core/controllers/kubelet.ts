@@ -51,7 +51,7 @@ async function launch(first: PodRecord, deps: KubeletDeps): Promise<void> {
       ),
     );
   }
-  const result = await deps.runtime.launchPod(first.pod, node, 0);
+  const result = await deps.runtime.launchPod(first.pod, node, first.taskGeneration);
   if (result.kind === 'retry') throw new RetryLater(result.reason);
   await recordContainerEvents(
     deps.events,
@@ -112,7 +112,8 @@ function containerCreating(pod: Pod, now: string): Pod {
     ...pod,
     status: {
       ...pod.status,
-      phase: 'Pending',
+      // A pod whose containers ran before stays Running while they restart, as in Kubernetes.
+      phase: pod.status?.phase === 'Running' ? 'Running' : 'Pending',
       startTime: pod.status?.startTime ?? now,
       conditions: withConditions(
         pod.status?.conditions,
@@ -123,15 +124,20 @@ function containerCreating(pod: Pod, now: string): Pod {
         ],
         now,
       ),
-      containerStatuses: (pod.spec?.containers ?? []).map((c) => ({
-        name: c.name,
-        image: c.image ?? '',
-        imageID: '',
-        ready: false,
-        started: false,
-        restartCount: 0,
-        state: { waiting: { reason: 'ContainerCreating' } },
-      })),
+      containerStatuses: (pod.spec?.containers ?? []).map((c) => {
+        // A restarted container keeps its count and its last run.
+        const before = pod.status?.containerStatuses?.find((s) => s.name === c.name);
+        return {
+          name: c.name,
+          image: c.image ?? '',
+          imageID: '',
+          ready: false,
+          started: false,
+          restartCount: before?.restartCount ?? 0,
+          ...(before?.lastState ? { lastState: before.lastState } : {}),
+          state: { waiting: { reason: 'ContainerCreating' } },
+        };
+      }),
     },
   };
 }

@@ -1,9 +1,12 @@
+import { healthCheckRole, probePeriodSeconds } from '../ecs/health-check';
 import { podStatusFromTask } from '../ecs/pod-status';
+import { generationOfGroup } from '../ecs/task-definition';
 import type { TaskView } from '../ecs/types';
-import { type EventRecorder, recordContainerEvents } from '../events';
+import { type EventRecorder, podEvent, recordContainerEvents, recordQuietly } from '../events';
 import type { Container, Pod } from '../k8s';
+import { type AfterStop, afterTaskStopped } from '../pod/restart';
 import { isFinished } from '../pod/stage';
-import type { PodRecord, PodRuntime, PodStore } from '../ports';
+import type { PodRecord, PodRuntime, PodStore, PodTimers } from '../ports';
 import { requeueUnschedulable } from './requeue';
 import { withFreshPod } from './retry';
 
@@ -11,10 +14,18 @@ export interface PodStatusDeps {
   readonly pods: PodStore;
   readonly runtime: PodRuntime;
   readonly events: EventRecorder;
+  readonly timers: PodTimers;
   readonly now: () => string;
 }
 
-export type TaskStateOutcome = 'applied' | 'stale' | 'deleted' | 'orphan' | 'ignored';
+export type TaskStateOutcome =
+  | 'applied'
+  | 'restarting'
+  | 'finished'
+  | 'stale'
+  | 'deleted'
+  | 'orphan'
+  | 'ignored';
 
 /**
  * Folds one observation of an ECS task (an event or a DescribeTasks result) into its pod.
@@ -36,8 +47,7 @@ export async function applyTaskState(task: TaskView, deps: PodStatusDeps): Promi
   await withFreshPod(first, deps.pods, async (record) => {
     outcome = await applyToRecord(record, task, deps);
     freed =
-      task.lastStatus === 'STOPPED' &&
-      outcome !== 'stale' &&
+      (outcome === 'finished' || outcome === 'deleted') &&
       !record.released &&
       record.boundRequests !== undefined;
   });
@@ -51,6 +61,8 @@ async function applyToRecord(
   task: TaskView,
   deps: PodStatusDeps,
 ): Promise<TaskStateOutcome> {
+  // A task of an earlier generation has been replaced (or is being), whatever it says now.
+  if (generationOfGroup(task.group) !== record.taskGeneration) return 'stale';
   if (record.taskArn && record.taskArn !== task.taskArn) return 'stale';
   if (record.taskVersion !== undefined && task.version !== undefined && task.version <= record.taskVersion)
     return 'stale';
@@ -64,13 +76,140 @@ async function applyToRecord(
     return 'deleted';
   }
   const next: Pod = { ...record.pod, status: podStatusFromTask(record.pod, task, deps.now()) };
+  if (task.lastStatus === 'STOPPED') {
+    const decision = afterTaskStopped(record.pod, task, next.status ?? {}, record.backOff);
+    if (decision.kind === 'restart') {
+      await backOff(record, { ...record.pod, status: decision.status }, decision, task, deps);
+      return 'restarting';
+    }
+  }
   // An observation that changes nothing a client can see is not worth a write.
   if (record.taskArn === task.taskArn && JSON.stringify(next.status) === JSON.stringify(record.pod.status))
     return 'stale';
   if (isFinished(next)) await deps.pods.finishPod(record, next, write);
   else await deps.pods.updatePod(record, next, write);
   await announceTransitions(record.pod, next, task, deps);
-  return 'applied';
+  await killIfUnhealthy(next, task, deps);
+  if (startedRunning(record.pod, next)) await startProbing(next, record.taskGeneration, deps);
+  return isFinished(next) ? 'finished' : 'applied';
+}
+
+/**
+ * The task stopped and the pod runs again after a back-off: the pod shows why it waits, the
+ * next generation is reserved (so the old task's late events are recognised), and a delayed
+ * timer hands it back to the kubelet. Its node keeps its place meanwhile, as in Kubernetes.
+ */
+async function backOff(
+  record: PodRecord,
+  next: Pod,
+  decision: Extract<AfterStop, { kind: 'restart' }>,
+  task: TaskView,
+  deps: PodStatusDeps,
+): Promise<void> {
+  const generation = record.taskGeneration + 1;
+  const now = new Date(deps.now());
+  await deps.pods.updatePod(record, next, {
+    taskArn: task.taskArn,
+    ...(task.version !== undefined ? { taskVersion: task.version } : {}),
+    taskGeneration: generation,
+    restartDue: now.getTime() + decision.delaySeconds * 1000,
+    backOff: decision.backOff,
+  });
+  const timer = {
+    namespace: record.pod.metadata?.namespace ?? 'default',
+    name: record.pod.metadata?.name ?? '',
+    uid: record.pod.metadata?.uid ?? '',
+    generation,
+  };
+  if (decision.reason === 'ErrImagePull') {
+    await announceTransitions(record.pod, next, task, deps);
+    // The kubelet shows ErrImagePull first and ImagePullBackOff once it waits for the next pull.
+    await deps.timers.schedule({ ...timer, kind: 'image-backoff' }, 1);
+  } else {
+    await recordContainerEvents(
+      deps.events,
+      next,
+      {
+        type: 'Warning',
+        reason: 'BackOff',
+        key: `backoff|${generation}`,
+        message: (c) => `Back-off restarting failed container ${c.name} in pod ${podRef(next)}`,
+      },
+      now,
+    );
+  }
+  await deps.timers.schedule({ ...timer, kind: 'restart' }, decision.delaySeconds);
+}
+
+const podRef = (pod: Pod) => `${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})`;
+
+const isRunning = (pod: Pod) => pod.status?.containerStatuses?.some((c) => c.state?.running) === true;
+const startedRunning = (before: Pod, after: Pod) => isRunning(after) && !isRunning(before);
+
+/**
+ * ECS reports a failing health check but leaves the task running: for a liveness (or startup)
+ * probe the kubelet's answer is to kill the container so it restarts. The stop arrives later as
+ * STOPPED, and the restart policy decides what follows.
+ */
+async function killIfUnhealthy(pod: Pod, task: TaskView, deps: PodStatusDeps): Promise<void> {
+  if (task.lastStatus !== 'RUNNING') return;
+  const failing = (pod.spec?.containers ?? []).filter((container) => {
+    const role = healthCheckRole(container);
+    const view = task.containers.find((c) => c.name === container.name);
+    return (role === 'liveness' || role === 'startup') && view?.healthStatus === 'UNHEALTHY';
+  });
+  if (failing.length === 0) return;
+  const probe = (c: Container) => (healthCheckRole(c) === 'startup' ? 'startup' : 'liveness');
+  const reason = failing
+    .map((c) => `Container ${c.name} failed ${probe(c)} probe, will be restarted`)
+    .join('; ');
+  await deps.runtime.stopPod(pod, task.taskArn, reason);
+  const now = new Date(deps.now());
+  for (const container of failing) {
+    const fieldPath = `spec.containers{${container.name}}`;
+    for (const event of [
+      {
+        type: 'Warning',
+        reason: 'Unhealthy',
+        message: `${capitalised(probe(container))} probe failed: ECS health check reported UNHEALTHY`,
+      },
+      {
+        type: 'Normal',
+        reason: 'Killing',
+        message: `Container ${container.name} failed ${probe(container)} probe, will be restarted`,
+      },
+    ] as const)
+      await recordQuietly(
+        deps.events,
+        podEvent(
+          pod,
+          { ...event, component: 'kubelet', key: `${task.taskArn}|${container.name}`, fieldPath },
+          now,
+        ),
+      );
+  }
+}
+
+const capitalised = (word: string) => `${word[0]?.toUpperCase()}${word.slice(1)}`;
+
+/**
+ * ECS does not announce health changes reliably, so a pod with probes is looked at again every
+ * probe period while its task runs: a chain of delayed timers, one tick at a time.
+ */
+export async function startProbing(pod: Pod, generation: number, deps: Pick<PodStatusDeps, 'timers'>) {
+  const period = probePeriodSeconds(pod);
+  if (period === undefined) return;
+  await deps.timers.schedule(
+    {
+      kind: 'probe',
+      namespace: pod.metadata?.namespace ?? 'default',
+      name: pod.metadata?.name ?? '',
+      uid: pod.metadata?.uid ?? '',
+      generation,
+      tick: 1,
+    },
+    period,
+  );
 }
 
 /** The kubelet's events for what this observation changed: containers started, pulls failed. */

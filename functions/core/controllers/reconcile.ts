@@ -1,8 +1,9 @@
 import type { TaskView } from '../ecs/types';
 import type { EventRecorder } from '../events';
 import type { Pod } from '../k8s';
-import type { NodeStore, PodOnNodeEntry, PodRecord, PodRuntime, PodStore } from '../ports';
+import type { NodeStore, PodOnNodeEntry, PodRecord, PodRuntime, PodStore, PodTimers } from '../ports';
 import { applyTaskState } from './pod-status';
+import { endBackOff } from './pod-timers';
 import { requeueUnschedulable } from './requeue';
 import { withFreshPod } from './retry';
 
@@ -11,6 +12,7 @@ export interface ReconcileDeps {
   readonly nodes: NodeStore;
   readonly runtime: PodRuntime;
   readonly events: EventRecorder;
+  readonly timers: PodTimers;
   readonly now: () => string;
 }
 
@@ -19,7 +21,7 @@ export interface ReconcileReport {
   readonly repaired: number;
   /** Pods whose task ECS no longer knows: marked Failed (or removed, if being deleted). */
   readonly lost: number;
-  /** Pods bound for a while without a task: handed back to the kubelet. */
+  /** Pods bound for a while without a task, or past their back-off: handed back to the kubelet. */
   readonly relaunched: number;
   /** Tasks whose pod is gone: stopped. */
   readonly orphans: number;
@@ -54,6 +56,8 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
     }
     for (const entry of entries.filter((e) => e.stage === 'launch'))
       if (await relaunchIfStuck(entry, deps)) relaunched++;
+    for (const entry of entries.filter((e) => e.stage === 'backoff'))
+      if (await restartIfOverdue(entry, deps)) relaunched++;
   }
   const orphans = await stopOrphans(known, deps);
   if (lost > 0) await requeueUnschedulable(deps);
@@ -112,6 +116,17 @@ async function relaunchIfStuck(entry: PodOnNodeEntry, deps: ReconcileDeps): Prom
     return false;
   }
 }
+
+/** A back-off whose timer was lost (or is very late) ends here, so no pod waits forever. */
+async function restartIfOverdue(entry: PodOnNodeEntry, deps: ReconcileDeps): Promise<boolean> {
+  const record = await deps.pods.getPod(entry.namespace, entry.name, true);
+  if (record?.restartDue === undefined) return false;
+  if (Date.parse(deps.now()) - record.restartDue < overdueRestartMs) return false;
+  return endBackOff(record, deps);
+}
+
+/** A restart timer this late has been lost: SQS delivers delayed messages within seconds. */
+export const overdueRestartMs = 60_000;
 
 /** Running tasks no pod accounts for: their pods were deleted while the stop was lost. */
 async function stopOrphans(known: ReadonlySet<string>, deps: ReconcileDeps): Promise<number> {

@@ -7,6 +7,7 @@ export interface TaskStateChangeDetail {
   readonly desiredStatus?: string;
   readonly version?: number;
   readonly startedBy?: string;
+  readonly group?: string;
   readonly stopCode?: string;
   readonly stoppedReason?: string;
   readonly createdAt?: string;
@@ -29,6 +30,7 @@ export function taskViewFromEvent(detail: TaskStateChangeDetail): TaskView {
     ...(detail.desiredStatus ? { desiredStatus: detail.desiredStatus } : {}),
     ...(detail.version !== undefined ? { version: detail.version } : {}),
     ...(detail.startedBy ? { startedBy: detail.startedBy } : {}),
+    ...(detail.group ? { group: detail.group } : {}),
     ...(detail.stopCode ? { stopCode: detail.stopCode } : {}),
     ...(detail.stoppedReason ? { stoppedReason: detail.stoppedReason } : {}),
     ...(detail.createdAt ? { createdAt: detail.createdAt } : {}),

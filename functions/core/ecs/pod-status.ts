@@ -1,4 +1,4 @@
-import type { ContainerStatus, Pod, PodCondition, PodStatus } from '../k8s';
+import type { Container, ContainerStatus, Pod, PodCondition, PodStatus } from '../k8s';
 import { withConditions } from '../pod/conditions';
 import type { ContainerView, TaskView } from './types';
 
@@ -10,14 +10,19 @@ const startingStatuses = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING']);
  */
 export function podStatusFromTask(pod: Pod, task: TaskView, now: string): PodStatus {
   const previous = pod.status ?? {};
-  const containerStatuses = (pod.spec?.containers ?? []).map((container) =>
-    containerStatusFrom(
-      container.name,
-      container.image ?? '',
-      task,
-      task.containers.find((c) => c.name === container.name),
-    ),
-  );
+  const containerStatuses = (pod.spec?.containers ?? []).map((container) => {
+    const before = previous.containerStatuses?.find((c) => c.name === container.name);
+    // Restarts and the last run belong to the container, not to the task now running it.
+    return {
+      ...containerStatusFrom(
+        container,
+        task,
+        task.containers.find((c) => c.name === container.name),
+      ),
+      restartCount: before?.restartCount ?? 0,
+      ...(before?.lastState ? { lastState: before.lastState } : {}),
+    };
+  });
   const phase = podPhaseFromTask(pod, task, containerStatuses);
   const podIP = task.containers.find((c) => c.privateIpv4Address)?.privateIpv4Address ?? previous.podIP;
   const conditions = withConditions(
@@ -87,7 +92,7 @@ function readinessConditions(phase: string, containers: readonly ContainerStatus
 
 /**
  * Pending until the task runs, Running while it runs; once it stops, Succeeded if every container
- * exited 0, Failed otherwise. (Restarts per restartPolicy build on this in the kubelet.)
+ * exited 0, Failed otherwise. (Whether it restarts instead is pod/restart.ts's decision.)
  */
 export function podPhaseFromTask(
   pod: Pod,
@@ -105,12 +110,18 @@ export function podPhaseFromTask(
 }
 
 function containerStatusFrom(
-  name: string,
-  image: string,
+  container: Container,
   task: TaskView,
   view: ContainerView | undefined,
 ): ContainerStatus {
-  const base = { name, image, imageID: '', restartCount: 0, started: false, ready: false };
+  const base = {
+    name: container.name,
+    image: container.image ?? '',
+    imageID: '',
+    restartCount: 0,
+    started: false,
+    ready: false,
+  };
   const pullError = isImagePullFailure(task, view);
   if (pullError) {
     return { ...base, state: { waiting: { reason: 'ErrImagePull', message: pullError } } };
@@ -140,11 +151,13 @@ function containerStatusFrom(
     };
   }
   if (containerStatus === 'RUNNING' && task.lastStatus === 'RUNNING') {
-    const healthy = view?.healthStatus !== 'UNHEALTHY';
+    const health = view?.healthStatus;
+    // A probe that gates readiness or startup must have passed: ECS says UNKNOWN until it has.
+    const passed = health === 'HEALTHY';
     return {
       ...base,
-      started: true,
-      ready: healthy,
+      started: container.startupProbe ? passed : true,
+      ready: container.readinessProbe || container.startupProbe ? passed : health !== 'UNHEALTHY',
       state: { running: { startedAt: task.startedAt ?? '' } },
     };
   }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Container, Pod } from '../k8s';
 import { cpuMillis, mebibytes, memoryBytes } from '../quantity';
 import { type FargateSize, fargateSize } from './fargate';
+import { toHealthCheck } from './health-check';
 import type { ContainerDefinition, TaskDefinitionInput } from './types';
 
 /** ECS stops a container at most 120 s after SIGTERM; a longer grace period is clamped. */
@@ -85,6 +86,7 @@ function toContainerDefinition(
   const cpu = cpuMillis(requests.cpu ?? limits.cpu);
   const memoryLimit = memoryBytes(limits.memory);
   const memoryRequest = memoryBytes(requests.memory);
+  const healthCheck = toHealthCheck(container);
   return {
     name: container.name,
     image: container.image ?? '',
@@ -124,6 +126,7 @@ function toContainerDefinition(
     ...(memoryLimit > 0 ? { memory: mebibytes(memoryLimit) } : {}),
     // ECS on EC2 needs a memory figure per container; a pod without one gets a small soft reservation.
     memoryReservation: mebibytes(memoryRequest) || (memoryLimit > 0 ? mebibytes(memoryLimit) : 128),
+    ...(healthCheck ? { healthCheck } : {}),
   };
 }
 
@@ -153,8 +156,24 @@ function canonicalJson(value: unknown): string {
  * RunTask's idempotency token: the same pod and restart always yield the same token (at most
  * 64 ASCII chars), so a repeated stream record or a retried Lambda gets the same task back.
  */
-export function runTaskClientToken(podUid: string, restartCount: number): string {
-  return `${podUid}-${restartCount}`;
+export function runTaskClientToken(podUid: string, generation: number): string {
+  return `${podUid}-${generation}`;
+}
+
+const groupPrefix = 'podplane-gen-';
+
+/**
+ * RunTask's `group` names the pod's task generation (0 for the first task, one more per
+ * restart). Every event and description of a task carries it, so an observation of a task the
+ * pod has already replaced is recognised without reading anything else.
+ */
+export const taskGroup = (generation: number) => `${groupPrefix}${generation}`;
+
+/** The generation a task belongs to; tasks launched without a group count as the first. */
+export function generationOfGroup(group: string | undefined): number {
+  if (!group?.startsWith(groupPrefix)) return 0;
+  const generation = Number(group.slice(groupPrefix.length));
+  return Number.isSafeInteger(generation) && generation >= 0 ? generation : 0;
 }
 
 /** The container's security context (falling back to the pod's) in ECS's container fields. */

@@ -3,6 +3,8 @@
  * AWS SDK imports; the ECS adapter maps these one-to-one onto @aws-sdk/client-ecs types.
  */
 
+import type { EcsHealthCheck } from './health-check';
+
 export interface KeyValue {
   readonly name: string;
   readonly value: string;
@@ -30,6 +32,7 @@ export interface ContainerDefinition {
   readonly readonlyRootFilesystem?: boolean;
   readonly linuxParameters?: { capabilities: { add?: string[]; drop?: string[] } };
   readonly dockerSecurityOptions?: string[];
+  readonly healthCheck?: EcsHealthCheck;
 }
 
 export interface TaskDefinitionInput {
@@ -62,6 +65,8 @@ export interface TaskView {
   readonly desiredStatus?: string;
   readonly version?: number;
   readonly startedBy?: string;
+  /** RunTask's `group`: podplane writes the pod's task generation there (see taskGroup). */
+  readonly group?: string;
   readonly stopCode?: string;
   readonly stoppedReason?: string;
   readonly createdAt?: string;

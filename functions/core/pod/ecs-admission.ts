@@ -120,6 +120,7 @@ function containerErrors(container: Container, path: string, volumes: ReadonlySe
   });
   if (container.lifecycle)
     errors.push(forbidden(`${path}.lifecycle`, 'ECS has no container lifecycle hooks'));
+  errors.push(...probeErrors(container, path));
   const security = container.securityContext;
   for (const field of [
     'seLinuxOptions',
@@ -130,6 +131,35 @@ function containerErrors(container: Container, path: string, volumes: ReadonlySe
   ] as const)
     if (security?.[field] !== undefined)
       errors.push(forbidden(`${path}.securityContext.${field}`, `${field} is not supported on ECS`));
+  return errors;
+}
+
+const probeKinds = ['livenessProbe', 'readinessProbe', 'startupProbe'] as const;
+
+/**
+ * ECS health checks run a command in the container: gRPC probes have no such command, and a
+ * named port must be one of the container's own so the command knows the number.
+ */
+function probeErrors(container: Container, path: string): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const kind of probeKinds) {
+    const probe = container[kind];
+    if (!probe) continue;
+    if (probe.grpc)
+      errors.push(
+        forbidden(
+          `${path}.${kind}.grpc`,
+          'ECS health checks run a command inside the container; use an exec probe (for example grpc_health_probe) instead of grpc',
+        ),
+      );
+    const port = probe.httpGet?.port ?? probe.tcpSocket?.port;
+    if (typeof port === 'string' && !container.ports?.some((p) => p.name === port))
+      errors.push({
+        field: `${path}.${kind}.${probe.httpGet ? 'httpGet' : 'tcpSocket'}.port`,
+        reason: 'FieldValueNotFound',
+        message: `Not found: "${port}": no port of the container has this name`,
+      });
+  }
   return errors;
 }
 

@@ -9,16 +9,19 @@ import type { Pod } from '../k8s';
  * - unschedulable: the scheduler found no node; waits for capacity
  * - launch: bound to a node, no ECS task yet: the kubelet runs one
  * - run: a task exists; status arrives from ECS events
+ * - backoff: the task stopped and the pod waits out its restart back-off (a timer ends it)
  * - stop: being deleted while a task may be running: the kubelet stops it
  * - done: Succeeded or Failed; nothing more to do
  *
  * (A deleted pod's item lingers as a tombstone with stage `deleted` so watchers see the deletion.)
  */
-export type PodStage = 'schedule' | 'unschedulable' | 'launch' | 'run' | 'stop' | 'done';
+export type PodStage = 'schedule' | 'unschedulable' | 'launch' | 'run' | 'backoff' | 'stop' | 'done';
 
 export interface PodRuntimeFacts {
   /** The ECS task the kubelet launched for this pod, once known. */
   readonly taskArn?: string;
+  /** Set while the pod waits to restart. */
+  readonly restartDue?: number;
 }
 
 export function podStage(pod: Pod, facts: PodRuntimeFacts): PodStage {
@@ -31,6 +34,7 @@ export function podStage(pod: Pod, facts: PodRuntimeFacts): PodStage {
       ? 'unschedulable'
       : 'schedule';
   }
+  if (facts.restartDue !== undefined) return 'backoff';
   return facts.taskArn ? 'run' : 'launch';
 }
 

@@ -1,0 +1,47 @@
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { PodTimer, PodTimers } from '../../core/ports';
+import { timerQueueUrl } from '../config';
+
+let client: SQSClient | undefined;
+const sqs = () => {
+  client ??= new SQSClient({});
+  return client;
+};
+
+/** SQS delays a message by at most 15 minutes. */
+export const maxDelaySeconds = 900;
+
+/**
+ * Timers as delayed SQS messages: the one delay mechanism that works the same on AWS, on
+ * LocalStack's free tier and in the local control plane (EventBridge Scheduler does not fire
+ * on LocalStack). The timer consumer is the pod-timers function.
+ */
+export const sqsPodTimers: PodTimers = {
+  async schedule(timer, delaySeconds) {
+    await sqs().send(
+      new SendMessageCommand({
+        QueueUrl: timerQueueUrl(),
+        MessageBody: JSON.stringify(timer),
+        DelaySeconds: Math.min(maxDelaySeconds, Math.max(0, Math.ceil(delaySeconds))),
+      }),
+    );
+  },
+};
+
+/** The timer a message carries, or undefined for a body that is not one (it is dropped). */
+export function podTimerFromBody(body: string): PodTimer | undefined {
+  try {
+    const timer = JSON.parse(body) as Partial<PodTimer>;
+    if (
+      (timer.kind === 'restart' || timer.kind === 'image-backoff' || timer.kind === 'probe') &&
+      typeof timer.namespace === 'string' &&
+      typeof timer.name === 'string' &&
+      typeof timer.uid === 'string' &&
+      typeof timer.generation === 'number'
+    )
+      return timer as PodTimer;
+  } catch {
+    // Not JSON: nothing podplane sent.
+  }
+  return undefined;
+}

@@ -1,0 +1,77 @@
+import { probePeriodSeconds } from '../ecs/health-check';
+import { recordContainerEvents } from '../events';
+import type { Pod } from '../k8s';
+import { imagePullBackOffStatus } from '../pod/restart';
+import type { PodRecord, PodTimer } from '../ports';
+import { applyTaskState, type PodStatusDeps } from './pod-status';
+import { withFreshPod } from './retry';
+
+export type PodTimerOutcome = 'restarted' | 'backoff-shown' | 'probed' | 'stale';
+
+/**
+ * A delayed timer fired. Timers arrive at least once and may be late: each names the pod's uid
+ * and task generation, and one that no longer matches the pod changes nothing.
+ */
+export async function firePodTimer(timer: PodTimer, deps: PodStatusDeps): Promise<PodTimerOutcome> {
+  if (
+    timer.kind === 'probe' &&
+    !(await deps.pods.claimProbeTick(timer.uid, timer.generation, timer.tick ?? 0))
+  )
+    return 'stale';
+  const record = await deps.pods.getPod(timer.namespace, timer.name, true);
+  if (!record || record.pod.metadata?.uid !== timer.uid || record.taskGeneration !== timer.generation)
+    return 'stale';
+  if (record.pod.metadata?.deletionTimestamp) return 'stale';
+  if (timer.kind === 'restart') return (await endBackOff(record, deps)) ? 'restarted' : 'stale';
+  if (timer.kind === 'image-backoff') return showImagePullBackOff(record, deps);
+  return probe(record, timer, deps);
+}
+
+/** The back-off is over: forget the stopped task, and the kubelet launches the next generation. */
+export async function endBackOff(first: PodRecord, deps: Pick<PodStatusDeps, 'pods'>): Promise<boolean> {
+  let ended = false;
+  await withFreshPod(first, deps.pods, async (record) => {
+    if (record.restartDue === undefined || record.taskGeneration !== first.taskGeneration) return;
+    if (record.pod.metadata?.deletionTimestamp) return;
+    await deps.pods.updatePod(record, record.pod, { clearTask: true, restartDue: null });
+    ended = true;
+  });
+  return ended;
+}
+
+async function showImagePullBackOff(first: PodRecord, deps: PodStatusDeps): Promise<PodTimerOutcome> {
+  let next: Pod | undefined;
+  await withFreshPod(first, deps.pods, async (record) => {
+    next = undefined;
+    if (record.restartDue === undefined || record.taskGeneration !== first.taskGeneration) return;
+    const status = imagePullBackOffStatus(record.pod.status ?? {});
+    if (JSON.stringify(status) === JSON.stringify(record.pod.status)) return;
+    next = { ...record.pod, status };
+    await deps.pods.updatePod(record, next);
+  });
+  if (!next) return 'stale';
+  await recordContainerEvents(
+    deps.events,
+    next,
+    {
+      type: 'Normal',
+      reason: 'BackOff',
+      key: `image-backoff|${first.taskGeneration}`,
+      message: (c) => `Back-off pulling image "${c.image}"`,
+    },
+    new Date(deps.now()),
+  );
+  return 'backoff-shown';
+}
+
+/** One probe period passed: read the task's health, fold it in, and schedule the next look. */
+async function probe(record: PodRecord, timer: PodTimer, deps: PodStatusDeps): Promise<PodTimerOutcome> {
+  if (!record.taskArn || record.restartDue !== undefined) return 'stale';
+  const [task] = await deps.runtime.describeTasks([record.taskArn]);
+  if (!task) return 'stale';
+  await applyTaskState(task, deps);
+  if (task.lastStatus === 'STOPPED') return 'probed';
+  const period = probePeriodSeconds(record.pod);
+  if (period !== undefined) await deps.timers.schedule({ ...timer, tick: (timer.tick ?? 0) + 1 }, period);
+  return 'probed';
+}

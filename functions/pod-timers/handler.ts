@@ -1,0 +1,27 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { podTimerFromBody } from '../adapters/sqs/pod-timers';
+import { logger } from '../commons/powertools';
+import { isoNow, runtime, stores, timers } from '../commons/stores';
+import { firePodTimer } from '../core/controllers/pod-timers';
+
+const deps = { pods: stores.pods, events: stores.events, runtime, timers, now: isoNow };
+
+/** Delayed timers from the SQS queue: back-offs that end, pull back-offs to show, probes due. */
+export const handler = middy(async (event: SQSEvent) =>
+  processPartialResponse(
+    event,
+    async (record: SQSRecord) => {
+      const timer = podTimerFromBody(record.body);
+      if (!timer) {
+        logger.warn('not a pod timer; dropped', { messageId: record.messageId });
+        return;
+      }
+      const outcome = await firePodTimer(timer, deps);
+      logger.debug('pod timer', { ...timer, outcome });
+    },
+    new BatchProcessor(EventType.SQS),
+  ),
+).use(injectLambdaContext(logger));
