@@ -437,3 +437,40 @@ describe('handleApiRequest: unexpected failures', () => {
     expect(logError.mock.calls[0]?.[1]).toBe(secret);
   });
 });
+
+describe('handleApiRequest: probes', () => {
+  it('accepts an httpGet probe and says in a Warning header how it runs', async () => {
+    const { call } = setup();
+    const pod = manifest('probed');
+    const [container] = pod.spec?.containers ?? [];
+    if (container) container.livenessProbe = { httpGet: { port: 80, path: '/healthz' } };
+    const response = await call('POST', '/api/v1/namespaces/default/pods', { body: pod });
+    expect(response.statusCode).toBe(201);
+    expect(response.headers.warning).toBe(
+      '299 - "spec.containers[0].livenessProbe.httpGet: runs inside the container as a health-check command with wget or curl; the image must have one of them"',
+    );
+  });
+
+  it('refuses a gRPC probe and stores nothing', async () => {
+    const { call, stores } = setup();
+    const pod = manifest('grpc');
+    const [container] = pod.spec?.containers ?? [];
+    if (container) container.readinessProbe = { grpc: { port: 9000 } };
+    const response = await call('POST', '/api/v1/namespaces/default/pods', { body: pod });
+    expect(response.statusCode).toBe(422);
+    expect(response.json.details.causes[0].field).toBe('spec.containers[0].readinessProbe.grpc');
+    expect(await stores.pods.listPods('default')).toEqual([]);
+  });
+
+  it('serves `kubectl get pod NAME` a one-row Table', async () => {
+    const { call } = setup();
+    await call('POST', '/api/v1/namespaces/default/pods', { body: manifest('one') });
+    const { json } = await call('GET', '/api/v1/namespaces/default/pods/one', {
+      headers: { accept: tableAccept },
+    });
+    expect(json.kind).toBe('Table');
+    expect(json.rows.map((r: { cells: unknown[] }) => r.cells.slice(0, 3))).toEqual([
+      ['one', '0/1', 'Pending'],
+    ]);
+  });
+});
