@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -236,34 +236,40 @@ describe('image pulls', () => {
 });
 
 describe('kubectl', () => {
-  it.skipIf(!hasKubectl)('shows CrashLoopBackOff and a growing RESTARTS column', async () => {
-    await createPod('kubectl-crasher', {
-      annotations: { 'sim.podplane.dev/exit-after': '1s', 'sim.podplane.dev/exit-code': '1' },
-    });
-    const kubectl = () =>
-      execFileSync(
-        'kubectl',
-        ['--kubeconfig', plane.kubeconfig, 'get', 'pod', 'kubectl-crasher', '--no-headers'],
-        {
-          encoding: 'utf8',
-        },
+  const kubectl = (...args: string[]) =>
+    spawnSync('kubectl', ['--kubeconfig', plane.kubeconfig, ...args], { encoding: 'utf8' });
+
+  it.skipIf(!hasKubectl)(
+    'shows CrashLoopBackOff and a growing RESTARTS column for examples/crashloop.yaml',
+    async () => {
+      expect(kubectl('apply', '-f', 'examples/crashloop.yaml').stdout.trim()).toBe('pod/crashloop created');
+      // NAME READY STATUS RESTARTS [(age ago)] AGE
+      const row = () => {
+        const [, ready, status, restarts] = kubectl('get', 'pod', 'crashloop', '--no-headers')
+          .stdout.trim()
+          .split(/\s+/);
+        return { ready, status, restarts: Number(restarts) };
+      };
+      const first = await eventually(
+        async () => row(),
+        (r) => r.status === 'CrashLoopBackOff' && r.restarts >= 2,
+        'kubectl to show CrashLoopBackOff',
       );
-    // NAME READY STATUS RESTARTS [(age ago)] AGE
-    const row = (line: string) => {
-      const [, ready, status, restarts] = line.trim().split(/\s+/);
-      return { ready, status, restarts: Number(restarts) };
-    };
-    const first = await eventually(
-      async () => row(kubectl()),
-      (r) => r.status === 'CrashLoopBackOff' && r.restarts >= 2,
-      'kubectl to show CrashLoopBackOff',
+      expect(first.ready).toBe('0/1');
+      const later = await eventually(
+        async () => row(),
+        (r) => r.status === 'CrashLoopBackOff' && r.restarts > first.restarts,
+        'RESTARTS to grow',
+      );
+      expect(later.restarts).toBeGreaterThan(first.restarts);
+    },
+  );
+
+  it.skipIf(!hasKubectl)('prints how the probes of examples/probes.yaml run, as a warning', () => {
+    const applied = kubectl('apply', '-f', 'examples/probes.yaml');
+    expect(applied.stdout.trim()).toBe('pod/probed created');
+    expect(applied.stderr).toContain(
+      'Warning: spec.containers[0].readinessProbe: ECS runs one health check per container; it runs the livenessProbe, and readiness follows that check',
     );
-    expect(first.ready).toBe('0/1');
-    const later = await eventually(
-      async () => row(kubectl()),
-      (r) => r.status === 'CrashLoopBackOff' && r.restarts > first.restarts,
-      'RESTARTS to grow',
-    );
-    expect(later.restarts).toBeGreaterThan(first.restarts);
   });
 });

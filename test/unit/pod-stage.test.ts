@@ -41,6 +41,13 @@ describe('podStage', () => {
     expect(podStage(withStatus(bound, 'Pending'), {})).toBe('launch');
   });
 
+  it('is backoff while a stopped task waits to restart, and stop once the pod is deleted meanwhile', () => {
+    const facts = { taskArn: 'arn:aws:ecs:us-east-1:1:task/c/t', restartDue: 1_000 };
+    expect(podStage(withStatus(bound, 'Running'), facts)).toBe('backoff');
+    const deleted = { ...bound, metadata: { ...bound.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } };
+    expect(podStage(deleted, facts)).toBe('stop');
+  });
+
   it('is run once a task exists', () => {
     expect(podStage(withStatus(bound, 'Running'), { taskArn: 'arn:aws:ecs:us-east-1:1:task/c/abc' })).toBe(
       'run',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyTaskState } from '../../functions/core/controllers/pod-status';
 import { firePodTimer } from '../../functions/core/controllers/pod-timers';
+import { reconcile } from '../../functions/core/controllers/reconcile';
 import { taskGroup } from '../../functions/core/ecs/task-definition';
 import type { TaskView } from '../../functions/core/ecs/types';
 import type { Pod } from '../../functions/core/k8s';
@@ -103,6 +104,24 @@ describe('a crashed task under restartPolicy Always', () => {
         deps,
       ),
     ).toBe('stale');
+  });
+});
+
+describe('a lost restart timer', () => {
+  it('is made good by the reconcile once the back-off is a minute overdue', async () => {
+    const { deps, stores, read, uid } = setup();
+    await stores.nodes.putNode(
+      { metadata: { name: 'node-1' } },
+      { cpuMillis: 4000, memoryBytes: 8 * 2 ** 30, pods: 110 },
+    );
+    await applyTaskState(crashed(uid, 0), deps);
+    const reconcileAt = (ms: number) =>
+      reconcile({ ...deps, nodes: stores.nodes, now: () => new Date(ms).toISOString() });
+    const due = (await read()).restartDue ?? 0;
+    expect((await reconcileAt(due + 30_000)).relaunched).toBe(0);
+    expect((await read()).stage).toBe('backoff');
+    expect((await reconcileAt(due + 61_000)).relaunched).toBe(1);
+    expect((await read()).stage).toBe('launch');
   });
 });
 
