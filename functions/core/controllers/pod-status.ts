@@ -2,6 +2,7 @@ import { podStatusFromTask } from '../ecs/pod-status';
 import type { TaskView } from '../ecs/types';
 import { type EventRecorder, recordContainerEvents } from '../events';
 import type { Container, Pod } from '../k8s';
+import { isFirstRunning, latencySinceCreation, type PodMetrics } from '../metrics';
 import { isFinished } from '../pod/stage';
 import type { PodRecord, PodRuntime, PodStore } from '../ports';
 import { requeueUnschedulable } from './requeue';
@@ -12,6 +13,7 @@ export interface PodStatusDeps {
   readonly runtime: PodRuntime;
   readonly events: EventRecorder;
   readonly now: () => string;
+  readonly metrics?: PodMetrics;
 }
 
 export type TaskStateOutcome = 'applied' | 'stale' | 'deleted' | 'orphan' | 'ignored';
@@ -69,6 +71,8 @@ async function applyToRecord(
     return 'stale';
   if (isFinished(next)) await deps.pods.finishPod(record, next, write);
   else await deps.pods.updatePod(record, next, write);
+  if (isFirstRunning(record.pod, next))
+    latencySinceCreation(deps.metrics, 'StartupLatency', next, deps.now());
   await announceTransitions(record.pod, next, task, deps);
   return 'applied';
 }
