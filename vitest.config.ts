@@ -4,7 +4,13 @@ export default defineConfig({
   test: {
     // The pinned AWS SDK supports Node 20 (the lock file keeps it); its notice about future
     // releases needing Node 22 is known and would only clutter the output.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    // Tests that call handlers directly run them as the local control plane does: no X-Ray
+    // daemon to trace to, and no EMF JSON in the test output.
+    env: {
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      POWERTOOLS_TRACE_ENABLED: 'false',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    },
     testTimeout: 30_000,
     hookTimeout: 60_000,
     projects: [

@@ -156,6 +156,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
       [environmentVariables.timerQueueUrl]: sqs.queue(timerQueue.id).options.url,
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
+      // No X-Ray daemon and no CloudWatch here: traces would only warn, and metrics would print
+      // their EMF JSON into the terminal. Powertools 2.x reads exactly these two names.
+      POWERTOOLS_TRACE_ENABLED: 'false',
+      POWERTOOLS_METRICS_DISABLED: 'true',
       [environmentVariables.table]: tableName,
       [environmentVariables.cluster]: clusterName,
       [environmentVariables.logGroup]: podLogGroup,

@@ -1,27 +1,32 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { cloudWatchPodLogs } from '../adapters/logs/cloudwatch';
+import { powertoolsPodMetrics } from '../commons/metrics';
+import { observability } from '../commons/middleware';
+import { withPodLogKeys } from '../commons/pod-log-keys';
+import { podStoreNotingLogKeys } from '../commons/pod-store-log-keys';
 import { logger } from '../commons/powertools';
 import { stores } from '../commons/stores';
+import { podWrittenBy } from '../core/api/pod-writes';
 import { handleApiRequest } from '../core/api/server';
 
 const deps = {
   ...stores,
+  pods: podStoreNotingLogKeys(stores.pods),
   logs: cloudWatchPodLogs,
+  metrics: powertoolsPodMetrics(),
   now: () => new Date(),
   sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
   logError: (message: string, error: unknown) => logger.error(message, error as Error),
 };
 
-/** API Gateway REST proxy event in, Kubernetes API response out. */
-export const handler = middy(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+async function serve(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const headers = Object.fromEntries(
     Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
   );
   const bodyBytes = event.body && event.isBase64Encoded ? Buffer.from(event.body, 'base64') : undefined;
   const body = bodyBytes ? bodyBytes.toString('utf8') : event.body;
-  const response = await handleApiRequest(
+  return handleApiRequest(
     {
       method: event.httpMethod,
       path: event.path,
@@ -32,5 +37,16 @@ export const handler = middy(async (event: APIGatewayProxyEvent): Promise<APIGat
     },
     deps,
   );
-  return response;
-}).use(injectLambdaContext(logger));
+}
+
+/** API Gateway REST proxy event in, Kubernetes API response out. */
+export const handler = middy(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+  const pod = podWrittenBy(event.httpMethod, event.path);
+  if (!pod) return serve(event);
+  // A pod's creates, updates and deletes: one line each, under the pod's keys.
+  return withPodLogKeys(pod, async () => {
+    const response = await serve(event);
+    logger.info('pod write', { method: event.httpMethod, path: event.path, statusCode: response.statusCode });
+    return response;
+  });
+}).use(observability());

@@ -1,8 +1,7 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { dynamoTokenStore } from '../adapters/dynamodb/token-store';
-import { logger } from '../commons/powertools';
+import { observability } from '../commons/middleware';
 import { bearerToken, policyFor, tokenHash } from '../core/auth/tokens';
 
 /**
@@ -15,4 +14,4 @@ export const handler = middy(async (event: APIGatewayTokenAuthorizerEvent) => {
   const grant = token ? await dynamoTokenStore.getGrant(tokenHash(token)) : undefined;
   if (!grant) throw new Error('Unauthorized');
   return policyFor(grant, event.methodArn);
-}).use(injectLambdaContext(logger));
+}).use(observability());

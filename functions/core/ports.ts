@@ -121,7 +121,7 @@ export interface NamespaceStore {
 export type LaunchResult =
   | { readonly kind: 'launched'; readonly taskArn: string }
   /** ECS refused for a reason that retrying later may fix (throttling, capacity). */
-  | { readonly kind: 'retry'; readonly reason: string };
+  | { readonly kind: 'retry'; readonly reason: string; readonly throttled?: boolean };
 
 /**
  * The few verbs the kubelet needs of a container runtime, after virtual-kubelet's provider

@@ -1,7 +1,6 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { fargatePools } from '../adapters/config';
-import { logger } from '../commons/powertools';
+import { observability } from '../commons/middleware';
 import { isoNow, runtime, stores } from '../commons/stores';
 import { syncNodes } from '../core/controllers/node-sync';
 import { requeueUnschedulable } from '../core/controllers/requeue';
@@ -12,4 +11,4 @@ export const handler = middy(async () => {
   // Nodes may have been added or grown; and no pod waits for capacity longer than one period.
   const requeued = await requeueUnschedulable({ pods: stores.pods });
   return { nodes, requeued };
-}).use(injectLambdaContext(logger));
+}).use(observability());

@@ -1,10 +1,10 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { scoringStrategy } from '../adapters/config';
-import { podRecordFromStream } from '../adapters/dynamodb/stream';
-import { logger } from '../commons/powertools';
+import { powertoolsPodMetrics } from '../commons/metrics';
+import { observability } from '../commons/middleware';
+import { forPodRecord } from '../commons/pod-records';
 import { isoNow, stores } from '../commons/stores';
 import { createScheduler } from '../core/controllers/scheduler';
 import { createProfile, type ScoringStrategy } from '../core/scheduler/profile';
@@ -16,20 +16,18 @@ import { createProfile, type ScoringStrategy } from '../core/scheduler/profile';
  */
 // Read once per Lambda instance: an unknown strategy fails the deployment's first invocation loudly.
 const profile = createProfile({ scoringStrategy: scoringStrategy() as ScoringStrategy });
+const metrics = powertoolsPodMetrics();
 
 export const handler = middy(async (event: DynamoDBStreamEvent) => {
-  const scheduler = createScheduler({ ...stores, profile, now: isoNow });
+  const scheduler = createScheduler({ ...stores, profile, now: isoNow, metrics });
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
   return processPartialResponse(
     event,
-    async (record: DynamoDBRecord) => {
-      const pod = podRecordFromStream(record);
-      if (pod) await scheduler.schedule(pod);
-    },
+    forPodRecord((pod) => scheduler.schedule(pod)),
     processor,
     // One record after another: measured locally, overlapping the bindings gained no time (the
     // machine was the limit) and cost node re-reads on every cancelled transaction. The
     // scheduler still reserves before it binds, so running records in parallel stays correct.
     { processInParallel: false },
   );
-}).use(injectLambdaContext(logger));
+}).use(observability());

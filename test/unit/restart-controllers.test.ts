@@ -31,13 +31,18 @@ function setup(pod: Pod = storedPod('web')) {
     spec: { ...pod.spec, containers: pod.spec?.containers ?? [], nodeName: 'node-1' },
   };
   stores.pods.seed(bound, { taskArn: 'task-0' });
-  const deps = { pods: stores.pods, events: stores.events, runtime, timers, now: () => now };
+  const restarts: number[] = [];
+  const metrics = {
+    count: (name: string, n = 1) => name === 'PodRestarts' && restarts.push(n),
+    latency: () => {},
+  };
+  const deps = { pods: stores.pods, events: stores.events, runtime, timers, metrics, now: () => now };
   const read = async () => {
     const record = await stores.pods.getPod('default', 'web');
     if (!record) throw new Error('pod gone');
     return record;
   };
-  return { stores, timers, stopped, described, deps, read, uid: bound.metadata?.uid ?? '' };
+  return { stores, timers, stopped, described, deps, read, restarts, uid: bound.metadata?.uid ?? '' };
 }
 
 const task = (uid: string, generation: number, extra: Partial<TaskView>): TaskView => ({
@@ -60,7 +65,7 @@ const crashed = (uid: string, generation: number, version = 5) =>
 
 describe('a crashed task under restartPolicy Always', () => {
   it('backs off, then a timer hands the pod to the kubelet for the next generation', async () => {
-    const { deps, timers, read, uid } = setup();
+    const { deps, timers, read, restarts, uid } = setup();
     expect(await applyTaskState(crashed(uid, 0), deps)).toBe('restarting');
     const waiting = await read();
     expect(waiting).toMatchObject({
@@ -74,6 +79,7 @@ describe('a crashed task under restartPolicy Always', () => {
     ]);
     const events = await deps.events.listEvents('default');
     expect(events.map((e) => e.reason)).toContain('BackOff');
+    expect(restarts).toEqual([1]);
 
     const [{ timer } = { timer: undefined }] = timers.scheduled;
     if (!timer) throw new Error('no timer');
@@ -104,6 +110,38 @@ describe('a crashed task under restartPolicy Always', () => {
         deps,
       ),
     ).toBe('stale');
+  });
+});
+
+describe('a failed image pull', () => {
+  it('shows ErrImagePull, then ImagePullBackOff when the kubelet decides to wait, then pulls again', async () => {
+    const { deps, timers, read, restarts, uid } = setup();
+    const reason = 'CannotPullContainerError: pull image manifest has been retried 5 time(s): not found';
+    const pullFailed = task(uid, 0, {
+      lastStatus: 'STOPPED',
+      version: 3,
+      stopCode: 'TaskFailedToStart',
+      stoppedReason: reason,
+      startedAt: undefined,
+      containers: [{ name: 'app', lastStatus: 'STOPPED', reason }],
+    });
+    expect(await applyTaskState(pullFailed, deps)).toBe('restarting');
+    expect((await read()).pod.status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe('ErrImagePull');
+    expect(timers.scheduled.map((s) => [s.timer.kind, s.delaySeconds])).toEqual([
+      ['image-backoff', 1],
+      ['restart', 10],
+    ]);
+    const [show, restart] = timers.scheduled.map((s) => s.timer);
+    if (!show || !restart) throw new Error('timers missing');
+    expect(await firePodTimer(show, deps)).toBe('backoff-shown');
+    expect((await read()).pod.status?.containerStatuses?.[0]).toMatchObject({
+      restartCount: 0,
+      state: { waiting: { reason: 'ImagePullBackOff' } },
+    });
+    expect(await firePodTimer(restart, deps)).toBe('restarted');
+    expect((await read()).stage).toBe('launch');
+    // A pull that never started a container is not a container restart.
+    expect(restarts).toEqual([]);
   });
 });
 

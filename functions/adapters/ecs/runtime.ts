@@ -10,6 +10,7 @@ import {
   StopTaskCommand,
   type Task,
 } from '@aws-sdk/client-ecs';
+import { traced } from '../../commons/tracer';
 import { runTaskClientToken, taskGroup, toTaskDefinition } from '../../core/ecs/task-definition';
 import type { TaskView } from '../../core/ecs/types';
 import type { Node, Pod } from '../../core/k8s';
@@ -27,7 +28,7 @@ const runTaskRate = new TokenBucket(100, 20);
 /** A launch waits this long at most for its turn; longer, and the record is retried later. */
 const maxRateWaitMs = 10_000;
 const ecs = () => {
-  client ??= new ECSClient({});
+  client ??= traced(new ECSClient({}));
   return client;
 };
 
@@ -68,7 +69,7 @@ export const ecsPodRuntime: PodRuntime = {
     const fargate = fargateLaunchOf(node);
     const taskDefinition = await ensureTaskDefinition(pod, fargate !== undefined);
     if (!(await runTaskRate.take(maxRateWaitMs)))
-      return { kind: 'retry', reason: 'RunTask rate limit (20/s): try again shortly' };
+      return { kind: 'retry', reason: 'RunTask rate limit (20/s): try again shortly', throttled: true };
     const instanceId = ec2InstanceId(node);
     // Downward-API values differ per pod, so they ride on the launch, not the shared definition.
     const overrides = launchEnvironment({
@@ -117,7 +118,7 @@ export const ecsPodRuntime: PodRuntime = {
       return { kind: 'retry', reason: `RunTask failed: ${failure}` };
     } catch (error) {
       if (error instanceof Error && error.name === 'ThrottlingException')
-        return { kind: 'retry', reason: 'RunTask throttled' };
+        return { kind: 'retry', reason: 'RunTask throttled', throttled: true };
       throw error;
     }
   },

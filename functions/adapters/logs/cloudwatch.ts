@@ -3,13 +3,14 @@ import {
   GetLogEventsCommand,
   type GetLogEventsCommandOutput,
 } from '@aws-sdk/client-cloudwatch-logs';
+import { traced } from '../../commons/tracer';
 import { logStreamPrefix } from '../../core/ecs/task-definition';
 import type { PodLogs } from '../../core/ports';
 import { podLogGroup } from '../config';
 
 let client: CloudWatchLogsClient | undefined;
 const logs = () => {
-  client ??= new CloudWatchLogsClient({});
+  client ??= traced(new CloudWatchLogsClient({}));
   return client;
 };
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { withFreshPod } from '../controllers/retry';
 import { alreadyExists, badRequest, invalid, notFound } from '../errors';
 import type { Pod } from '../k8s';
+import type { PodMetrics } from '../metrics';
 import { qosClass, withPodDefaults } from '../pod/defaults';
 import { ecsAdmissionErrors } from '../pod/ecs-admission';
 import { probeWarnings } from '../pod/probe-warnings';
@@ -28,6 +29,7 @@ export interface ApiDeps {
   readonly events: EventStore;
   readonly now: () => Date;
   readonly sleep: (ms: number) => Promise<void>;
+  readonly metrics?: PodMetrics;
 }
 
 /** DynamoDB's item limit is 400 KB; keep headroom for the attributes stored beside the body. */
@@ -70,10 +72,9 @@ export async function createPod(namespace: string, request: ApiRequest, deps: Ap
       },
     ]);
   try {
-    return withWarnings(json(201, await deps.pods.createPod(pod)), [
-      ...admitted.warnings,
-      ...probeWarnings(pod),
-    ]);
+    const created = await deps.pods.createPod(pod);
+    deps.metrics?.count('PodsCreated');
+    return withWarnings(json(201, created), [...admitted.warnings, ...probeWarnings(pod)]);
   } catch (error) {
     if (error instanceof AlreadyExistsError) throw alreadyExists('pods', name);
     throw error;

@@ -1,6 +1,7 @@
 import { maxStopTimeoutSeconds, podFargateSize } from '../ecs/task-definition';
 import { type EventRecorder, podEvent, recordContainerEvents, recordQuietly } from '../events';
 import type { Pod } from '../k8s';
+import type { PodMetrics } from '../metrics';
 import { fargateLaunchOf } from '../nodes/fargate-pool';
 import { withConditions } from '../pod/conditions';
 import { fargateIncompatibilities } from '../pod/ecs-admission';
@@ -15,6 +16,7 @@ export interface KubeletDeps {
   readonly runtime: PodRuntime;
   readonly events: EventRecorder;
   readonly now: () => string;
+  readonly metrics?: PodMetrics;
 }
 
 /**
@@ -52,6 +54,7 @@ async function launch(first: PodRecord, deps: KubeletDeps): Promise<void> {
     );
   }
   const result = await deps.runtime.launchPod(first.pod, node, first.taskGeneration);
+  if (result.kind === 'retry' && result.throttled) deps.metrics?.count('RunTaskThrottled');
   if (result.kind === 'retry') throw new RetryLater(result.reason);
   await recordContainerEvents(
     deps.events,
@@ -81,6 +84,7 @@ async function launch(first: PodRecord, deps: KubeletDeps): Promise<void> {
       ? record.pod
       : containerCreating(record.pod, deps.now());
     await deps.pods.updatePod(record, next, { taskArn: result.taskArn });
+    deps.metrics?.count('PodsLaunched');
   });
 }
 

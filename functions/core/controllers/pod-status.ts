@@ -4,6 +4,7 @@ import { generationOfGroup } from '../ecs/task-definition';
 import type { TaskView } from '../ecs/types';
 import { type EventRecorder, podEvent, recordContainerEvents, recordQuietly } from '../events';
 import type { Container, Pod } from '../k8s';
+import { isFirstRunning, latencySinceCreation, type PodMetrics } from '../metrics';
 import { type AfterStop, afterTaskStopped } from '../pod/restart';
 import { isFinished } from '../pod/stage';
 import type { PodRecord, PodRuntime, PodStore, PodTimers } from '../ports';
@@ -16,6 +17,7 @@ export interface PodStatusDeps {
   readonly events: EventRecorder;
   readonly timers: PodTimers;
   readonly now: () => string;
+  readonly metrics?: PodMetrics;
 }
 
 export type TaskStateOutcome =
@@ -88,6 +90,8 @@ async function applyToRecord(
     return 'stale';
   if (isFinished(next)) await deps.pods.finishPod(record, next, write);
   else await deps.pods.updatePod(record, next, write);
+  if (isFirstRunning(record.pod, next))
+    latencySinceCreation(deps.metrics, 'StartupLatency', next, deps.now());
   await announceTransitions(record.pod, next, task, deps);
   await killIfUnhealthy(next, task, deps);
   if (startedRunning(record.pod, next)) await startProbing(next, record.taskGeneration, deps);
@@ -126,6 +130,7 @@ async function backOff(
     // The kubelet shows ErrImagePull first and ImagePullBackOff once it waits for the next pull.
     await deps.timers.schedule({ ...timer, kind: 'image-backoff' }, 1);
   } else {
+    deps.metrics?.count('PodRestarts');
     await recordContainerEvents(
       deps.events,
       next,

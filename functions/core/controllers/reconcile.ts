@@ -1,6 +1,7 @@
 import type { TaskView } from '../ecs/types';
 import type { EventRecorder } from '../events';
 import type { Pod } from '../k8s';
+import type { PodMetrics } from '../metrics';
 import type { NodeStore, PodOnNodeEntry, PodRecord, PodRuntime, PodStore, PodTimers } from '../ports';
 import { applyTaskState } from './pod-status';
 import { endBackOff } from './pod-timers';
@@ -14,6 +15,8 @@ export interface ReconcileDeps {
   readonly events: EventRecorder;
   readonly timers: PodTimers;
   readonly now: () => string;
+  /** Passed on to the status path, which reports StartupLatency for pods it finds Running. */
+  readonly metrics?: PodMetrics;
 }
 
 export interface ReconcileReport {
@@ -25,6 +28,16 @@ export interface ReconcileReport {
   readonly relaunched: number;
   /** Tasks whose pod is gone: stopped. */
   readonly orphans: number;
+  /** Each pod acted on, so the handler can log it under that pod's keys. */
+  readonly pods: readonly ReconciledPod[];
+}
+
+export interface ReconciledPod {
+  readonly action: 'repaired' | 'lost' | 'relaunched' | 'orphan';
+  /** An orphan's pod is gone: only its uid (the task's startedBy) is known. */
+  readonly uid?: string;
+  readonly namespace?: string;
+  readonly name?: string;
 }
 
 /** A pod bound this long without a task has lost its launch (its stream record gave up). */
@@ -40,6 +53,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
   let repaired = 0;
   let lost = 0;
   let relaunched = 0;
+  const acted: ReconciledPod[] = [];
   const known = new Set<string>();
   for (const node of await deps.nodes.listNodes()) {
     const entries = await deps.pods.listPodsOnNode(node.node.metadata?.name ?? '');
@@ -50,24 +64,55 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
     );
     for (const entry of running) {
       const task = tasks.get(entry.taskArn as string);
+      const { namespace, name } = entry;
       if (task) {
-        if ((await applyTaskState(task, deps)) !== 'stale') repaired++;
-      } else if (await failLostPod(entry, deps)) lost++;
+        if ((await applyTaskState(task, deps)) !== 'stale') {
+          repaired++;
+          acted.push({
+            action: 'repaired',
+            namespace,
+            name,
+            ...(task.startedBy ? { uid: task.startedBy } : {}),
+          });
+        }
+      } else {
+        const failed = await failLostPod(entry, deps);
+        if (failed) {
+          lost++;
+          acted.push({ action: 'lost', namespace, name, ...uidOf(failed) });
+        }
+      }
     }
-    for (const entry of entries.filter((e) => e.stage === 'launch'))
-      if (await relaunchIfStuck(entry, deps)) relaunched++;
-    for (const entry of entries.filter((e) => e.stage === 'backoff'))
-      if (await restartIfOverdue(entry, deps)) relaunched++;
+    for (const entry of entries.filter((e) => e.stage === 'launch')) {
+      const stuck = await relaunchIfStuck(entry, deps);
+      if (stuck) {
+        relaunched++;
+        acted.push({ action: 'relaunched', namespace: entry.namespace, name: entry.name, ...uidOf(stuck) });
+      }
+    }
+    for (const entry of entries.filter((e) => e.stage === 'backoff')) {
+      const overdue = await restartIfOverdue(entry, deps);
+      if (overdue) {
+        relaunched++;
+        acted.push({ action: 'relaunched', namespace: entry.namespace, name: entry.name, ...uidOf(overdue) });
+      }
+    }
   }
-  const orphans = await stopOrphans(known, deps);
+  const orphanUids = await stopOrphans(known, deps);
+  acted.push(...orphanUids.map((uid) => ({ action: 'orphan' as const, uid })));
   if (lost > 0) await requeueUnschedulable(deps);
-  return { repaired, lost, relaunched, orphans };
+  return { repaired, lost, relaunched, orphans: orphanUids.length, pods: acted };
 }
 
-/** ECS forgets stopped tasks after about an hour; a pod still pointing at one has lost it. */
-async function failLostPod(entry: PodOnNodeEntry, deps: ReconcileDeps): Promise<boolean> {
+const uidOf = (pod: Pod) => (pod.metadata?.uid ? { uid: pod.metadata.uid } : {});
+
+/**
+ * ECS forgets stopped tasks after about an hour; a pod still pointing at one has lost it.
+ * Returns the pod if it was failed (or removed).
+ */
+async function failLostPod(entry: PodOnNodeEntry, deps: ReconcileDeps): Promise<Pod | undefined> {
   const first = await deps.pods.getPod(entry.namespace, entry.name, true);
-  if (!first || first.taskArn !== entry.taskArn) return false;
+  if (!first || first.taskArn !== entry.taskArn) return undefined;
   let changed = false;
   await withFreshPod(first, deps.pods, async (record) => {
     if (record.taskArn !== entry.taskArn) return;
@@ -75,7 +120,7 @@ async function failLostPod(entry: PodOnNodeEntry, deps: ReconcileDeps): Promise<
     if (record.pod.metadata?.deletionTimestamp) return deps.pods.deletePod(record);
     await deps.pods.finishPod(record, taskLost(record.pod, entry.taskArn as string, deps.now()));
   });
-  return changed;
+  return changed ? first.pod : undefined;
 }
 
 /** Kubernetes' wording for a container that can no longer be found. */
@@ -104,39 +149,42 @@ function taskLost(pod: Pod, taskArn: string, now: string): Pod {
   };
 }
 
-/** Rewrites a pod stuck in `launch`, so a new stream record reaches the kubelet. */
-async function relaunchIfStuck(entry: PodOnNodeEntry, deps: ReconcileDeps): Promise<boolean> {
+/** Rewrites a pod stuck in `launch`, so a new stream record reaches the kubelet; returns it if so. */
+async function relaunchIfStuck(entry: PodOnNodeEntry, deps: ReconcileDeps): Promise<Pod | undefined> {
   const record: PodRecord | undefined = await deps.pods.getPod(entry.namespace, entry.name, true);
   const writtenAt = (record?.resourceVersion ?? 0) / 1000;
-  if (!record || record.taskArn || Date.parse(deps.now()) - writtenAt < stuckLaunchMs) return false;
+  if (!record || record.taskArn || Date.parse(deps.now()) - writtenAt < stuckLaunchMs) return undefined;
   try {
     await deps.pods.updatePod(record, record.pod);
-    return true;
+    return record.pod;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
 /** A back-off whose timer was lost (or is very late) ends here, so no pod waits forever. */
-async function restartIfOverdue(entry: PodOnNodeEntry, deps: ReconcileDeps): Promise<boolean> {
+async function restartIfOverdue(entry: PodOnNodeEntry, deps: ReconcileDeps): Promise<Pod | undefined> {
   const record = await deps.pods.getPod(entry.namespace, entry.name, true);
-  if (record?.restartDue === undefined) return false;
-  if (Date.parse(deps.now()) - record.restartDue < overdueRestartMs) return false;
-  return endBackOff(record, deps);
+  if (record?.restartDue === undefined) return undefined;
+  if (Date.parse(deps.now()) - record.restartDue < overdueRestartMs) return undefined;
+  return (await endBackOff(record, deps)) ? record.pod : undefined;
 }
 
 /** A restart timer this late has been lost: SQS delivers delayed messages within seconds. */
 export const overdueRestartMs = 60_000;
 
-/** Running tasks no pod accounts for: their pods were deleted while the stop was lost. */
-async function stopOrphans(known: ReadonlySet<string>, deps: ReconcileDeps): Promise<number> {
+/**
+ * Running tasks no pod accounts for: their pods were deleted while the stop was lost. Returns
+ * the uids of the pods whose tasks it stopped.
+ */
+async function stopOrphans(known: ReadonlySet<string>, deps: ReconcileDeps): Promise<string[]> {
   const unknown = (await deps.runtime.listRunningTasks()).filter((arn) => !known.has(arn));
-  if (unknown.length === 0) return 0;
-  let stopped = 0;
+  if (unknown.length === 0) return [];
+  const stopped: string[] = [];
   for (const task of await deps.runtime.describeTasks(unknown)) {
     if (!task.startedBy || !(await isOrphan(task, deps))) continue;
     await deps.runtime.stopPod({ metadata: { uid: task.startedBy } }, task.taskArn, 'Pod no longer exists');
-    stopped++;
+    stopped.push(task.startedBy);
   }
   return stopped;
 }

@@ -1,5 +1,6 @@
 import { type EventRecorder, podEvent, recordQuietly } from '../events';
 import type { Pod } from '../k8s';
+import { latencySinceCreation, noPodMetrics, type PodMetrics } from '../metrics';
 import { withCondition } from '../pod/conditions';
 import { podRequests } from '../pod/requests';
 import { isFinished, podStage } from '../pod/stage';
@@ -13,6 +14,7 @@ export interface SchedulerDeps {
   readonly profile: Profile;
   readonly events: EventRecorder;
   readonly now: () => string;
+  readonly metrics?: PodMetrics;
 }
 
 /**
@@ -21,6 +23,7 @@ export interface SchedulerDeps {
  * any number of schedulers at once never overcommit; a lost race reads again and retries.
  */
 export function createScheduler(deps: SchedulerDeps) {
+  const metrics = deps.metrics ?? noPodMetrics;
   let nodes: readonly NodeInfo[] | undefined;
   const reserve = (nodeName: string, requests: { cpuMillis: number; memoryBytes: number }, sign: 1 | -1) => {
     nodes = nodes?.map((n) => (n.node.metadata?.name === nodeName ? withRequested(n, requests, sign) : n));
@@ -68,6 +71,7 @@ export function createScheduler(deps: SchedulerDeps) {
         const result = schedulePod(record.pod, requests, candidates, deps.profile);
         if (result.kind === 'unschedulable') {
           if ((await markUnschedulable(record, result.message, deps)) === 'written') {
+            metrics.count('PodsUnschedulable');
             await announce(record.pod, 'Warning', 'FailedScheduling', result.message, deps);
             return;
           }
@@ -84,6 +88,8 @@ export function createScheduler(deps: SchedulerDeps) {
           requests,
         );
         if (outcome === 'bound') {
+          metrics.count('PodsScheduled');
+          latencySinceCreation(metrics, 'SchedulingLatency', record.pod, deps.now());
           const namespace = record.pod.metadata?.namespace ?? 'default';
           const byNode = boundPods.get(namespace);
           byNode?.set(result.nodeName, [
