@@ -117,6 +117,14 @@ describe('restart policy and back-off', () => {
     expect(backOffs[0]?.message).toMatch(
       /^Back-off restarting failed container app in pod crasher_default\(/,
     );
+
+    // A pod deleted while it backs off has no task to stop: it goes at once.
+    expect((await call(plane, 'DELETE', `${podsPath}/crasher`)).status).toBe(200);
+    await eventually(
+      async () => (await call(plane, 'GET', `${podsPath}/crasher`)).status,
+      (status) => status === 404,
+      'crasher to be gone',
+    );
   });
 
   it('lets a container that exits 0 under OnFailure finish: Succeeded, no restart', async () => {
