@@ -54,6 +54,13 @@ const task = (uid: string, generation: number, extra: Partial<TaskView>): TaskVi
   containers: [{ name: 'app', lastStatus: 'RUNNING' }],
   ...extra,
 });
+/** The first task, running, with its container's health check failing. */
+const unhealthy = (uid: string) =>
+  task(uid, 0, {
+    taskArn: 'task-0',
+    version: 2,
+    containers: [{ name: 'app', lastStatus: 'RUNNING', healthStatus: 'UNHEALTHY' }],
+  });
 const crashed = (uid: string, generation: number, version = 5) =>
   task(uid, generation, {
     lastStatus: 'STOPPED',
@@ -187,14 +194,7 @@ describe('probes', () => {
 
   it('stops a task whose liveness check is UNHEALTHY and records why', async () => {
     const { deps, stopped, uid } = setup(probed());
-    await applyTaskState(
-      task(uid, 0, {
-        taskArn: 'task-0',
-        version: 2,
-        containers: [{ name: 'app', lastStatus: 'RUNNING', healthStatus: 'UNHEALTHY' }],
-      }),
-      deps,
-    );
+    await applyTaskState(unhealthy(uid), deps);
     expect(stopped).toEqual([
       { taskArn: 'task-0', reason: 'Container app failed liveness probe, will be restarted' },
     ]);
@@ -209,14 +209,7 @@ describe('probes', () => {
     const [app] = pod.spec?.containers ?? [];
     if (app) app.readinessProbe = { exec: { command: ['true'] } };
     const { deps, stopped, read, uid } = setup(pod);
-    await applyTaskState(
-      task(uid, 0, {
-        taskArn: 'task-0',
-        version: 2,
-        containers: [{ name: 'app', lastStatus: 'RUNNING', healthStatus: 'UNHEALTHY' }],
-      }),
-      deps,
-    );
+    await applyTaskState(unhealthy(uid), deps);
     const record = await read();
     expect(record.pod.status?.phase).toBe('Running');
     expect(record.pod.status?.containerStatuses?.[0]).toMatchObject({ ready: false, started: true });
