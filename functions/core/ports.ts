@@ -24,6 +24,8 @@ export interface PodRecord {
   readonly restartDue?: number;
   /** The back-off so far, to double the next delay. */
   readonly backOff?: BackOff;
+  /** The task before the current one, for `kubectl logs --previous`. */
+  readonly previousTaskArn?: string;
 }
 
 export interface PodOnNodeEntry {
@@ -47,6 +49,7 @@ export interface PodWrite {
   readonly backOff?: BackOff;
   /** Forgets the stopped task, so the kubelet launches the next generation. */
   readonly clearTask?: boolean;
+  readonly previousTaskArn?: string;
 }
 
 /** Thrown when a conditional write lost to a concurrent one (HTTP 409 Conflict for clients). */

@@ -141,13 +141,20 @@ describe('restart policy and back-off', () => {
     });
   });
 
-  it('restarts a container that exits 1 under OnFailure', async () => {
+  it("restarts a container that exits 1 under OnFailure, and serves the previous run's logs", async () => {
     await createPod('job-retry', {
       restartPolicy: 'OnFailure',
-      annotations: { 'sim.podplane.dev/exit-after': '1s', 'sim.podplane.dev/exit-code': '1' },
+      annotations: {
+        'sim.podplane.dev/exit-after': '1s',
+        'sim.podplane.dev/exit-code': '1',
+        'sim.podplane.dev/logs': 'connecting to db\nconnection refused',
+      },
     });
     const seen = await watchPod('job-retry', (pod) => (app(pod)?.restartCount ?? 0) >= 2);
     expect(seen.some(({ pod }) => app(pod)?.state?.waiting?.reason === 'CrashLoopBackOff')).toBe(true);
+    const previous = await call(plane, 'GET', `${podsPath}/job-retry/log?previous=true`);
+    expect(previous.status).toBe(200);
+    expect(previous.body).toBe('connecting to db\nconnection refused\n');
   });
 
   it('fails a pod whose container exits 1 under Never, with the exit code', async () => {
@@ -163,6 +170,12 @@ describe('restart policy and back-off', () => {
       state: { terminated: { exitCode: 1, reason: 'Error' } },
     });
     expect(seen.some(({ pod }) => app(pod)?.state?.waiting?.reason === 'CrashLoopBackOff')).toBe(false);
+    const previous = await call(plane, 'GET', `${podsPath}/once/log?previous=true`);
+    expect(previous.status).toBe(400);
+    expect(previous.json()).toMatchObject({
+      kind: 'Status',
+      message: 'previous terminated container "app" in pod "once" not found',
+    });
   });
 
   it('starts the back-off afresh after a run of more than 10 minutes', async () => {

@@ -80,6 +80,7 @@ export function fakeStores(): FakeStores {
       ...(extra.taskGeneration !== undefined ? { taskGeneration: extra.taskGeneration } : {}),
       ...(restartDue !== undefined ? { restartDue } : {}),
       ...(extra.backOff ? { backOff: extra.backOff } : {}),
+      ...(extra.previousTaskArn ? { previousTaskArn: extra.previousTaskArn } : {}),
     };
     entry.record = { ...entry.record, stage: podStage(entry.record.pod, entry.record) };
     return clone(entry.record);

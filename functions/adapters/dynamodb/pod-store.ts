@@ -51,6 +51,7 @@ export function podRecordFromItem(item: ObjectItem): PodRecord {
     taskGeneration: typeof item.taskGeneration === 'number' ? item.taskGeneration : 0,
     ...(typeof item.restartDue === 'number' ? { restartDue: item.restartDue } : {}),
     ...(isBackOff(item.backOff) ? { backOff: item.backOff } : {}),
+    ...(typeof item.previousTaskArn === 'string' ? { previousTaskArn: item.previousTaskArn } : {}),
   };
 }
 
@@ -100,6 +101,10 @@ function podUpdate(record: PodRecord, next: Pod, write: PodWrite = {}) {
     sets.push('restartDue = :restartDue');
     values[':restartDue'] = write.restartDue;
   } else if (write.restartDue === null) removes.push('restartDue');
+  if (write.previousTaskArn) {
+    sets.push('previousTaskArn = :previousTaskArn');
+    values[':previousTaskArn'] = write.previousTaskArn;
+  }
   if (write.backOff) {
     sets.push('backOff = :backOff');
     values[':backOff'] = write.backOff;

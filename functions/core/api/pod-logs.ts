@@ -29,6 +29,13 @@ export async function readPodLog(
     !(record.pod.spec?.initContainers ?? []).some((c) => c.name === container)
   )
     throw badRequest(`container ${container} is not valid for pod ${name}`);
+  // --previous: the run before this one; a pod keeps its tasks' ARNs for that, as the kubelet
+  // keeps one dead container per container.
+  if (request.query.previous === 'true') {
+    if (!record.previousTaskArn)
+      throw badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
+    return text(200, await deps.logs.read(record.previousTaskArn, container, logOptions(request)));
+  }
   if (!record.taskArn) {
     const waiting =
       record.pod.status?.containerStatuses?.find((c) => c.name === container)?.state?.waiting?.reason ??
@@ -39,11 +46,14 @@ export async function readPodLog(
       `container "${container}" in pod "${name}" is waiting to start: ${waiting}`,
     );
   }
+  return text(200, await deps.logs.read(record.taskArn, container, logOptions(request)));
+}
+
+function logOptions(request: ApiRequest): { tailLines?: number; limitBytes?: number } {
   const tailLines = nonNegative(request.query.tailLines, 'tailLines');
   const limitBytes = nonNegative(request.query.limitBytes, 'limitBytes');
-  const log = await deps.logs.read(record.taskArn, container, {
+  return {
     ...(tailLines !== undefined ? { tailLines } : {}),
     ...(limitBytes !== undefined ? { limitBytes } : {}),
-  });
-  return text(200, log);
+  };
 }

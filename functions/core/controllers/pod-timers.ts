@@ -33,7 +33,11 @@ export async function endBackOff(first: PodRecord, deps: Pick<PodStatusDeps, 'po
   await withFreshPod(first, deps.pods, async (record) => {
     if (record.restartDue === undefined || record.taskGeneration !== first.taskGeneration) return;
     if (record.pod.metadata?.deletionTimestamp) return;
-    await deps.pods.updatePod(record, record.pod, { clearTask: true, restartDue: null });
+    await deps.pods.updatePod(record, record.pod, {
+      clearTask: true,
+      restartDue: null,
+      ...(record.taskArn ? { previousTaskArn: record.taskArn } : {}),
+    });
     ended = true;
   });
   return ended;
