@@ -198,6 +198,12 @@ describe('probes', () => {
     expect(stopped).toEqual([
       { taskArn: 'task-0', reason: 'Container app failed liveness probe, will be restarted' },
     ]);
+    // Seen again (the stop was lost, or the next probe tick): stopped again, though nothing changed.
+    await applyTaskState({ ...unhealthy(uid), version: 3 }, deps);
+    expect(stopped).toHaveLength(2);
+    // Once ECS has the stop, repeats are left alone.
+    await applyTaskState({ ...unhealthy(uid), version: 4, desiredStatus: 'STOPPED' }, deps);
+    expect(stopped).toHaveLength(2);
     const events = await deps.events.listEvents('default');
     expect(events.find((e) => e.reason === 'Killing')?.message).toBe(
       'Container app failed liveness probe, will be restarted',

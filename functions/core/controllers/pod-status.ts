@@ -85,9 +85,12 @@ async function applyToRecord(
       return 'restarting';
     }
   }
-  // An observation that changes nothing a client can see is not worth a write.
-  if (record.taskArn === task.taskArn && JSON.stringify(next.status) === JSON.stringify(record.pod.status))
+  // An observation that changes nothing a client can see is not worth a write. A failing
+  // liveness check is still acted on: the stop may have been lost after the status was written.
+  if (record.taskArn === task.taskArn && JSON.stringify(next.status) === JSON.stringify(record.pod.status)) {
+    await killIfUnhealthy(next, task, deps);
     return 'stale';
+  }
   if (isFinished(next)) await deps.pods.finishPod(record, next, write);
   else await deps.pods.updatePod(record, next, write);
   if (isFirstRunning(record.pod, next))
@@ -157,7 +160,8 @@ const startedRunning = (before: Pod, after: Pod) => isRunning(after) && !isRunni
  * STOPPED, and the restart policy decides what follows.
  */
 async function killIfUnhealthy(pod: Pod, task: TaskView, deps: PodStatusDeps): Promise<void> {
-  if (task.lastStatus !== 'RUNNING') return;
+  // A task already asked to stop needs no second StopTask.
+  if (task.lastStatus !== 'RUNNING' || task.desiredStatus === 'STOPPED') return;
   const failing = (pod.spec?.containers ?? []).filter((container) => {
     const role = healthCheckRole(container);
     const view = task.containers.find((c) => c.name === container.name);
