@@ -2,6 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import middy from '@middy/core';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { podTimerFromBody } from '../adapters/sqs/pod-timers';
+import { coalescingDescribeTasks } from '../commons/coalesced-describe';
 import { powertoolsPodMetrics } from '../commons/metrics';
 import { observability } from '../commons/middleware';
 import { withPodLogKeys } from '../commons/pod-log-keys';
@@ -12,7 +13,7 @@ import { firePodTimer } from '../core/controllers/pod-timers';
 const deps = {
   pods: stores.pods,
   events: stores.events,
-  runtime,
+  runtime: coalescingDescribeTasks(runtime),
   timers,
   now: isoNow,
   metrics: powertoolsPodMetrics(),
