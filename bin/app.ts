@@ -1,5 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { checkWithCdkNag } from '../lib/nag';
 import type { FargateCapacity } from '../lib/runtime';
 import { PodplaneStack } from '../lib/stack';
 
@@ -15,6 +16,9 @@ new PodplaneStack(app, stackName, {
   // No `env`: an environment-agnostic stack synthesizes offline (no AZ or account lookups)
   // and deploys to whatever account and region the CLI credentials point at.
 });
+
+// cdk-nag's AWS Solutions rules on every synth: an unaccepted finding fails `cdk synth`/`deploy`.
+checkWithCdkNag(app);
 
 /** `-c podplane:logRetentionDays=7` arrives as a string; cdk.json gives a number. */
 function logRetentionFromContext(value: unknown): logs.RetentionDays {

@@ -2,11 +2,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { environmentVariables, type FunctionDefinition } from '../functions/wiring';
+import { acceptFindings } from './nag';
 
 const repositoryRoot = fileURLToPath(new URL('../', import.meta.url));
 
@@ -19,6 +21,11 @@ export interface HandlerFunctionProps {
   readonly definition: FunctionDefinition;
   readonly environment: FunctionEnvironment;
   readonly logRetention: logs.RetentionDays;
+  /**
+   * Variables beyond the wiring's, e.g. `AWS_ENDPOINT_URL_ECS` when a LocalStack deploy points
+   * the ECS client at the simulator.
+   */
+  readonly extraEnvironment?: Readonly<Record<string, string>>;
 }
 
 /** One podplane handler as a Lambda function, built from its wiring definition. */
@@ -35,6 +42,13 @@ export class HandlerFunction extends Construct {
       // Handler logs are diagnostics with a retention anyway; they go with the stack.
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    // A role of its own instead of AWSLambdaBasicExecutionRole, which may create log groups and
+    // write to any of them: this one writes to the function's own log group and nothing else.
+    const role = new iam.Role(this, 'Role', {
+      description: `podplane ${props.name} function`,
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    });
+    logGroup.grantWrite(role);
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       description: `podplane ${props.name} (${definition.entry})`,
@@ -48,6 +62,9 @@ export class HandlerFunction extends Construct {
       memorySize: definition.memoryMiB,
       timeout: Duration.seconds(definition.timeoutSeconds),
       logGroup,
+      role,
+      // Traces join API Gateway's, so a request shows the apiserver and its DynamoDB calls.
+      tracing: lambda.Tracing.ACTIVE,
       environment: {
         ...Object.fromEntries(
           Object.entries(environmentVariables).map(([key, variable]) => [
@@ -58,6 +75,7 @@ export class HandlerFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: serviceName,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
+        ...props.extraEnvironment,
       },
       bundling: {
         // Synth must work offline and without Docker: the esbuild in node_modules bundles.
@@ -80,6 +98,21 @@ export class HandlerFunction extends Construct {
         externalModules: [],
       },
     });
+    acceptFindings(this.function, [
+      {
+        id: 'AwsSolutions-L1',
+        reason:
+          'nodejs22.x is pinned on purpose: the bundles are built and tested on the Node line they run on, and a moving "latest" would change the runtime under a deployed stack.',
+      },
+    ]);
+    acceptFindings(role, [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) support no resource-level permissions.',
+        appliesTo: ['Resource::*'],
+      },
+    ]);
     // Errors mean a handler threw (records retried, events re-sent); throttles mean Lambda
     // concurrency ran out. Either, for five minutes, is worth an operator's look.
     for (const [name, metric] of [

@@ -4,6 +4,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acceptFindings } from './nag';
 
 export interface ContainerRuntimeProps {
   readonly logRetention: logs.RetentionDays;
@@ -50,12 +51,31 @@ export class ContainerRuntime extends Construct {
       // custom-resource Lambda that LocalStack would have to run as well.
       restrictDefaultSecurityGroup: false,
     });
+    // Rejected connections only: what probed the container instances or was refused, at next to
+    // no cost while nothing runs.
+    this.vpc.addFlowLog('RejectedTraffic', {
+      trafficType: ec2.FlowLogTrafficType.REJECT,
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(
+        new logs.LogGroup(this, 'FlowLogs', {
+          retention: props.logRetention,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
+      ),
+    });
 
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc: this.vpc,
       // Container Insights bills per metric per task; pod status comes from task events.
       containerInsightsV2: ecs.ContainerInsights.DISABLED,
     });
+
+    acceptFindings(this.cluster, [
+      {
+        id: 'AwsSolutions-ECS4',
+        reason:
+          'Container Insights bills per metric per task and container; pod status comes from task events and DescribeTasks, and the dashboard shows what podplane does.',
+      },
+    ]);
 
     this.fargatePools = props.fargate ? this.addFargatePools(props.fargate) : [];
 
@@ -88,6 +108,14 @@ export class ContainerRuntime extends Construct {
         resources: ['*'],
       }),
     );
+    acceptFindings(this.taskExecutionRole, [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'ecr:GetAuthorizationToken supports no resource-level permission, and a pod may name an image in any ECR repository of the account (the pull actions); scoping pulls to repositories needs a repository list podplane does not have.',
+        appliesTo: ['Resource::*'],
+      },
+    ]);
   }
 
   /**

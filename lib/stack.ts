@@ -90,6 +90,7 @@ export class PodplaneStack extends Stack {
       publicPaths: http.trigger.publicPaths,
       authorizer: authorizer.fn,
       authorizerCacheSeconds: authorizer.trigger.cacheSeconds,
+      logRetention,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Kubernetes API server URL' });
