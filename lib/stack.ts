@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import {
   type AuthorizerTrigger,
@@ -11,6 +12,7 @@ import {
   objectsTable,
 } from '../functions/wiring';
 import { Api } from './api';
+import { PodplaneDashboard } from './dashboard';
 import { ClusterEventRule } from './events';
 import { type FunctionEnvironment, HandlerFunction } from './functions';
 import { grants } from './permissions';
@@ -48,6 +50,8 @@ export class PodplaneStack extends Stack {
       fargatePools: this.toJsonString(runtime.fargatePools),
     };
 
+    const functions: { name: string; function: lambda.IFunction }[] = [];
+    const failureQueues: { name: string; queue: sqs.IQueue }[] = [];
     let http: { fn: lambda.IFunction; trigger: HttpTrigger } | undefined;
     let authorizer: { fn: lambda.IFunction; trigger: AuthorizerTrigger } | undefined;
     const handlers = Object.entries(functionDefinitions) as [FunctionName, FunctionDefinition][];
@@ -55,6 +59,7 @@ export class PodplaneStack extends Stack {
       const id = pascalCase(name);
       const fn = new HandlerFunction(this, id, { name, definition, environment, logRetention }).function;
       grants[name](fn, { table, runtime });
+      functions.push({ name, function: fn });
 
       const { trigger } = definition;
       switch (trigger.kind) {
@@ -66,14 +71,24 @@ export class PodplaneStack extends Stack {
           authorizer = { fn, trigger };
           break;
         case 'dynamodb-stream':
-          new StreamConsumer(this, `${id}Stream`, {
-            function: fn,
-            table: store.table(trigger.table),
-            trigger,
+          failureQueues.push({
+            name,
+            queue: new StreamConsumer(this, `${id}Stream`, {
+              function: fn,
+              table: store.table(trigger.table),
+              trigger,
+            }).failures,
           });
           break;
         case 'eventbridge':
-          new ClusterEventRule(this, `${id}Events`, { function: fn, trigger, cluster: runtime.cluster });
+          failureQueues.push({
+            name,
+            queue: new ClusterEventRule(this, `${id}Events`, {
+              function: fn,
+              trigger,
+              cluster: runtime.cluster,
+            }).failures,
+          });
           break;
         case 'schedule':
           new ScheduledInvocation(this, `${id}Schedule`, { function: fn, trigger });
@@ -92,6 +107,8 @@ export class PodplaneStack extends Stack {
       authorizerCacheSeconds: authorizer.trigger.cacheSeconds,
       logRetention,
     });
+
+    new PodplaneDashboard(this, 'Dashboard', { functions, table, api: api.restApi, failureQueues });
 
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Kubernetes API server URL' });
     new CfnOutput(this, 'TableName', { value: table.tableName });

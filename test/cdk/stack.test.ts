@@ -14,6 +14,7 @@ import {
   type StreamTrigger,
 } from '../../functions/wiring';
 import { publicPathThrottle, stageThrottle } from '../../lib/api';
+import { podplaneMetrics } from '../../lib/dashboard';
 import { PodplaneStack } from '../../lib/stack';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
@@ -339,6 +340,34 @@ describe('API', () => {
   it('outputs ApiUrl, TableName and ClusterName', () => {
     const outputs = template.toJSON().Outputs as Record<string, unknown>;
     expect(Object.keys(outputs).sort()).toEqual(['ApiUrl', 'ClusterName', 'TableName']);
+  });
+});
+
+describe('dashboard', () => {
+  const body = () => {
+    const dashboards = ofType('AWS::CloudWatch::Dashboard');
+    expect(dashboards).toHaveLength(1);
+    return JSON.stringify(dashboards[0]?.[1].Properties.DashboardBody);
+  };
+
+  it("graphs every custom pod metric in the handlers' namespace and service dimension", () => {
+    const text = body();
+    for (const name of [...podplaneMetrics.counts, ...podplaneMetrics.latenciesMs])
+      expect(text).toContain(`[\\"podplane\\",\\"${name}\\",\\"service\\",\\"podplane\\"`);
+    for (const name of podplaneMetrics.latenciesMs) {
+      expect(text).toMatch(new RegExp(`${name}.{0,120}p50`));
+      expect(text).toMatch(new RegExp(`${name}.{0,120}p99`));
+    }
+  });
+
+  it('graphs every function, every failure queue, the table and the API', () => {
+    const text = body();
+    for (const [, definition] of definitions) expect(text).toContain(functionLogicalId(definition));
+    for (const [queue] of ofType('AWS::SQS::Queue')) expect(text).toContain(queue);
+    for (const metric of ['Invocations', 'Errors', 'Throttles', 'Duration']) expect(text).toContain(metric);
+    for (const metric of ['ConsumedReadCapacityUnits', 'ConsumedWriteCapacityUnits', 'ThrottledRequests'])
+      expect(text).toContain(metric);
+    for (const metric of ['Count', '4XXError', '5XXError', 'Latency']) expect(text).toContain(metric);
   });
 });
 
