@@ -113,7 +113,7 @@ function grantLaunchTasks(fn: lambda.IFunction, runtime: ContainerRuntime): void
   accept(fn, {
     reason:
       'RunTask and TagResource on task definitions named pp-<content hash>: the kubelet registers one per distinct pod spec, so only the prefix is known in advance.',
-    appliesTo: ['Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task-definition/pp-*'],
+    appliesTo: [{ regex: `/^Resource::${ecsArnPrefix}:task-definition\\/pp-\\*$/` }],
   });
   allow(fn, ['ecs:StopTask', 'ecs:DescribeTasks'], [tasks], inCluster(runtime));
   acceptClusterTasks(fn);
@@ -163,13 +163,16 @@ function acceptListStreams(fn: lambda.IFunction): void {
   });
 }
 
+/** An ECS ARN as cdk-nag prints it: references (`<AWS::Region>`) or, with `env`, literals. */
+const ecsArnPrefix = 'arn:<AWS::Partition>:ecs:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12})';
+
 /**
  * `task/<cluster>/*` or `container-instance/<cluster>/*` as cdk-nag prints it: the cluster is a
  * reference to the stack's cluster or, with `podplane:clusterName`, a literal name.
  */
 function inClusterPattern(resourceType: 'task' | 'container-instance'): FindingPart {
   return {
-    regex: `/^Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:${resourceType}\\/[^/]+\\/\\*$/`,
+    regex: `/^Resource::${ecsArnPrefix}:${resourceType}\\/[^/]+\\/\\*$/`,
   };
 }
 

@@ -3,6 +3,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import type { TokenGrant } from '../functions/core/auth/tokens';
 import {
   type AuthorizerTrigger,
   type FunctionDefinition,
@@ -12,6 +13,7 @@ import {
   objectsTable,
 } from '../functions/wiring';
 import { Api } from './api';
+import type { Ec2Capacity } from './capacity';
 import { PodplaneDashboard } from './dashboard';
 import { ClusterEventRule } from './events';
 import { type FunctionEnvironment, HandlerFunction } from './functions';
@@ -20,6 +22,7 @@ import { ContainerRuntime, type FargateCapacity } from './runtime';
 import { ScheduledInvocation } from './schedule';
 import { Store } from './store';
 import { StreamConsumer } from './streams';
+import { DeployTimeTokens } from './tokens';
 
 export interface PodplaneStackProps extends StackProps {
   readonly logRetention: logs.RetentionDays;
@@ -27,6 +30,19 @@ export interface PodplaneStackProps extends StackProps {
   readonly scoringStrategy?: 'LeastAllocated' | 'MostAllocated';
   /** Fargate capacity as virtual nodes (one per zone); none when absent. */
   readonly fargate?: FargateCapacity;
+  /** An existing VPC (looked up at synth: the stack needs `env`); a new one when absent. */
+  readonly vpcId?: string;
+  /** An existing ECS cluster; a new one when absent. */
+  readonly clusterName?: string;
+  /** EC2 container instances in an Auto Scaling group; none when absent. */
+  readonly ec2Capacity?: Ec2Capacity;
+  /**
+   * Where the functions' ECS client sends its calls instead of ECS (`AWS_ENDPOINT_URL_ECS`):
+   * the ECS simulator for a LocalStack deploy, where ECS is not in the free plan.
+   */
+  readonly ecsEndpoint?: string;
+  /** Bearer tokens made at deploy time, one per subject, kept in Secrets Manager. */
+  readonly tokens?: readonly TokenGrant[];
 }
 
 /** podplane in one stack: every handler and trigger comes from functions/wiring.ts. */
@@ -40,7 +56,13 @@ export class PodplaneStack extends Stack {
     const runtime = new ContainerRuntime(this, 'Runtime', {
       logRetention,
       ...(props.fargate ? { fargate: props.fargate } : {}),
+      ...(props.vpcId ? { vpcId: props.vpcId } : {}),
+      ...(props.clusterName ? { clusterName: props.clusterName } : {}),
+      ...(props.ec2Capacity ? { ec2Capacity: props.ec2Capacity } : {}),
     });
+    // The AWS SDK reads a service's endpoint from AWS_ENDPOINT_URL_<SERVICE>, so the adapters
+    // need no code for it.
+    const extraEnvironment = props.ecsEndpoint ? { AWS_ENDPOINT_URL_ECS: props.ecsEndpoint } : undefined;
     const environment: FunctionEnvironment = {
       table: table.tableName,
       cluster: runtime.cluster.clusterName,
@@ -57,7 +79,13 @@ export class PodplaneStack extends Stack {
     const handlers = Object.entries(functionDefinitions) as [FunctionName, FunctionDefinition][];
     for (const [name, definition] of handlers) {
       const id = pascalCase(name);
-      const fn = new HandlerFunction(this, id, { name, definition, environment, logRetention }).function;
+      const fn = new HandlerFunction(this, id, {
+        name,
+        definition,
+        environment,
+        logRetention,
+        ...(extraEnvironment ? { extraEnvironment } : {}),
+      }).function;
       grants[name](fn, { table, runtime });
       functions.push({ name, function: fn });
 
@@ -113,6 +141,14 @@ export class PodplaneStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Kubernetes API server URL' });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'ClusterName', { value: runtime.cluster.clusterName });
+    if (props.tokens?.length) {
+      const tokens = new DeployTimeTokens(this, 'Tokens', { tokens: props.tokens, table, logRetention });
+      // Secret ARNs and grants, not tokens: `npm run kubeconfig -- --subject NAME` reads the secret.
+      new CfnOutput(this, 'TokenSecrets', {
+        value: this.toJsonString(tokens.secrets),
+        description: 'Secrets Manager secret of each deploy-time token, by subject',
+      });
+    }
   }
 }
 

@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkWithCdkNag } from '../../lib/nag';
 import { PodplaneStack, type PodplaneStackProps } from '../../lib/stack';
+import { account, region, vpcId, vpcLookupContext } from './vpc-lookup';
 
 const outdirs: string[] = [];
 afterAll(() => {
@@ -17,7 +18,8 @@ afterAll(() => {
 function findings(props: Partial<PodplaneStackProps>) {
   const outdir = mkdtempSync(join(tmpdir(), 'podplane-cdk-nag-'));
   outdirs.push(outdir);
-  const app = new App({ outdir });
+  // The rules read resources, not handler code: skip bundling.
+  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], ...vpcLookupContext } });
   const stack = new PodplaneStack(app, 'Nag', {
     stackName: 'podplane-nag',
     logRetention: logs.RetentionDays.ONE_WEEK,
@@ -39,26 +41,48 @@ function findings(props: Partial<PodplaneStackProps>) {
   };
 }
 
-describe.each<[string, Partial<PodplaneStackProps>]>([['default stack', {}]])(
-  'cdk-nag AwsSolutions on the %s',
-  (_, props) => {
-    let result: ReturnType<typeof findings>;
-    beforeAll(() => {
-      result = findings(props);
-    }, 120_000);
+const fargate = { cpu: '16', memory: '32Gi', pods: 20, spot: true };
+describe.each<[string, Partial<PodplaneStackProps>]>([
+  ['default stack', {}],
+  [
+    'stack with every option',
+    {
+      fargate,
+      ec2Capacity: { instanceType: 't4g.medium', minCapacity: 0, maxCapacity: 4, desiredCapacity: 1 },
+      tokens: [
+        { subject: 'admin', namespaces: ['*'] },
+        { subject: 'alice', namespaces: ['team-a'] },
+      ],
+      scoringStrategy: 'MostAllocated',
+    },
+  ],
+  [
+    'stack in an existing VPC and cluster',
+    {
+      env: { account, region },
+      vpcId,
+      clusterName: 'shared-ecs',
+      fargate,
+      ecsEndpoint: 'http://172.17.0.1:4599',
+    },
+  ],
+])('cdk-nag AwsSolutions on the %s', (_, props) => {
+  let result: ReturnType<typeof findings>;
+  beforeAll(() => {
+    result = findings(props);
+  }, 120_000);
 
-    it('leaves no error and no unaccepted warning', () => {
-      expect(result.errors).toEqual([]);
-      expect(result.warnings).toEqual([]);
-    });
+  it('leaves no error and no unaccepted warning', () => {
+    expect(result.errors).toEqual([]);
+    expect(result.warnings).toEqual([]);
+  });
 
-    it('gives every accepted finding a concrete reason and keeps IAM wildcards to named parts', () => {
-      expect(result.accepted.length).toBeGreaterThan(0);
-      for (const rule of result.accepted) {
-        expect(rule.reason.length, rule.id).toBeGreaterThan(40);
-        if (rule.id === 'AwsSolutions-IAM5' || rule.id === 'AwsSolutions-IAM4')
-          expect((rule as { applies_to?: unknown[] }).applies_to?.length, rule.id).toBeGreaterThan(0);
-      }
-    });
-  },
-);
+  it('gives every accepted finding a concrete reason and keeps IAM wildcards to named parts', () => {
+    expect(result.accepted.length).toBeGreaterThan(0);
+    for (const rule of result.accepted) {
+      expect(rule.reason.length, rule.id).toBeGreaterThan(40);
+      if (rule.id === 'AwsSolutions-IAM5' || rule.id === 'AwsSolutions-IAM4')
+        expect((rule as { applies_to?: unknown[] }).applies_to?.length, rule.id).toBeGreaterThan(0);
+    }
+  });
+});
