@@ -13,6 +13,7 @@ export function stackPropsFromContext(context: ContextReader): PodplaneStackProp
   const vpcId = optionalString(context('podplane:vpcId'), 'podplane:vpcId');
   const clusterName = optionalString(context('podplane:clusterName'), 'podplane:clusterName');
   const ecsEndpoint = optionalString(context('podplane:ecsEndpoint'), 'podplane:ecsEndpoint');
+  const podLogsEndpoint = optionalString(context('podplane:podLogsEndpoint'), 'podplane:podLogsEndpoint');
   const fargate = fargateFromContext(context('podplane:fargate'));
   const ec2Capacity = ec2CapacityFromContext(context('podplane:ec2Capacity'));
   const tokens = tokensFromContext(context('podplane:tokens'));
@@ -27,6 +28,7 @@ export function stackPropsFromContext(context: ContextReader): PodplaneStackProp
     ...(ec2Capacity ? { ec2Capacity } : {}),
     ...(tokens.length ? { tokens } : {}),
     ...(ecsEndpoint ? { ecsEndpoint } : {}),
+    ...(podLogsEndpoint ? { podLogsEndpoint } : {}),
   };
 }
 

@@ -41,6 +41,8 @@ export interface PodplaneStackProps extends StackProps {
    * the ECS simulator for a LocalStack deploy, where ECS is not in the free plan.
    */
   readonly ecsEndpoint?: string;
+  /** Where `kubectl logs` reads pod logs (`AWS_ENDPOINT_URL_CLOUDWATCH_LOGS`): the simulator serves them too. */
+  readonly podLogsEndpoint?: string;
   /** Bearer tokens made at deploy time, one per subject, kept in Secrets Manager. */
   readonly tokens?: readonly TokenGrant[];
 }
@@ -62,7 +64,11 @@ export class PodplaneStack extends Stack {
     });
     // The AWS SDK reads a service's endpoint from AWS_ENDPOINT_URL_<SERVICE>, so the adapters
     // need no code for it.
-    const extraEnvironment = props.ecsEndpoint ? { AWS_ENDPOINT_URL_ECS: props.ecsEndpoint } : undefined;
+    const endpoints = {
+      ...(props.ecsEndpoint ? { AWS_ENDPOINT_URL_ECS: props.ecsEndpoint } : {}),
+      ...(props.podLogsEndpoint ? { AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: props.podLogsEndpoint } : {}),
+    };
+    const extraEnvironment = Object.keys(endpoints).length ? endpoints : undefined;
     const environment: FunctionEnvironment = {
       table: table.tableName,
       cluster: runtime.cluster.clusterName,

@@ -237,21 +237,26 @@ describe('podplane:tokens', () => {
 });
 
 describe('podplane:ecsEndpoint', () => {
-  const local = synth({ ecsEndpoint: 'http://172.17.0.1:4599', clusterName: 'podplane-local' });
+  const local = synth({
+    ecsEndpoint: 'http://172.17.0.1:4599',
+    podLogsEndpoint: 'http://172.17.0.1:4599',
+    clusterName: 'podplane-local',
+  });
 
-  it("sends every function's ECS calls to it through AWS_ENDPOINT_URL_ECS", () => {
+  it("sends every function's ECS calls (and, with podplane:podLogsEndpoint, pod log reads) there", () => {
     const functions = local.ofType('AWS::Lambda::Function');
     for (const [, fn] of functions.filter(([, f]) =>
       String(f.Properties.Description).startsWith('podplane '),
     ))
       expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
         AWS_ENDPOINT_URL_ECS: 'http://172.17.0.1:4599',
+        AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: 'http://172.17.0.1:4599',
       });
   });
 
   it('leaves the ECS endpoint alone without it', () => {
     for (const [, fn] of defaults.ofType('AWS::Lambda::Function'))
-      expect(JSON.stringify(fn.Properties.Environment)).not.toContain('AWS_ENDPOINT_URL_ECS');
+      expect(JSON.stringify(fn.Properties.Environment)).not.toContain('AWS_ENDPOINT_URL');
   });
 });
 
