@@ -35,7 +35,8 @@ export interface FargateCapacity {
  * (the nodes the scheduler places pods on) is an Auto Scaling group when `ec2Capacity` is given.
  */
 export class ContainerRuntime extends Construct {
-  readonly vpc: ec2.IVpc;
+  /** Absent when nothing the stack makes needs one (an existing cluster, no capacity added). */
+  readonly vpc?: ec2.IVpc;
   readonly cluster: ecs.ICluster;
   readonly ec2Capacity?: Ec2CapacityGroup;
   readonly podLogGroup: logs.LogGroup;
@@ -47,9 +48,12 @@ export class ContainerRuntime extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
 
-    this.vpc = props.vpcId
+    const vpc = props.vpcId
       ? ec2.Vpc.fromLookup(this, 'Vpc', { vpcId: props.vpcId })
-      : this.createVpc(props.logRetention);
+      : props.clusterName && !props.fargate
+        ? undefined
+        : this.createVpc(props.logRetention);
+    this.vpc = vpc;
 
     if (props.clusterName) {
       if (props.ec2Capacity)
@@ -58,11 +62,19 @@ export class ContainerRuntime extends Construct {
         );
       this.cluster = ecs.Cluster.fromClusterAttributes(this, 'Cluster', {
         clusterName: props.clusterName,
-        vpc: this.vpc,
+        // The attribute only matters for capacity added through the construct, which an existing
+        // cluster never gets here; without a VPC of ours, a placeholder stands in.
+        vpc:
+          vpc ??
+          ec2.Vpc.fromVpcAttributes(this, 'ClusterVpc', {
+            vpcId: 'vpc-unused',
+            availabilityZones: ['unused'],
+          }),
       });
     } else {
+      if (!vpc) throw new Error('a new cluster needs a VPC');
       const cluster = new ecs.Cluster(this, 'Cluster', {
-        vpc: this.vpc,
+        vpc,
         // Container Insights bills per metric per task; pod status comes from task events.
         containerInsightsV2: ecs.ContainerInsights.DISABLED,
       });
@@ -77,13 +89,13 @@ export class ContainerRuntime extends Construct {
       if (props.ec2Capacity)
         this.ec2Capacity = new Ec2CapacityGroup(this, 'Ec2Capacity', {
           cluster,
-          vpc: this.vpc,
+          vpc,
           capacity: props.ec2Capacity,
         });
       this.cluster = cluster;
     }
 
-    this.fargatePools = props.fargate ? this.addFargatePools(props.fargate) : [];
+    this.fargatePools = props.fargate && vpc ? this.addFargatePools(props.fargate, vpc) : [];
 
     this.podLogGroup = new logs.LogGroup(this, 'PodLogs', {
       logGroupName: `/podplane/${stack.stackName}/pods`,
@@ -159,11 +171,11 @@ export class ContainerRuntime extends Construct {
    * On an existing cluster (`clusterName`) the FARGATE and FARGATE_SPOT capacity providers must
    * already be associated with it.
    */
-  private addFargatePools(fargate: FargateCapacity): Record<string, unknown>[] {
-    const publicSubnets = this.vpc.publicSubnets.length > 0;
-    const subnets = publicSubnets ? this.vpc.publicSubnets : this.vpc.privateSubnets;
+  private addFargatePools(fargate: FargateCapacity, vpc: ec2.IVpc): Record<string, unknown>[] {
+    const publicSubnets = vpc.publicSubnets.length > 0;
+    const subnets = publicSubnets ? vpc.publicSubnets : vpc.privateSubnets;
     const securityGroup = new ec2.SecurityGroup(this, 'FargateTasks', {
-      vpc: this.vpc,
+      vpc,
       description: 'podplane pods on Fargate: outbound only',
       allowAllOutbound: true,
     });

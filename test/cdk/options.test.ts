@@ -64,9 +64,14 @@ describe('podplane:vpcId', () => {
 describe('podplane:clusterName', () => {
   const existing = synth({ clusterName: 'shared-ecs' });
 
-  it('creates a cluster only when none is named', () => {
+  it('creates a cluster only when none is named, and then no VPC unless Fargate pools need one', () => {
     defaults.template.resourceCountIs('AWS::ECS::Cluster', 1);
     existing.template.resourceCountIs('AWS::ECS::Cluster', 0);
+    existing.template.resourceCountIs('AWS::EC2::VPC', 0);
+    synth({
+      clusterName: 'shared-ecs',
+      fargate: { cpu: '8', memory: '16Gi', pods: 10, spot: false },
+    }).template.resourceCountIs('AWS::EC2::VPC', 1);
   });
 
   it('points the functions, the task event rule and the ECS permissions at the named cluster', () => {
