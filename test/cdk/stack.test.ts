@@ -244,6 +244,22 @@ describe('ECS task events', () => {
   });
 
   it.each(definitions.filter(([, d]) => d.trigger.kind === 'eventbridge'))(
+    "%s's rule matches the wiring pattern, narrowed to this cluster",
+    (_, definition) => {
+      if (definition.trigger.kind !== 'eventbridge') throw new Error('not an eventbridge trigger');
+      const { pattern } = definition.trigger;
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: pattern.source,
+          'detail-type': pattern['detail-type'],
+          detail: { ...pattern.detail, clusterArn: [{ 'Fn::GetAtt': [clusterLogicalId(), 'Arn'] }] },
+        },
+        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionLogicalId(definition), 'Arn'] } })],
+      });
+    },
+  );
+
+  it.each(definitions.filter(([, d]) => d.trigger.kind === 'eventbridge'))(
     '%s is the target of its rule and keeps failed invocations',
     (_, definition) => {
       const id = functionLogicalId(definition);
