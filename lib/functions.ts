@@ -119,13 +119,10 @@ export class BundledFunction extends Construct {
 }
 
 /** One podplane handler as a Lambda function, built from its wiring definition. */
-export class HandlerFunction extends Construct {
-  readonly function: nodejs.NodejsFunction;
-
+export class HandlerFunction extends BundledFunction {
   constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
-    super(scope, id);
     const { definition } = props;
-    this.function = new BundledFunction(this, 'Bundled', {
+    super(scope, id, {
       entry: definition.entry,
       description: `podplane ${props.name} (${definition.entry})`,
       memoryMiB: definition.memoryMiB,
@@ -142,7 +139,7 @@ export class HandlerFunction extends Construct {
         POWERTOOLS_LOG_LEVEL: 'INFO',
         ...props.extraEnvironment,
       },
-    }).function;
+    });
     // Errors mean a handler threw (records retried, events re-sent); throttles mean Lambda
     // concurrency ran out. Either, for five minutes, is worth an operator's look.
     for (const [name, metric] of [
