@@ -265,6 +265,27 @@ describe('podplane:ecsEndpoint', () => {
   });
 });
 
+describe('podplane:scoringStrategy and podplane:logRetentionDays', () => {
+  const packed = synth({ scoringStrategy: 'MostAllocated', logRetention: logs.RetentionDays.ONE_MONTH });
+  const schedulerVariables = (stack: typeof packed) =>
+    stack
+      .ofType('AWS::Lambda::Function')
+      .map(([, f]) => (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables)
+      .find((v) => v.POWERTOOLS_SERVICE_NAME === 'podplane-scheduler');
+
+  it('hands the scheduler its scoring strategy, LeastAllocated when not given', () => {
+    expect(schedulerVariables(defaults)?.PODPLANE_SCORING_STRATEGY).toBe('LeastAllocated');
+    expect(schedulerVariables(packed)?.PODPLANE_SCORING_STRATEGY).toBe('MostAllocated');
+  });
+
+  it('keeps every log group for the configured retention', () => {
+    const retentions = (stack: typeof packed) =>
+      new Set(stack.ofType('AWS::Logs::LogGroup').map(([, g]) => g.Properties.RetentionInDays));
+    expect(retentions(defaults)).toEqual(new Set([7]));
+    expect(retentions(packed)).toEqual(new Set([30]));
+  });
+});
+
 describe('context keys', () => {
   const read = (context: Record<string, unknown>) => stackPropsFromContext((key) => context[key]);
 
