@@ -27,6 +27,8 @@ export default defineConfig({
         },
       },
       { extends: true, test: { name: 'cdk', include: ['test/cdk/**/*.test.ts'] } },
+      // Deploys to LocalStack when Docker and LOCALSTACK_AUTH_TOKEN are there; skipped otherwise.
+      { extends: true, test: { name: 'localstack', include: ['test/localstack/**/*.test.ts'] } },
     ],
   },
 });

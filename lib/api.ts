@@ -1,8 +1,10 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { forbiddenMessage } from '../functions/core/auth/tokens';
+import { acceptFindings } from './nag';
 
 export interface ApiProps {
   /** The apiserver: it routes every Kubernetes path itself. */
@@ -14,7 +16,21 @@ export interface ApiProps {
   /** The TOKEN authorizer for kubectl's bearer tokens. */
   readonly authorizer: lambda.IFunction;
   readonly authorizerCacheSeconds: number;
+  readonly logRetention: logs.RetentionDays;
 }
+
+/**
+ * Without a stage limit one client can use the whole account's API Gateway and Lambda
+ * concurrency. 200/s with bursts of 400 is far beyond kubectl use and well above what ECS
+ * RunTask (20/s) can launch, so it only stops runaway loops.
+ */
+export const stageThrottle = { rateLimit: 200, burstLimit: 400 } as const;
+
+/**
+ * The health paths answer anyone, so an anonymous flood on them must not use up the stage's
+ * budget that kubectl users share: a probe a second per client is plenty.
+ */
+export const publicPathThrottle = { rateLimit: 10, burstLimit: 20 } as const;
 
 /** A Kubernetes Status body for API Gateway's own answers, so kubectl prints them as it would. */
 const statusTemplate = (code: number, reason: string, message: string) =>
@@ -38,20 +54,43 @@ export class Api extends Construct {
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.restApi = new apigateway.RestApi(this, 'RestApi', {
       description: 'podplane Kubernetes API',
       binaryMediaTypes: [...props.binaryMediaTypes],
       // kubectl talks to one region directly; an edge endpoint would add a CloudFront hop.
       endpointTypes: [apigateway.EndpointType.REGIONAL],
-      // The CloudWatch role is an account-wide singleton; a stack must not claim it.
-      cloudWatchRole: false,
+      // API Gateway writes access and execution logs only once the account names a CloudWatch
+      // role (one setting per account and region). The stack sets it and keeps the role when it
+      // is deleted, so another stack's logging does not break with it.
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
       deployOptions: {
         stageName: 'api',
-        // Without a stage limit one client can use the whole account's API Gateway and Lambda
-        // concurrency. 200/s with bursts of 400 is far beyond kubectl use and well above what
-        // ECS RunTask (20/s) can launch, so it only stops runaway loops.
-        throttlingRateLimit: 200,
-        throttlingBurstLimit: 400,
+        throttlingRateLimit: stageThrottle.rateLimit,
+        throttlingBurstLimit: stageThrottle.burstLimit,
+        methodOptions: Object.fromEntries(
+          props.publicPaths.map((path) => [
+            `${path}/GET`,
+            {
+              throttlingRateLimit: publicPathThrottle.rateLimit,
+              throttlingBurstLimit: publicPathThrottle.burstLimit,
+              loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+            },
+          ]),
+        ),
+        // Who called what, how it ended and how long it took, one JSON line per request.
+        accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
+        // Execution logs only for errors (authorizer failures, integration timeouts): INFO would
+        // log every request a second time.
+        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        // X-Ray: a request's trace runs from API Gateway through the authorizer and apiserver.
+        tracingEnabled: true,
       },
     });
     const integration = new apigateway.LambdaIntegration(props.handler);
@@ -67,10 +106,50 @@ export class Api extends Construct {
       defaultMethodOptions: secured,
       anyMethod: true,
     });
-    for (const path of props.publicPaths)
-      this.restApi.root.addResource(path.replace(/^\//, '')).addMethod('GET', integration, {
+    for (const path of props.publicPaths) {
+      const method = this.restApi.root.addResource(path.replace(/^\//, '')).addMethod('GET', integration, {
         authorizationType: apigateway.AuthorizationType.NONE,
       });
+      acceptFindings(method, [
+        {
+          id: 'AwsSolutions-APIG4',
+          reason: `${path} is a health check: load balancers and probes call it without credentials, as Kubernetes' own ${path} allows; it reveals nothing and is throttled to ${publicPathThrottle.rateLimit}/s.`,
+        },
+        { id: 'AwsSolutions-COG4', reason: `${path} is a public health check: no authorizer of any kind.` },
+      ]);
+    }
+    for (const method of [
+      this.restApi.root.node.tryFindChild('ANY'),
+      this.restApi.root.node.findChild('{proxy+}').node.tryFindChild('ANY'),
+    ])
+      if (method)
+        acceptFindings(method, [
+          {
+            id: 'AwsSolutions-COG4',
+            reason:
+              'kubectl authenticates with bearer tokens from a kubeconfig, which a Cognito user pool authorizer cannot check; the TOKEN authorizer validates them against hashed grants instead.',
+          },
+        ]);
+    acceptFindings(this.restApi, [
+      {
+        id: 'AwsSolutions-APIG2',
+        reason:
+          'The apiserver validates every body as the Kubernetes apiserver does (422 Status with field causes); an API Gateway model would duplicate that with worse messages.',
+      },
+      {
+        id: 'AwsSolutions-APIG3',
+        reason:
+          'No WAF: a web ACL bills $5/month plus rules even when idle; the stage and per-method throttles and the token authorizer bound abuse. Attach one to the stage if the API is exposed widely.',
+      },
+      {
+        id: 'AwsSolutions-IAM4',
+        reason:
+          "API Gateway's account-level CloudWatch role uses the AWS-managed AmazonAPIGatewayPushToCloudWatchLogs policy, which AWS documents for exactly this role.",
+        appliesTo: [
+          'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
+        ],
+      },
+    ]);
 
     // The stack exports the URL as ApiUrl; the construct's own Endpoint output would repeat it.
     this.restApi.node.tryRemoveChild('Endpoint');

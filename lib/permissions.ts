@@ -3,7 +3,8 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import type { FunctionName } from '../functions/wiring';
+import { type FunctionName, objectsTable } from '../functions/wiring';
+import { acceptFindings, type FindingPart } from './nag';
 import type { ContainerRuntime } from './runtime';
 
 export interface PermissionContext {
@@ -22,19 +23,21 @@ type Grant = (fn: lambda.IFunction, context: PermissionContext) => void;
  */
 export const grants: Record<FunctionName, Grant> = {
   apiserver: (fn, { table, runtime }) => {
-    table.grantReadWriteData(fn);
+    grantObjects(fn, table);
     // `kubectl logs` reads the pod log group; nothing else.
     runtime.podLogGroup.grant(fn, 'logs:GetLogEvents', 'logs:FilterLogEvents');
   },
-  // Reads token grants; nothing else.
+  // Reads a token's grant by its key; nothing else (no queries, no indexes).
   authorizer: (fn, { table }) => {
-    table.grantReadData(fn);
+    allow(fn, ['dynamodb:GetItem'], [table.tableArn]);
   },
   scheduler: (fn, { table }) => {
-    table.grantReadWriteData(fn);
+    grantObjects(fn, table);
+    acceptListStreams(fn);
   },
   kubelet: (fn, { table, runtime }) => {
-    table.grantReadWriteData(fn);
+    grantObjects(fn, table);
+    acceptListStreams(fn);
     grantLaunchTasks(fn, runtime);
   },
   podStatus: (fn, context) => grantStatusPath(fn, context),
@@ -50,16 +53,43 @@ export const grants: Record<FunctionName, Grant> = {
  * pod is gone, and schedules back-off and probe timers.
  */
 function grantStatusPath(fn: lambda.IFunction, { table, runtime, timers }: PermissionContext): void {
-  table.grantReadWriteData(fn);
+  grantObjects(fn, table);
   timers.grantSendMessages(fn);
   // Health status is not reliable in task events; the status path reads it with DescribeTasks.
   allow(fn, ['ecs:DescribeTasks', 'ecs:StopTask'], [runtime.arnInCluster('task')], inCluster(runtime));
+  acceptClusterTasks(fn);
   allow(fn, ['ecs:ListTasks'], ['*'], inCluster(runtime));
+  acceptListTasks(fn);
+}
+
+const readActions = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+];
+// Transactions are authorized as the puts, updates and condition checks they contain.
+const writeActions = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+];
+
+/**
+ * Item access to the objects table and its indexes, named one by one: the CDK's table grants
+ * add `index/*`, which would also open indexes added later without anyone deciding it.
+ */
+function grantObjects(fn: lambda.IFunction, table: dynamodb.ITable): void {
+  const indexes = objectsTable.indexes.map((index) => `${table.tableArn}/index/${index.name}`);
+  allow(fn, [...readActions, ...writeActions], [table.tableArn, ...indexes]);
 }
 
 /** Node sync reads the cluster's container instances and writes nodes. */
 function grantNodeSync(fn: lambda.IFunction, { table, runtime }: PermissionContext): void {
-  table.grantReadWriteData(fn);
+  grantObjects(fn, table);
   allow(fn, ['ecs:ListContainerInstances'], [runtime.cluster.clusterArn]);
   allow(
     fn,
@@ -67,6 +97,11 @@ function grantNodeSync(fn: lambda.IFunction, { table, runtime }: PermissionConte
     [runtime.arnInCluster('container-instance')],
     inCluster(runtime),
   );
+  accept(fn, {
+    reason:
+      'DescribeContainerInstances on any container instance of this cluster: instances register and go at run time, so their ids cannot be listed in advance.',
+    appliesTo: [inClusterPattern('container-instance')],
+  });
 }
 
 /** Register task definitions and run, watch and stop tasks, all on this stack's cluster only. */
@@ -82,11 +117,23 @@ function grantLaunchTasks(fn: lambda.IFunction, runtime: ContainerRuntime): void
   const tasks = runtime.arnInCluster('task');
 
   allow(fn, ['ecs:RunTask'], [podTaskDefinitions], inCluster(runtime));
+  accept(fn, {
+    reason:
+      'RunTask and TagResource on task definitions named pp-<content hash>: the kubelet registers one per distinct pod spec, so only the prefix is known in advance.',
+    appliesTo: [{ regex: `/^Resource::${ecsArnPrefix}:task-definition\\/pp-\\*$/` }],
+  });
   allow(fn, ['ecs:StopTask', 'ecs:DescribeTasks'], [tasks], inCluster(runtime));
+  acceptClusterTasks(fn);
   // ListTasks authorizes against container instances and the cluster condition, not task ARNs.
   allow(fn, ['ecs:ListTasks'], ['*'], inCluster(runtime));
+  acceptListTasks(fn);
   // ECS has no resource-level permissions for these two: `*` is the only resource IAM accepts.
   allow(fn, ['ecs:RegisterTaskDefinition', 'ecs:DescribeTaskDefinition'], ['*']);
+  accept(fn, {
+    reason:
+      'RegisterTaskDefinition and DescribeTaskDefinition support no resource-level permissions: `*` is the only resource IAM accepts for them.',
+    appliesTo: ['Resource::*'],
+  });
   // Tags on RunTask / RegisterTaskDefinition need TagResource; the condition allows tagging only
   // as part of those calls, never retagging existing resources.
   allow(fn, ['ecs:TagResource'], [tasks, podTaskDefinitions], {
@@ -96,6 +143,44 @@ function grantLaunchTasks(fn: lambda.IFunction, runtime: ContainerRuntime): void
   allow(fn, ['iam:PassRole'], [runtime.taskExecutionRole.roleArn], {
     StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
   });
+}
+
+function acceptClusterTasks(fn: lambda.IFunction): void {
+  accept(fn, {
+    reason:
+      "Tasks of this stack's cluster only (ARN pattern and ecs:cluster condition): task ids are made by ECS at RunTask, so they cannot be listed in advance.",
+    appliesTo: [inClusterPattern('task')],
+  });
+}
+
+function acceptListTasks(fn: lambda.IFunction): void {
+  accept(fn, {
+    reason:
+      'ListTasks is authorized against the ecs:cluster condition (set to this cluster), not a task ARN; `*` with that condition is the working form.',
+    appliesTo: ['Resource::*'],
+  });
+}
+
+/** The stream event source adds dynamodb:ListStreams, which has no resource-level permission. */
+function acceptListStreams(fn: lambda.IFunction): void {
+  accept(fn, {
+    reason:
+      'dynamodb:ListStreams (added by the stream event source) supports no resource-level permission; the stream reads themselves are on this table stream only.',
+    appliesTo: ['Resource::*'],
+  });
+}
+
+/** An ECS ARN as cdk-nag prints it: references (`<AWS::Region>`) or, with `env`, literals. */
+const ecsArnPrefix = 'arn:<AWS::Partition>:ecs:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12})';
+
+/**
+ * `task/<cluster>/*` or `container-instance/<cluster>/*` as cdk-nag prints it: the cluster is a
+ * reference to the stack's cluster or, with `podplane:clusterName`, a literal name.
+ */
+function inClusterPattern(resourceType: 'task' | 'container-instance'): FindingPart {
+  return {
+    regex: `/^Resource::${ecsArnPrefix}:${resourceType}\\/[^/]+\\/\\*$/`,
+  };
 }
 
 function inCluster(runtime: ContainerRuntime): Record<string, unknown> {
@@ -109,4 +194,9 @@ function allow(
   conditions?: Record<string, unknown>,
 ): void {
   fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources, ...(conditions ? { conditions } : {}) }));
+}
+
+/** The wildcard findings of the function role's policy this grant makes on purpose. */
+function accept(fn: lambda.IFunction, finding: { reason: string; appliesTo: FindingPart[] }): void {
+  if (fn.role) acceptFindings(fn.role, [{ id: 'AwsSolutions-IAM5', ...finding }]);
 }

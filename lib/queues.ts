@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { acceptFindings } from './nag';
 
 /**
  * A queue that keeps what a handler could not process, for an operator to inspect or replay.
@@ -14,6 +15,13 @@ export function failureQueue(scope: Construct, id: string): sqs.Queue {
     enforceSSL: true,
     retentionPeriod: Duration.days(14),
   });
+  acceptFindings(queue, [
+    {
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter destination (stream on-failure, EventBridge DLQ, Lambda on-failure); nothing consumes it automatically, so it needs no DLQ of its own.',
+    },
+  ]);
   // One message is one record or event podplane gave up on: worth a look every time.
   queue
     .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' })

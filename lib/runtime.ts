@@ -4,11 +4,19 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { type Ec2Capacity, Ec2CapacityGroup } from './capacity';
+import { acceptFindings } from './nag';
 
 export interface ContainerRuntimeProps {
   readonly logRetention: logs.RetentionDays;
-  /** Fargate capacity shown as one virtual node per public subnet, or none. */
+  /** Fargate capacity shown as one virtual node per subnet pods run in, or none. */
   readonly fargate?: FargateCapacity;
+  /** `podplane:vpcId`: an existing VPC, looked up at synth (needs the stack's account and region). */
+  readonly vpcId?: string;
+  /** `podplane:clusterName`: an existing ECS cluster instead of a new one. */
+  readonly clusterName?: string;
+  /** `podplane:ec2Capacity`: an Auto Scaling group of container instances, or none. */
+  readonly ec2Capacity?: Ec2Capacity;
 }
 
 /** `podplane:fargate` context: each zone's virtual node size, and Spot or not. */
@@ -23,13 +31,14 @@ export interface FargateCapacity {
  * The container runtime pods run on: an ECS cluster, the log group containers write to, and
  * the task execution role ECS uses to pull images and ship those logs.
  *
- * EC2 capacity (the nodes the scheduler places pods on) is a later issue. It plugs in here:
- * an Auto Scaling group in `vpc`, added with `cluster.addAsgCapacityProvider(...)`, whose
- * container instances node-sync turns into Node objects.
+ * The VPC and cluster are new unless `vpcId` / `clusterName` name existing ones; EC2 capacity
+ * (the nodes the scheduler places pods on) is an Auto Scaling group when `ec2Capacity` is given.
  */
 export class ContainerRuntime extends Construct {
-  readonly vpc: ec2.Vpc;
-  readonly cluster: ecs.Cluster;
+  /** Absent when nothing the stack makes needs one (an existing cluster, no capacity added). */
+  readonly vpc?: ec2.IVpc;
+  readonly cluster: ecs.ICluster;
+  readonly ec2Capacity?: Ec2CapacityGroup;
   readonly podLogGroup: logs.LogGroup;
   readonly taskExecutionRole: iam.Role;
   /** The pools node-sync shows as virtual nodes (PODPLANE_FARGATE_POOLS); subnet ids resolve at deploy. */
@@ -39,25 +48,54 @@ export class ContainerRuntime extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
 
-    // ecs.Cluster creates a VPC with two NAT gateways when given none. Public subnets only and
-    // no NAT gateways cost nothing while there is no capacity, and later let container
-    // instances reach image registries without paying for NAT.
-    this.vpc = new ec2.Vpc(this, 'Vpc', {
-      maxAzs: 2,
-      natGateways: 0,
-      subnetConfiguration: [{ name: 'Public', subnetType: ec2.SubnetType.PUBLIC }],
-      // Nothing is placed in the default security group, and restricting it needs a
-      // custom-resource Lambda that LocalStack would have to run as well.
-      restrictDefaultSecurityGroup: false,
-    });
+    const vpc = props.vpcId
+      ? ec2.Vpc.fromLookup(this, 'Vpc', { vpcId: props.vpcId })
+      : props.clusterName && !props.fargate
+        ? undefined
+        : this.createVpc(props.logRetention);
+    this.vpc = vpc;
 
-    this.cluster = new ecs.Cluster(this, 'Cluster', {
-      vpc: this.vpc,
-      // Container Insights bills per metric per task; pod status comes from task events.
-      containerInsightsV2: ecs.ContainerInsights.DISABLED,
-    });
+    if (props.clusterName) {
+      if (props.ec2Capacity)
+        throw new Error(
+          'podplane:ec2Capacity adds capacity to a cluster the stack creates; with podplane:clusterName, add capacity providers to that cluster yourself',
+        );
+      this.cluster = ecs.Cluster.fromClusterAttributes(this, 'Cluster', {
+        clusterName: props.clusterName,
+        // The attribute only matters for capacity added through the construct, which an existing
+        // cluster never gets here; without a VPC of ours, a placeholder stands in.
+        vpc:
+          vpc ??
+          ec2.Vpc.fromVpcAttributes(this, 'ClusterVpc', {
+            vpcId: 'vpc-unused',
+            availabilityZones: ['unused'],
+          }),
+      });
+    } else {
+      if (!vpc) throw new Error('a new cluster needs a VPC');
+      const cluster = new ecs.Cluster(this, 'Cluster', {
+        vpc,
+        // Container Insights bills per metric per task; pod status comes from task events.
+        containerInsightsV2: ecs.ContainerInsights.DISABLED,
+      });
+      acceptFindings(cluster, [
+        {
+          id: 'AwsSolutions-ECS4',
+          reason:
+            'Container Insights bills per metric per task and container; pod status comes from task events and DescribeTasks, and the dashboard shows what podplane does.',
+        },
+      ]);
+      if (props.fargate) cluster.enableFargateCapacityProviders();
+      if (props.ec2Capacity)
+        this.ec2Capacity = new Ec2CapacityGroup(this, 'Ec2Capacity', {
+          cluster,
+          vpc,
+          capacity: props.ec2Capacity,
+        });
+      this.cluster = cluster;
+    }
 
-    this.fargatePools = props.fargate ? this.addFargatePools(props.fargate) : [];
+    this.fargatePools = props.fargate && vpc ? this.addFargatePools(props.fargate, vpc) : [];
 
     this.podLogGroup = new logs.LogGroup(this, 'PodLogs', {
       logGroupName: `/podplane/${stack.stackName}/pods`,
@@ -88,20 +126,60 @@ export class ContainerRuntime extends Construct {
         resources: ['*'],
       }),
     );
+    acceptFindings(this.taskExecutionRole, [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'ecr:GetAuthorizationToken supports no resource-level permission, and a pod may name an image in any ECR repository of the account (the pull actions); scoping pulls to repositories needs a repository list podplane does not have.',
+        appliesTo: ['Resource::*'],
+      },
+    ]);
   }
 
   /**
-   * Fargate on the cluster, one pool per public subnet. Tasks get public IPs because the VPC has
-   * no NAT gateway (they must reach image registries); their security group allows no inbound.
+   * A VPC for the cluster. ecs.Cluster creates one with two NAT gateways when given none. Public
+   * subnets only and no NAT gateways cost nothing while there is no capacity, and let container
+   * instances reach image registries without paying for NAT.
    */
-  private addFargatePools(fargate: FargateCapacity): Record<string, unknown>[] {
-    this.cluster.enableFargateCapacityProviders();
+  private createVpc(logRetention: logs.RetentionDays): ec2.Vpc {
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'Public', subnetType: ec2.SubnetType.PUBLIC }],
+      // Nothing is placed in the default security group, and restricting it needs a
+      // custom-resource Lambda that LocalStack would have to run as well.
+      restrictDefaultSecurityGroup: false,
+    });
+    // Rejected connections only: what probed the container instances or was refused, at next to
+    // no cost while nothing runs.
+    vpc.addFlowLog('RejectedTraffic', {
+      trafficType: ec2.FlowLogTrafficType.REJECT,
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(
+        new logs.LogGroup(this, 'FlowLogs', {
+          retention: logRetention,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
+      ),
+    });
+    return vpc;
+  }
+
+  /**
+   * Fargate pools, one per subnet pods run in: the public subnets, with public IPs because a new
+   * VPC has no NAT gateway (tasks must reach image registries); or, in an existing VPC without
+   * public subnets, its private subnets behind their NAT. Their security group allows no inbound.
+   * On an existing cluster (`clusterName`) the FARGATE and FARGATE_SPOT capacity providers must
+   * already be associated with it.
+   */
+  private addFargatePools(fargate: FargateCapacity, vpc: ec2.IVpc): Record<string, unknown>[] {
+    const publicSubnets = vpc.publicSubnets.length > 0;
+    const subnets = publicSubnets ? vpc.publicSubnets : vpc.privateSubnets;
     const securityGroup = new ec2.SecurityGroup(this, 'FargateTasks', {
-      vpc: this.vpc,
+      vpc,
       description: 'podplane pods on Fargate: outbound only',
       allowAllOutbound: true,
     });
-    return this.vpc.publicSubnets.map((subnet, i) => ({
+    return subnets.map((subnet, i) => ({
       name: `fargate-${i}`,
       zone: subnet.availabilityZone,
       cpu: fargate.cpu,
@@ -110,7 +188,7 @@ export class ContainerRuntime extends Construct {
       capacityProvider: fargate.spot ? 'FARGATE_SPOT' : 'FARGATE',
       subnets: [subnet.subnetId],
       securityGroups: [securityGroup.securityGroupId],
-      assignPublicIp: true,
+      assignPublicIp: publicSubnets,
     }));
   }
 

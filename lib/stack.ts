@@ -1,7 +1,9 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import type { TokenGrant } from '../functions/core/auth/tokens';
 import {
   type AuthorizerTrigger,
   type FunctionDefinition,
@@ -12,6 +14,8 @@ import {
   timerQueue,
 } from '../functions/wiring';
 import { Api } from './api';
+import type { Ec2Capacity } from './capacity';
+import { PodplaneDashboard } from './dashboard';
 import { ClusterEventRule } from './events';
 import { type FunctionEnvironment, HandlerFunction } from './functions';
 import { grants } from './permissions';
@@ -20,6 +24,7 @@ import { ScheduledInvocation } from './schedule';
 import { Store } from './store';
 import { StreamConsumer } from './streams';
 import { TimerQueue } from './timers';
+import { DeployTimeTokens } from './tokens';
 
 export interface PodplaneStackProps extends StackProps {
   readonly logRetention: logs.RetentionDays;
@@ -27,6 +32,21 @@ export interface PodplaneStackProps extends StackProps {
   readonly scoringStrategy?: 'LeastAllocated' | 'MostAllocated';
   /** Fargate capacity as virtual nodes (one per zone); none when absent. */
   readonly fargate?: FargateCapacity;
+  /** An existing VPC (looked up at synth: the stack needs `env`); a new one when absent. */
+  readonly vpcId?: string;
+  /** An existing ECS cluster; a new one when absent. */
+  readonly clusterName?: string;
+  /** EC2 container instances in an Auto Scaling group; none when absent. */
+  readonly ec2Capacity?: Ec2Capacity;
+  /**
+   * Where the functions' ECS client sends its calls instead of ECS (`AWS_ENDPOINT_URL_ECS`):
+   * the ECS simulator for a LocalStack deploy, where ECS is not in the free plan.
+   */
+  readonly ecsEndpoint?: string;
+  /** Where `kubectl logs` reads pod logs (`AWS_ENDPOINT_URL_CLOUDWATCH_LOGS`): the simulator serves them too. */
+  readonly podLogsEndpoint?: string;
+  /** Bearer tokens made at deploy time, one per subject, kept in Secrets Manager. */
+  readonly tokens?: readonly TokenGrant[];
 }
 
 /** podplane in one stack: every handler and trigger comes from functions/wiring.ts. */
@@ -40,11 +60,21 @@ export class PodplaneStack extends Stack {
     const runtime = new ContainerRuntime(this, 'Runtime', {
       logRetention,
       ...(props.fargate ? { fargate: props.fargate } : {}),
+      ...(props.vpcId ? { vpcId: props.vpcId } : {}),
+      ...(props.clusterName ? { clusterName: props.clusterName } : {}),
+      ...(props.ec2Capacity ? { ec2Capacity: props.ec2Capacity } : {}),
     });
     const timers = new TimerQueue(this, 'Timers', {
       definition: timerQueue,
       maxReceiveCount: functionDefinitions.podTimers.trigger.maxReceiveCount,
     });
+    // The AWS SDK reads a service's endpoint from AWS_ENDPOINT_URL_<SERVICE>, so the adapters
+    // need no code for it.
+    const endpoints = {
+      ...(props.ecsEndpoint ? { AWS_ENDPOINT_URL_ECS: props.ecsEndpoint } : {}),
+      ...(props.podLogsEndpoint ? { AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: props.podLogsEndpoint } : {}),
+    };
+    const extraEnvironment = Object.keys(endpoints).length ? endpoints : undefined;
     const environment: FunctionEnvironment = {
       table: table.tableName,
       cluster: runtime.cluster.clusterName,
@@ -55,13 +85,24 @@ export class PodplaneStack extends Stack {
       timerQueueUrl: timers.queue.queueUrl,
     };
 
+    const functions: { name: string; function: lambda.IFunction }[] = [];
+    const failureQueues: { name: string; queue: sqs.IQueue }[] = [
+      { name: 'podTimers', queue: timers.deadLetters },
+    ];
     let http: { fn: lambda.IFunction; trigger: HttpTrigger } | undefined;
     let authorizer: { fn: lambda.IFunction; trigger: AuthorizerTrigger } | undefined;
     const handlers = Object.entries(functionDefinitions) as [FunctionName, FunctionDefinition][];
     for (const [name, definition] of handlers) {
       const id = pascalCase(name);
-      const fn = new HandlerFunction(this, id, { name, definition, environment, logRetention }).function;
+      const fn = new HandlerFunction(this, id, {
+        name,
+        definition,
+        environment,
+        logRetention,
+        ...(extraEnvironment ? { extraEnvironment } : {}),
+      }).function;
       grants[name](fn, { table, runtime, timers: timers.queue });
+      functions.push({ name, function: fn });
 
       const { trigger } = definition;
       switch (trigger.kind) {
@@ -73,14 +114,24 @@ export class PodplaneStack extends Stack {
           authorizer = { fn, trigger };
           break;
         case 'dynamodb-stream':
-          new StreamConsumer(this, `${id}Stream`, {
-            function: fn,
-            table: store.table(trigger.table),
-            trigger,
+          failureQueues.push({
+            name,
+            queue: new StreamConsumer(this, `${id}Stream`, {
+              function: fn,
+              table: store.table(trigger.table),
+              trigger,
+            }).failures,
           });
           break;
         case 'eventbridge':
-          new ClusterEventRule(this, `${id}Events`, { function: fn, trigger, cluster: runtime.cluster });
+          failureQueues.push({
+            name,
+            queue: new ClusterEventRule(this, `${id}Events`, {
+              function: fn,
+              trigger,
+              cluster: runtime.cluster,
+            }).failures,
+          });
           break;
         case 'schedule':
           new ScheduledInvocation(this, `${id}Schedule`, { function: fn, trigger });
@@ -100,11 +151,28 @@ export class PodplaneStack extends Stack {
       publicPaths: http.trigger.publicPaths,
       authorizer: authorizer.fn,
       authorizerCacheSeconds: authorizer.trigger.cacheSeconds,
+      logRetention,
+    });
+
+    new PodplaneDashboard(this, 'Dashboard', {
+      functions,
+      table,
+      api: api.restApi,
+      failureQueues,
+      timerQueue: timers.queue,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Kubernetes API server URL' });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'ClusterName', { value: runtime.cluster.clusterName });
+    if (props.tokens?.length) {
+      const tokens = new DeployTimeTokens(this, 'Tokens', { tokens: props.tokens, table, logRetention });
+      // Secret ARNs and grants, not tokens: `npm run kubeconfig -- --subject NAME` reads the secret.
+      new CfnOutput(this, 'TokenSecrets', {
+        value: this.toJsonString(tokens.secrets),
+        description: 'Secrets Manager secret of each deploy-time token, by subject',
+      });
+    }
   }
 }
 

@@ -13,17 +13,20 @@ import { failureQueue } from './queues';
  */
 export class TimerQueue extends Construct {
   readonly queue: sqs.Queue;
+  /** Timers that failed `maxReceiveCount` times. */
+  readonly deadLetters: sqs.Queue;
   private readonly definition: QueueDefinition;
 
   constructor(scope: Construct, id: string, props: { definition: QueueDefinition; maxReceiveCount: number }) {
     super(scope, id);
     this.definition = props.definition;
+    this.deadLetters = failureQueue(this, 'DeadLetters');
     this.queue = new sqs.Queue(this, 'Queue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       visibilityTimeout: Duration.seconds(props.definition.visibilityTimeoutSeconds),
       retentionPeriod: Duration.seconds(props.definition.retentionSeconds),
-      deadLetterQueue: { queue: failureQueue(this, 'DeadLetters'), maxReceiveCount: props.maxReceiveCount },
+      deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: props.maxReceiveCount },
     });
   }
 

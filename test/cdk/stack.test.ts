@@ -13,6 +13,8 @@ import {
   objectsTable,
   type StreamTrigger,
 } from '../../functions/wiring';
+import { publicPathThrottle, stageThrottle } from '../../lib/api';
+import { podplaneMetrics } from '../../lib/dashboard';
 import { PodplaneStack } from '../../lib/stack';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
@@ -284,6 +286,22 @@ describe('ECS task events', () => {
   });
 
   it.each(definitions.filter(([, d]) => d.trigger.kind === 'eventbridge'))(
+    "%s's rule matches the wiring pattern, narrowed to this cluster",
+    (_, definition) => {
+      if (definition.trigger.kind !== 'eventbridge') throw new Error('not an eventbridge trigger');
+      const { pattern } = definition.trigger;
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: pattern.source,
+          'detail-type': pattern['detail-type'],
+          detail: { ...pattern.detail, clusterArn: [{ 'Fn::GetAtt': [clusterLogicalId(), 'Arn'] }] },
+        },
+        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionLogicalId(definition), 'Arn'] } })],
+      });
+    },
+  );
+
+  it.each(definitions.filter(([, d]) => d.trigger.kind === 'eventbridge'))(
     '%s is the target of its rule and keeps failed invocations',
     (_, definition) => {
       const id = functionLogicalId(definition);
@@ -326,17 +344,96 @@ describe('API', () => {
       expect(method.Properties.Integration).toMatchObject({ Type: 'AWS_PROXY' });
       expect(JSON.stringify(method.Properties.Integration)).toContain(functionLogicalId(apiserver));
     }
-    template.hasResourceProperties('AWS::ApiGateway::Stage', {
-      StageName: 'api',
-      MethodSettings: [
-        Match.objectLike({ ThrottlingRateLimit: Match.anyValue(), ThrottlingBurstLimit: Match.anyValue() }),
-      ],
+    template.hasResourceProperties('AWS::ApiGateway::Stage', { StageName: 'api' });
+  });
+
+  it('throttles the stage, and the unauthenticated health paths harder', () => {
+    const [[, stage] = []] = ofType('AWS::ApiGateway::Stage');
+    const settings = stage?.Properties.MethodSettings as Record<string, unknown>[];
+    expect(settings).toContainEqual(
+      expect.objectContaining({
+        HttpMethod: '*',
+        ResourcePath: '/*',
+        ThrottlingRateLimit: stageThrottle.rateLimit,
+        ThrottlingBurstLimit: stageThrottle.burstLimit,
+      }),
+    );
+    for (const path of functionDefinitions.apiserver.trigger.publicPaths)
+      expect(settings).toContainEqual(
+        expect.objectContaining({
+          HttpMethod: 'GET',
+          ResourcePath: `/~1${path.slice(1)}`,
+          ThrottlingRateLimit: publicPathThrottle.rateLimit,
+          ThrottlingBurstLimit: publicPathThrottle.burstLimit,
+        }),
+      );
+    expect(publicPathThrottle.rateLimit).toBeLessThan(stageThrottle.rateLimit);
+  });
+
+  it('caches authorizer decisions per token for the wiring TTL', () => {
+    expect(functionDefinitions.authorizer.trigger.cacheSeconds).toBeGreaterThan(0);
+    template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      AuthorizerResultTtlInSeconds: functionDefinitions.authorizer.trigger.cacheSeconds,
     });
+  });
+
+  it('writes a JSON access log line per request and execution logs for errors', () => {
+    const [[, stage] = []] = ofType('AWS::ApiGateway::Stage');
+    const access = stage?.Properties.AccessLogSetting as { DestinationArn: unknown; Format: string };
+    expect(resources[(access.DestinationArn as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]]?.Type).toBe(
+      'AWS::Logs::LogGroup',
+    );
+    expect(JSON.parse(access.Format)).toMatchObject({
+      requestId: '$context.requestId',
+      status: '$context.status',
+    });
+    expect(stage?.Properties.MethodSettings).toContainEqual(
+      expect.objectContaining({ ResourcePath: '/*', LoggingLevel: 'ERROR', DataTraceEnabled: false }),
+    );
+    // API Gateway logs only once the account names a CloudWatch role; the stack keeps it.
+    template.hasResource('AWS::ApiGateway::Account', {});
+    template.hasResource('AWS::IAM::Role', { DeletionPolicy: 'Retain' });
   });
 
   it('outputs ApiUrl, TableName and ClusterName', () => {
     const outputs = template.toJSON().Outputs as Record<string, unknown>;
     expect(Object.keys(outputs).sort()).toEqual(['ApiUrl', 'ClusterName', 'TableName']);
+  });
+});
+
+describe('dashboard', () => {
+  const body = () => {
+    const dashboards = ofType('AWS::CloudWatch::Dashboard');
+    expect(dashboards).toHaveLength(1);
+    return JSON.stringify(dashboards[0]?.[1].Properties.DashboardBody);
+  };
+
+  it("graphs every custom pod metric in the handlers' namespace and service dimension", () => {
+    const text = body();
+    for (const name of [...podplaneMetrics.counts, ...podplaneMetrics.latenciesMs])
+      expect(text).toContain(`[\\"podplane\\",\\"${name}\\",\\"service\\",\\"podplane\\"`);
+    for (const name of podplaneMetrics.latenciesMs) {
+      expect(text).toMatch(new RegExp(`${name}.{0,120}p50`));
+      expect(text).toMatch(new RegExp(`${name}.{0,120}p99`));
+    }
+  });
+
+  it('graphs every function, every failure queue, the table and the API', () => {
+    const text = body();
+    for (const [, definition] of definitions) expect(text).toContain(functionLogicalId(definition));
+    for (const [queue] of ofType('AWS::SQS::Queue')) expect(text).toContain(queue);
+    for (const metric of ['Invocations', 'Errors', 'Throttles', 'Duration']) expect(text).toContain(metric);
+    for (const metric of ['ConsumedReadCapacityUnits', 'ConsumedWriteCapacityUnits', 'ThrottledRequests'])
+      expect(text).toContain(metric);
+    for (const metric of ['Count', '4XXError', '5XXError', 'Latency']) expect(text).toContain(metric);
+  });
+});
+
+describe('tracing', () => {
+  it('traces every function and the API stage with X-Ray', () => {
+    for (const [, fn] of ofType('AWS::Lambda::Function'))
+      expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+    template.hasResourceProperties('AWS::ApiGateway::Stage', { TracingEnabled: true });
   });
 });
 
@@ -387,10 +484,66 @@ describe('IAM', () => {
       'ecr:BatchGetImage',
       // Stream consumers list the table's streams; ListStreams has no resource-level permission.
       'dynamodb:ListStreams',
+      // Active tracing: X-Ray has no resource-level permissions.
+      'xray:PutTraceSegments',
+      'xray:PutTelemetryRecords',
     ]);
     const open = statements().filter((s) => s.Resource === '*' && !s.Condition);
     for (const statement of open) {
       for (const action of actionsOf(statement)) expect(allowedOnAnyResource).toContain(action);
+    }
+  });
+});
+
+describe('IAM: least privilege', () => {
+  const tableId = () => {
+    const [[id] = []] = ofType('AWS::DynamoDB::Table');
+    return id ?? '';
+  };
+  const policiesOf = (definition: FunctionDefinition) => {
+    const fn = resources[functionLogicalId(definition)];
+    if (!fn) throw new Error(`no function for ${definition.entry}`);
+    const role = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    return ofType('AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(role))
+      .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+  };
+
+  it('gives every function a role of its own without AWS managed policies', () => {
+    const roles = new Set(ofType('AWS::Lambda::Function').map(([, r]) => JSON.stringify(r.Properties.Role)));
+    expect(roles.size).toBe(definitions.length);
+    for (const [, role] of ofType('AWS::IAM::Role').filter(([id]) => !/CloudWatchRole/.test(id)))
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('names the table and each index instead of index/*', () => {
+    const dynamo = statements().filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+    expect(JSON.stringify(dynamo)).not.toContain('index/*');
+    const apiserverTable = policiesOf(functionDefinitions.apiserver).find((s) =>
+      actionsOf(s).includes('dynamodb:PutItem'),
+    );
+    const indexes = objectsTable.indexes.map((index) => ({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId(), 'Arn'] }, `/index/${index.name}`]],
+    }));
+    expect(apiserverTable?.Resource).toEqual([{ 'Fn::GetAtt': [tableId(), 'Arn'] }, ...indexes]);
+  });
+
+  it('lets the authorizer read one item by key and do nothing else', () => {
+    const authorizer = policiesOf(functionDefinitions.authorizer).filter(
+      (s) => !actionsOf(s).some((a) => a.startsWith('xray:') || a.startsWith('logs:')),
+    );
+    expect(authorizer).toEqual([
+      expect.objectContaining({ Action: 'dynamodb:GetItem', Resource: { 'Fn::GetAtt': [tableId(), 'Arn'] } }),
+    ]);
+  });
+
+  it('lets each function write to its own log group only', () => {
+    for (const [, definition] of definitions) {
+      const logWrites = policiesOf(definition).filter((s) => actionsOf(s).includes('logs:PutLogEvents'));
+      expect(logWrites).toHaveLength(1);
+      expect(JSON.stringify(logWrites[0]?.Resource)).toMatch(
+        /Logs[0-9A-F]{8}", "Arn"|Logs[0-9A-F]{8}","Arn"/,
+      );
     }
   });
 });

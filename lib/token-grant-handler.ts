@@ -1,0 +1,74 @@
+/**
+ * The custom resource behind `podplane:tokens` (lib/tokens.ts), run by CloudFormation at deploy:
+ * reads a token from its Secrets Manager secret and writes the token's grant, keyed by its
+ * SHA-256, where the authorizer looks it up. The token itself never leaves Secrets Manager.
+ *
+ * The physical resource id is the hash: when the secret's value changes, the id changes and
+ * CloudFormation deletes the old id, which removes the old grant.
+ */
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { tableName } from '../functions/adapters/config';
+import { dynamo } from '../functions/adapters/dynamodb/client';
+import { dynamoTokenStore } from '../functions/adapters/dynamodb/token-store';
+import { type TokenGrant, tokenHash } from '../functions/core/auth/tokens';
+
+export interface TokenGrantProperties {
+  readonly SecretArn: string;
+  readonly Subject: string;
+  readonly Namespaces: readonly string[];
+}
+
+const isHash = (id: string | undefined): id is string => /^[0-9a-f]{64}$/.test(id ?? '');
+
+export async function handler(event: CloudFormationCustomResourceEvent): Promise<void> {
+  const physicalId = 'PhysicalResourceId' in event ? event.PhysicalResourceId : undefined;
+  let result: { Status: 'SUCCESS' | 'FAILED'; PhysicalResourceId: string; Reason?: string };
+  try {
+    result = { Status: 'SUCCESS', PhysicalResourceId: await apply(event, physicalId) };
+  } catch (error) {
+    // A create that failed has no grant to delete later: an id that is not a hash says so.
+    result = {
+      Status: 'FAILED',
+      PhysicalResourceId: physicalId ?? `failed-${event.RequestId}`,
+      Reason: error instanceof Error ? error.message : String(error),
+    };
+  }
+  const response = await fetch(event.ResponseURL, {
+    method: 'PUT',
+    // The pre-signed URL is signed without a content type.
+    headers: { 'content-type': '' },
+    body: JSON.stringify({
+      ...result,
+      StackId: event.StackId,
+      RequestId: event.RequestId,
+      LogicalResourceId: event.LogicalResourceId,
+    }),
+  });
+  if (!response.ok) throw new Error(`CloudFormation response: HTTP ${response.status}`);
+}
+
+async function apply(
+  event: CloudFormationCustomResourceEvent,
+  physicalId: string | undefined,
+): Promise<string> {
+  if (event.RequestType === 'Delete') {
+    if (isHash(physicalId)) await deleteGrant(physicalId);
+    return physicalId ?? event.RequestId;
+  }
+  const properties = event.ResourceProperties as unknown as TokenGrantProperties;
+  const secret = await new SecretsManagerClient({}).send(
+    new GetSecretValueCommand({ SecretId: properties.SecretArn }),
+  );
+  if (!secret.SecretString) throw new Error(`secret ${properties.SecretArn} has no string value`);
+  const grant: TokenGrant = { subject: properties.Subject, namespaces: [...properties.Namespaces] };
+  const hash = tokenHash(secret.SecretString);
+  await dynamoTokenStore.putGrant(hash, grant);
+  return hash;
+}
+
+/** The token store has no delete (kubectl users cannot revoke); its key layout is `tokens`/hash. */
+async function deleteGrant(hash: string): Promise<void> {
+  await dynamo().send(new DeleteCommand({ TableName: tableName(), Key: { pk: 'tokens', sk: hash } }));
+}

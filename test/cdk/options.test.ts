@@ -1,0 +1,330 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { stackPropsFromContext } from '../../lib/context';
+import { PodplaneStack, type PodplaneStackProps } from '../../lib/stack';
+import { account, region, vpcId, vpcLookupContext } from './vpc-lookup';
+
+type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] };
+
+const outdirs: string[] = [];
+afterAll(() => {
+  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Synthesizes a stack without bundling the handlers: these tests look at resources, not code. */
+function synth(props: Partial<PodplaneStackProps>, env?: { account: string; region: string }) {
+  const outdir = mkdtempSync(join(tmpdir(), 'podplane-cdk-options-'));
+  outdirs.push(outdir);
+  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], ...vpcLookupContext } });
+  const stack = new PodplaneStack(app, 'Options', {
+    stackName: 'podplane-options',
+    logRetention: logs.RetentionDays.ONE_WEEK,
+    ...(env ? { env } : {}),
+    ...props,
+  });
+  const template = Template.fromStack(stack);
+  const resources = template.toJSON().Resources as Record<string, Resource>;
+  const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+  const outputs = (template.toJSON().Outputs ?? {}) as Record<string, { Value: unknown }>;
+  return { template, resources, ofType, outputs };
+}
+
+const defaults = synth({});
+
+describe('podplane:vpcId', () => {
+  const existing = synth(
+    { vpcId, fargate: { cpu: '8', memory: '16Gi', pods: 10, spot: false } },
+    { account, region },
+  );
+
+  it('creates a VPC (public subnets, no NAT) only when none is named', () => {
+    defaults.template.resourceCountIs('AWS::EC2::VPC', 1);
+    defaults.template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    existing.template.resourceCountIs('AWS::EC2::VPC', 0);
+    existing.template.resourceCountIs('AWS::EC2::Subnet', 0);
+  });
+
+  it("puts Fargate pools in the named VPC's subnets", () => {
+    existing.template.hasResourceProperties('AWS::EC2::SecurityGroup', { VpcId: vpcId });
+    const pools = JSON.stringify(existing.resources);
+    expect(pools).toContain('subnet-public-a');
+    expect(pools).toContain('subnet-public-b');
+  });
+
+  it('needs an account and region to look the VPC up', () => {
+    expect(() => synth({ vpcId })).toThrow(/account\/region|environment/i);
+  });
+});
+
+describe('podplane:clusterName', () => {
+  const existing = synth({ clusterName: 'shared-ecs' });
+
+  it('creates a cluster only when none is named, and then no VPC unless Fargate pools need one', () => {
+    defaults.template.resourceCountIs('AWS::ECS::Cluster', 1);
+    existing.template.resourceCountIs('AWS::ECS::Cluster', 0);
+    existing.template.resourceCountIs('AWS::EC2::VPC', 0);
+    synth({
+      clusterName: 'shared-ecs',
+      fargate: { cpu: '8', memory: '16Gi', pods: 10, spot: false },
+    }).template.resourceCountIs('AWS::EC2::VPC', 1);
+  });
+
+  it('points the functions, the task event rule and the ECS permissions at the named cluster', () => {
+    existing.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ PODPLANE_CLUSTER: 'shared-ecs' }) },
+    });
+    const [[, taskEvents] = []] = existing
+      .ofType('AWS::Events::Rule')
+      .filter(([, r]) => JSON.stringify(r.Properties.EventPattern ?? {}).includes('ECS Task State Change'));
+    const pattern = taskEvents?.Properties.EventPattern as { detail: { clusterArn: unknown } };
+    expect(JSON.stringify(pattern.detail.clusterArn)).toMatch(/:cluster\/shared-ecs"\]/);
+    const runTask = existing
+      .ofType('AWS::IAM::Policy')
+      .flatMap(
+        ([, p]) =>
+          (p.Properties.PolicyDocument as { Statement: { Action: unknown; Condition?: unknown }[] })
+            .Statement,
+      )
+      .find((s) => JSON.stringify(s.Action).includes('ecs:RunTask'));
+    if (!runTask) throw new Error('no RunTask statement');
+    const condition = (runTask.Condition as { ArnEquals: { 'ecs:cluster': unknown } }).ArnEquals[
+      'ecs:cluster'
+    ];
+    expect(condition).toEqual((pattern.detail.clusterArn as unknown[])[0]);
+  });
+
+  it('refuses EC2 capacity on a cluster it does not own', () => {
+    expect(() =>
+      synth({
+        clusterName: 'shared-ecs',
+        ec2Capacity: { instanceType: 't4g.medium', minCapacity: 0, maxCapacity: 2 },
+      }),
+    ).toThrow(/podplane:ec2Capacity/);
+  });
+});
+
+describe('podplane:ec2Capacity', () => {
+  const arm = synth({
+    ec2Capacity: { instanceType: 't4g.medium', minCapacity: 0, maxCapacity: 4, desiredCapacity: 1 },
+  });
+  const x86 = synth({ ec2Capacity: { instanceType: 'm7i.large', minCapacity: 1, maxCapacity: 3 } });
+  const amiParameter = (stack: typeof arm) =>
+    Object.values(stack.template.toJSON().Parameters as Record<string, { Default?: string }>)
+      .map((p) => p.Default ?? '')
+      .find((d) => d.includes('ecs/optimized-ami'));
+
+  it('adds no instances without it', () => {
+    defaults.template.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', 0);
+    defaults.template.resourceCountIs('AWS::ECS::CapacityProvider', 0);
+  });
+
+  it('sizes an Auto Scaling group as configured', () => {
+    arm.template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+      MinSize: '0',
+      MaxSize: '4',
+      DesiredCapacity: '1',
+      NewInstancesProtectedFromScaleIn: false,
+    });
+    x86.template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+      MinSize: '1',
+      MaxSize: '3',
+      DesiredCapacity: Match.absent(),
+    });
+  });
+
+  it("boots the ECS-optimized AMI of the instance type's architecture", () => {
+    expect(amiParameter(arm)).toBe(
+      '/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id',
+    );
+    expect(amiParameter(x86)).toBe('/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id');
+    arm.template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({
+        InstanceType: 't4g.medium',
+        MetadataOptions: { HttpTokens: 'required' },
+        BlockDeviceMappings: [Match.objectLike({ Ebs: Match.objectLike({ Encrypted: true }) })],
+      }),
+    });
+  });
+
+  it('joins the cluster through a capacity provider with managed draining, no managed scaling', () => {
+    arm.template.hasResourceProperties('AWS::ECS::CapacityProvider', {
+      AutoScalingGroupProvider: Match.objectLike({
+        ManagedScaling: Match.absent(),
+        ManagedTerminationProtection: 'DISABLED',
+        ManagedDraining: 'ENABLED',
+      }),
+    });
+    const [[, associations] = []] = arm.ofType('AWS::ECS::ClusterCapacityProviderAssociations');
+    expect(JSON.stringify(associations?.Properties.CapacityProviders)).toContain('Ref');
+    arm.template.resourceCountIs('AWS::Lambda::Function', defaults.ofType('AWS::Lambda::Function').length);
+  });
+
+  it('refuses sizes out of order', () => {
+    expect(() =>
+      synth({ ec2Capacity: { instanceType: 't4g.medium', minCapacity: 3, maxCapacity: 2 } }),
+    ).toThrow(/minCapacity/);
+  });
+});
+
+describe('podplane:tokens', () => {
+  const tokens = synth({
+    tokens: [
+      { subject: 'admin', namespaces: ['*'] },
+      { subject: 'team-a', namespaces: ['team-a', 'team-b'] },
+    ],
+  });
+  const grants = () => tokens.ofType('Custom::PodplaneTokenGrant').map(([, r]) => r.Properties);
+
+  it('makes no secrets, grants or output without it', () => {
+    defaults.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    expect(defaults.ofType('Custom::PodplaneTokenGrant')).toHaveLength(0);
+    expect(Object.keys(defaults.outputs)).not.toContain('TokenSecrets');
+  });
+
+  it('generates each token in Secrets Manager, never in the template', () => {
+    tokens.template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    tokens.template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { PasswordLength: 48, ExcludePunctuation: true, IncludeSpace: false },
+    });
+    for (const [, secret] of tokens.ofType('AWS::SecretsManager::Secret'))
+      expect(secret.Properties.SecretString).toBeUndefined();
+  });
+
+  it("writes each subject's grant from its secret through the custom resource", () => {
+    expect(grants()).toEqual([
+      expect.objectContaining({
+        Subject: 'admin',
+        Namespaces: ['*'],
+        SecretArn: { Ref: expect.any(String) },
+      }),
+      expect.objectContaining({ Subject: 'team-a', Namespaces: ['team-a', 'team-b'] }),
+    ]);
+  });
+
+  it('lets the grant writer read only those secrets and only put and delete table items', () => {
+    const [writer] = tokens
+      .ofType('AWS::Lambda::Function')
+      .filter(([, f]) => String(f.Properties.Description).includes('deploy-time tokens'));
+    if (!writer) throw new Error('no grant writer function');
+    const role = (writer[1].Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+    const statements = tokens
+      .ofType('AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(role))
+      .flatMap(
+        ([, p]) =>
+          (p.Properties.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }).Statement,
+      );
+    const table = tokens.ofType('AWS::DynamoDB::Table')[0]?.[0];
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        Resource: { 'Fn::GetAtt': [table, 'Arn'] },
+      }),
+    );
+    const secretReads = statements.filter((s) =>
+      JSON.stringify(s.Action).includes('secretsmanager:GetSecretValue'),
+    );
+    expect(secretReads).toHaveLength(2);
+    for (const s of secretReads) expect(s.Resource).toEqual({ Ref: expect.stringMatching(/Token/) });
+  });
+
+  it('outputs where each token is kept, for npm run kubeconfig --subject', () => {
+    const value = JSON.stringify(tokens.outputs.TokenSecrets?.Value);
+    expect(value).toContain('admin');
+    expect(value).toContain('team-a');
+    expect(value).toContain('secretArn');
+  });
+});
+
+describe('podplane:ecsEndpoint', () => {
+  const local = synth({
+    ecsEndpoint: 'http://172.17.0.1:4599',
+    podLogsEndpoint: 'http://172.17.0.1:4599',
+    clusterName: 'podplane-local',
+  });
+
+  it("sends every function's ECS calls (and, with podplane:podLogsEndpoint, pod log reads) there", () => {
+    const functions = local.ofType('AWS::Lambda::Function');
+    for (const [, fn] of functions.filter(([, f]) =>
+      String(f.Properties.Description).startsWith('podplane '),
+    ))
+      expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+        AWS_ENDPOINT_URL_ECS: 'http://172.17.0.1:4599',
+        AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: 'http://172.17.0.1:4599',
+      });
+  });
+
+  it('leaves the ECS endpoint alone without it', () => {
+    for (const [, fn] of defaults.ofType('AWS::Lambda::Function'))
+      expect(JSON.stringify(fn.Properties.Environment)).not.toContain('AWS_ENDPOINT_URL');
+  });
+});
+
+describe('podplane:scoringStrategy and podplane:logRetentionDays', () => {
+  const packed = synth({ scoringStrategy: 'MostAllocated', logRetention: logs.RetentionDays.ONE_MONTH });
+  const schedulerVariables = (stack: typeof packed) =>
+    stack
+      .ofType('AWS::Lambda::Function')
+      .map(([, f]) => (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables)
+      .find((v) => v.POWERTOOLS_SERVICE_NAME === 'podplane-scheduler');
+
+  it('hands the scheduler its scoring strategy, LeastAllocated when not given', () => {
+    expect(schedulerVariables(defaults)?.PODPLANE_SCORING_STRATEGY).toBe('LeastAllocated');
+    expect(schedulerVariables(packed)?.PODPLANE_SCORING_STRATEGY).toBe('MostAllocated');
+  });
+
+  it('keeps every log group for the configured retention', () => {
+    const retentions = (stack: typeof packed) =>
+      new Set(stack.ofType('AWS::Logs::LogGroup').map(([, g]) => g.Properties.RetentionInDays));
+    expect(retentions(defaults)).toEqual(new Set([7]));
+    expect(retentions(packed)).toEqual(new Set([30]));
+  });
+});
+
+describe('context keys', () => {
+  const read = (context: Record<string, unknown>) => stackPropsFromContext((key) => context[key]);
+
+  it('defaults to a plain stack named podplane', () => {
+    expect(read({})).toMatchObject({
+      stackName: 'podplane',
+      logRetention: 30,
+      scoringStrategy: 'LeastAllocated',
+    });
+    expect(read({})).not.toHaveProperty('tokens');
+  });
+
+  it('takes JSON from cdk.json and strings from -c alike', () => {
+    const capacity = { instanceType: 't4g.medium', minCapacity: 0, maxCapacity: 4, desiredCapacity: 1 };
+    const tokens = [{ subject: 'admin', namespaces: ['*'] }];
+    const fromJson = read({ 'podplane:ec2Capacity': capacity, 'podplane:tokens': tokens });
+    const fromStrings = read({
+      'podplane:ec2Capacity': JSON.stringify(capacity),
+      'podplane:tokens': JSON.stringify(tokens),
+      'podplane:logRetentionDays': '7',
+    });
+    expect(fromJson).toMatchObject({ ec2Capacity: capacity, tokens });
+    expect(fromStrings).toMatchObject({ ec2Capacity: capacity, tokens, logRetention: 7 });
+    expect(
+      read({ 'podplane:vpcId': vpcId, 'podplane:clusterName': 'c', 'podplane:ecsEndpoint': 'http://x' }),
+    ).toMatchObject({ vpcId, clusterName: 'c', ecsEndpoint: 'http://x' });
+  });
+
+  it('refuses tokens without namespaces, repeated subjects and odd instance types', () => {
+    expect(() => read({ 'podplane:tokens': [{ subject: 'admin' }] })).toThrow(/namespaces/);
+    expect(() =>
+      read({
+        'podplane:tokens': [
+          { subject: 'a', namespaces: ['*'] },
+          { subject: 'a', namespaces: ['x'] },
+        ],
+      }),
+    ).toThrow(/twice/);
+    expect(() => read({ 'podplane:ec2Capacity': { instanceType: 'big' } })).toThrow(/instanceType/);
+    expect(() => read({ 'podplane:logRetentionDays': 8 })).toThrow(/logRetentionDays/);
+  });
+});
