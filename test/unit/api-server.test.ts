@@ -474,3 +474,23 @@ describe('handleApiRequest: probes', () => {
     ]);
   });
 });
+
+describe('handleApiRequest: null quantities', () => {
+  it.each([
+    ['requests', 'cpu'],
+    ['requests', 'memory'],
+    ['limits', 'cpu'],
+  ])(
+    'answers resources.%s.%s: null with a clear error or a stored pod, never a 500',
+    async (kind, resource) => {
+      const { call, stores } = setup();
+      const pod = manifest('nulls');
+      const body = JSON.parse(JSON.stringify(pod));
+      body.spec.containers[0].resources = { [kind]: { [resource]: null } };
+      const response = await call('POST', '/api/v1/namespaces/default/pods', { body });
+      expect(response.statusCode, response.body).toBeLessThan(500);
+      const stored = await stores.pods.listPods('default');
+      expect(stored.length).toBe(response.statusCode === 201 ? 1 : 0);
+    },
+  );
+});

@@ -28,7 +28,12 @@ export function withPodDefaults(pod: Pod): Pod {
 }
 
 function withContainerDefaults(container: Container): Container {
-  const resources = container.resources ?? {};
+  const given = container.resources ?? {};
+  const resources = {
+    ...given,
+    ...(given.limits ? { limits: zeroForNull(given.limits) } : {}),
+    ...(given.requests ? { requests: zeroForNull(given.requests) } : {}),
+  };
   // Requests default to limits for every resource with a limit but no request.
   const requests = resources.limits ? { ...resources.limits, ...resources.requests } : resources.requests;
   return {
@@ -44,6 +49,13 @@ function withContainerDefaults(container: Container): Container {
     ...(container.readinessProbe ? { readinessProbe: withProbeDefaults(container.readinessProbe) } : {}),
     ...(container.startupProbe ? { startupProbe: withProbeDefaults(container.startupProbe) } : {}),
   };
+}
+
+/** A JSON null quantity decodes to zero in Kubernetes (resource.Quantity's UnmarshalJSON). */
+function zeroForNull(list: Record<string, string | number | null>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(list).map(([name, quantity]) => [name, quantity === null ? '0' : String(quantity)]),
+  );
 }
 
 /** Probe timings default where unset or zero: timeout 1 s, period 10 s, success 1, failure 3. */
