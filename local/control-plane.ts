@@ -12,6 +12,7 @@ import {
   objectsTable,
   timerQueue,
 } from '../functions/wiring';
+import { cachedAuthorizer } from './authorizer-cache';
 import { ensureCertificates } from './certs';
 import { checkJava, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { type EcsSimulator, startEcsSimulator } from './ecs-simulator';
@@ -247,8 +248,11 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         port: options.port ?? 8080,
         certificates,
         trigger: functionDefinitions.apiserver.trigger,
-        authorize: (authorizationToken, methodArn) =>
-          invoke<AuthorizerPolicy>('authorizer', { type: 'TOKEN', authorizationToken, methodArn }),
+        authorize: cachedAuthorizer(
+          (authorizationToken, methodArn) =>
+            invoke<AuthorizerPolicy>('authorizer', { type: 'TOKEN', authorizationToken, methodArn }),
+          functionDefinitions.authorizer.trigger.cacheSeconds,
+        ),
         invoke: (event) => invoke('apiserver', event),
       }),
     );
