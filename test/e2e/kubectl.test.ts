@@ -117,6 +117,34 @@ spec:
     expect(kubectl('get', 'events')).toMatch(/Normal\s+Scheduled\s+pod\/web\s+Successfully assigned/);
   });
 
+  it('runs pods with kubectl run: a server that stays up, and a command that completes', async () => {
+    expect(kubectl('run', 'quick', '--image=nginx:1.27', '--port=80', '--labels=app=quick').trim()).toBe(
+      'pod/quick created',
+    );
+    expect(
+      kubectl(
+        'run',
+        'once',
+        '--image=busybox:1.36',
+        '--restart=Never',
+        '--annotations=sim.podplane.dev/exit-after=1s',
+        '--',
+        'sh',
+        '-c',
+        'echo done',
+      ).trim(),
+    ).toBe('pod/once created');
+    await until(() => /^quick\s+1\/1\s+Running\s+0\s/m.test(kubectl('get', 'pods')), 'quick to run');
+    await until(() => /^once\s+0\/1\s+Completed\s+0\s/m.test(kubectl('get', 'pods')), 'once to complete');
+    expect(
+      kubectl('get', 'pod', 'quick', '-o', 'jsonpath={.spec.containers[0].ports[0].containerPort}'),
+    ).toBe('80');
+    expect(kubectl('get', 'pod', 'once', '-o', 'jsonpath={.spec.containers[0].args}')).toBe(
+      '["sh","-c","echo done"]',
+    );
+    kubectl('delete', 'pod', 'quick', 'once');
+  });
+
   it('rejects invalid pods and unknown fields with the apiserver’s messages', () => {
     const typo = manifest(
       'typo.yaml',
