@@ -35,10 +35,12 @@ export const grants: Record<FunctionName, Grant> = {
     grantObjects(fn, table);
     acceptListStreams(fn);
   },
-  kubelet: (fn, { table, runtime }) => {
+  kubelet: (fn, { table, runtime, timers }) => {
     grantObjects(fn, table);
     acceptListStreams(fn);
     grantLaunchTasks(fn, runtime);
+    // The activeDeadlineSeconds timer starts with the first launch.
+    timers.grantSendMessages(fn);
   },
   podStatus: (fn, context) => grantStatusPath(fn, context),
   // The same status path, woken by timers: ends back-offs and looks at health every probe period.

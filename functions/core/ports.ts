@@ -89,16 +89,24 @@ export interface PodStore {
   claimProbeTick(uid: string, generation: number, tick: number): Promise<boolean>;
 }
 
-/** Why a delayed message wakes the kubelet: a back-off ended, a pull back-off shows, a probe is due. */
+/**
+ * Why a delayed message wakes the kubelet: a back-off ended, a pull back-off shows, a probe is
+ * due, or the pod's activeDeadlineSeconds ran out.
+ */
 export interface PodTimer {
-  readonly kind: 'restart' | 'image-backoff' | 'probe';
+  readonly kind: 'restart' | 'image-backoff' | 'probe' | 'deadline';
   readonly namespace: string;
   readonly name: string;
   readonly uid: string;
   readonly generation: number;
   /** Probe loops count their ticks so repeats are recognised. */
   readonly tick?: number;
+  /** A deadline beyond SQS's longest delay hops; this is what is left after this hop. */
+  readonly remainingSeconds?: number;
 }
+
+/** SQS's longest delay: a timer further away hops. */
+export const maxTimerDelaySeconds = 900;
 
 /** Delayed wake-ups (an SQS delay queue on AWS; at most 900 s, SQS's longest delay). */
 export interface PodTimers {

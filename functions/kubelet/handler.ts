@@ -5,10 +5,10 @@ import { powertoolsPodMetrics } from '../commons/metrics';
 import { observability } from '../commons/middleware';
 import { forPodRecord } from '../commons/pod-records';
 import { logger } from '../commons/powertools';
-import { isoNow, runtime, stores } from '../commons/stores';
+import { isoNow, runtime, stores, timers } from '../commons/stores';
 import { syncPod } from '../core/controllers/kubelet';
 
-const deps = { ...stores, runtime, now: isoNow, metrics: powertoolsPodMetrics() };
+const deps = { ...stores, runtime, timers, now: isoNow, metrics: powertoolsPodMetrics() };
 
 /** Pods with stage "launch" or "stop"; each record is one pod, so they run in parallel. */
 export const handler = middy(async (event: DynamoDBStreamEvent) => {

@@ -260,11 +260,11 @@ describe('timer queue', () => {
     );
   });
 
-  it('lets the three status-path functions (status, timers, reconcile) send timers, and no other', () => {
+  it('lets the status path (status, timers, reconcile) and the kubelet send timers, and no other', () => {
     const senders = statements()
       .filter((s) => actionsOf(s).includes('sqs:SendMessage'))
       .filter((s) => JSON.stringify(s.Resource).includes(timerQueueId()));
-    expect(senders.length).toBe(3);
+    expect(senders.length).toBe(4);
   });
 });
 

@@ -194,6 +194,35 @@ describe('restart policy and back-off', () => {
   });
 });
 
+describe('activeDeadlineSeconds', () => {
+  it('fails a pod, crash-looping or not, once it has been active longer than its deadline', async () => {
+    for (const [name, annotations] of [
+      ['deadline-running', {}],
+      ['deadline-crashing', { 'sim.podplane.dev/exit-after': '5s', 'sim.podplane.dev/exit-code': '1' }],
+    ] as const) {
+      const created = await call(plane, 'POST', podsPath, {
+        body: JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name, annotations },
+          spec: { activeDeadlineSeconds: 60, containers: [{ name: 'app', image: 'busybox:1.36' }] },
+        }),
+      });
+      expect(created.status, created.body).toBe(201);
+    }
+    for (const name of ['deadline-running', 'deadline-crashing']) {
+      const seen = await watchPod(name, (pod) => pod.status?.phase === 'Failed');
+      const failed = seen.at(-1)?.pod ?? {};
+      expect(failed.status).toMatchObject({ phase: 'Failed', reason: 'DeadlineExceeded' });
+      expect(seen.some(({ pod }) => app(pod)?.state?.running)).toBe(true);
+    }
+    const events = await podEvents('deadline-running');
+    expect(events.find((e) => e.reason === 'DeadlineExceeded')?.message).toBe(
+      'Pod was active on the node longer than the specified deadline',
+    );
+  });
+});
+
 describe('probes', () => {
   it('restarts a container whose liveness probe fails, and says why', async () => {
     await createPod('unhealthy', {

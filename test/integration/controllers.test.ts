@@ -54,7 +54,8 @@ async function read(name: string): Promise<PodRecord> {
 
 const schedule = (record: PodRecord) =>
   createScheduler({ pods, nodes, events, profile: defaultProfile, now }).schedule(record);
-const kubelet = (record: PodRecord) => syncPod(record, { pods, nodes, events, runtime: ecsPodRuntime, now });
+const kubelet = (record: PodRecord) =>
+  syncPod(record, { pods, nodes, events, runtime: ecsPodRuntime, timers, now });
 
 /** Delivers the simulator's events for one task to the status controller, in the given order. */
 async function deliver(

@@ -13,6 +13,7 @@ import type { PodRecord } from '../../functions/core/ports';
 import { defaultProfile } from '../../functions/core/scheduler/profile';
 import { type EcsSimulator, startEcsSimulator } from '../../local/ecs-simulator';
 import { storedPod } from '../fixtures';
+import { fakeTimers } from '../unit/fakes';
 import { useFreshTable } from './support';
 
 const pods = dynamoPodStore;
@@ -71,7 +72,7 @@ function fargatePod(name: string, extra: Partial<NonNullable<Pod['spec']>> = {})
 
 async function scheduleAndLaunch(name: string) {
   await createScheduler({ pods, nodes, events, profile: defaultProfile, now }).schedule(await read(name));
-  await syncPod(await read(name), { pods, nodes, events, runtime: ecsPodRuntime, now });
+  await syncPod(await read(name), { pods, nodes, events, runtime: ecsPodRuntime, timers: fakeTimers(), now });
   return read(name);
 }
 

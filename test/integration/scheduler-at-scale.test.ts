@@ -14,6 +14,7 @@ import { functionDefinitions } from '../../functions/wiring';
 import { type EcsSimulator, startEcsSimulator } from '../../local/ecs-simulator';
 import { StreamPoller } from '../../local/stream-poller';
 import { GiB, nodeObject, storedPod } from '../fixtures';
+import { fakeTimers } from '../unit/fakes';
 import { useFreshTable } from './support';
 
 /**
@@ -175,7 +176,14 @@ describe('scheduling 2,000 pods onto 20 nodes with 8 schedulers at once', () => 
       // Delete 40 bound pods the way a user does: deletionTimestamp, then the kubelet's stop stage,
       // which finds no task and removes the pod (and, freeing capacity, requeues waiting pods).
       const victims = before.filter((r) => r.pod.spec?.nodeName).slice(0, 40);
-      const kubeletDeps = { pods, nodes, events: dynamoEventStore, runtime: ecsPodRuntime, now };
+      const kubeletDeps = {
+        pods,
+        nodes,
+        events: dynamoEventStore,
+        runtime: ecsPodRuntime,
+        timers: fakeTimers(),
+        now,
+      };
       for (const victim of victims) {
         const deleting = await pods.updatePod(victim, {
           ...victim.pod,

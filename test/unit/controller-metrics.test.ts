@@ -84,7 +84,13 @@ describe('the kubelet', () => {
     const { stores, record } = await boundPod();
     const metrics = recordingMetrics();
     const runtime = runtimeLaunching({ kind: 'launched', taskArn: 'arn:aws:ecs:task/t1' });
-    await syncPod(record, { ...stores, runtime, now: clock(created), metrics: metrics.port });
+    await syncPod(record, {
+      ...stores,
+      runtime,
+      timers: fakeTimers(),
+      now: clock(created),
+      metrics: metrics.port,
+    });
     expect(metrics.counts()).toEqual({ PodsLaunched: 1 });
   });
 
@@ -93,7 +99,13 @@ describe('the kubelet', () => {
     const metrics = recordingMetrics();
     const runtime = runtimeLaunching({ kind: 'retry', reason: 'RunTask throttled', throttled: true });
     await expect(
-      syncPod(record, { ...stores, runtime, now: clock(created), metrics: metrics.port }),
+      syncPod(record, {
+        ...stores,
+        runtime,
+        timers: fakeTimers(),
+        now: clock(created),
+        metrics: metrics.port,
+      }),
     ).rejects.toThrow('RunTask throttled');
     expect(metrics.counts()).toEqual({ RunTaskThrottled: 1 });
   });
@@ -103,7 +115,13 @@ describe('the kubelet', () => {
     const metrics = recordingMetrics();
     const runtime = runtimeLaunching({ kind: 'retry', reason: 'RunTask failed: RESOURCE:MEMORY' });
     await expect(
-      syncPod(record, { ...stores, runtime, now: clock(created), metrics: metrics.port }),
+      syncPod(record, {
+        ...stores,
+        runtime,
+        timers: fakeTimers(),
+        now: clock(created),
+        metrics: metrics.port,
+      }),
     ).rejects.toThrow('RESOURCE:MEMORY');
     expect(metrics.counts()).toEqual({});
   });

@@ -1,5 +1,5 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { PodTimer, PodTimers } from '../../core/ports';
+import { maxTimerDelaySeconds, type PodTimer, type PodTimers } from '../../core/ports';
 import { timerQueueUrl } from '../config';
 
 let client: SQSClient | undefined;
@@ -7,9 +7,6 @@ const sqs = () => {
   client ??= new SQSClient({});
   return client;
 };
-
-/** SQS delays a message by at most 15 minutes. */
-export const maxDelaySeconds = 900;
 
 /**
  * Timers as delayed SQS messages: the one delay mechanism that works the same on AWS, on
@@ -22,7 +19,7 @@ export const sqsPodTimers: PodTimers = {
       new SendMessageCommand({
         QueueUrl: timerQueueUrl(),
         MessageBody: JSON.stringify(timer),
-        DelaySeconds: Math.min(maxDelaySeconds, Math.max(0, Math.ceil(delaySeconds))),
+        DelaySeconds: Math.min(maxTimerDelaySeconds, Math.max(0, Math.ceil(delaySeconds))),
       }),
     );
   },
@@ -33,7 +30,10 @@ export function podTimerFromBody(body: string): PodTimer | undefined {
   try {
     const timer = JSON.parse(body) as Partial<PodTimer>;
     if (
-      (timer.kind === 'restart' || timer.kind === 'image-backoff' || timer.kind === 'probe') &&
+      (timer.kind === 'restart' ||
+        timer.kind === 'image-backoff' ||
+        timer.kind === 'probe' ||
+        timer.kind === 'deadline') &&
       typeof timer.namespace === 'string' &&
       typeof timer.name === 'string' &&
       typeof timer.uid === 'string' &&

@@ -6,7 +6,8 @@ import { fargateLaunchOf } from '../nodes/fargate-pool';
 import { withConditions } from '../pod/conditions';
 import { fargateIncompatibilities } from '../pod/ecs-admission';
 import { podStage } from '../pod/stage';
-import type { NodeStore, PodRecord, PodRuntime, PodStore } from '../ports';
+import type { NodeStore, PodRecord, PodRuntime, PodStore, PodTimers } from '../ports';
+import { scheduleDeadline } from './pod-deadline';
 import { requeueUnschedulable } from './requeue';
 import { RetryLater, withFreshPod } from './retry';
 
@@ -15,6 +16,8 @@ export interface KubeletDeps {
   readonly nodes: NodeStore;
   readonly runtime: PodRuntime;
   readonly events: EventRecorder;
+  /** For spec.activeDeadlineSeconds, which counts from the first launch. */
+  readonly timers: PodTimers;
   readonly now: () => string;
   readonly metrics?: PodMetrics;
 }
@@ -77,6 +80,7 @@ async function launch(first: PodRecord, deps: KubeletDeps): Promise<void> {
         new Date(deps.now()),
       ),
     );
+  if (first.taskGeneration === 0) await scheduleDeadline(first.pod, deps.timers);
   await withFreshPod(first, deps.pods, async (record) => {
     if (record.taskArn) return;
     // Deleted while we launched: keep the task's ARN so the stop stage finds it.

@@ -3,10 +3,11 @@ import { recordContainerEvents } from '../events';
 import type { Pod } from '../k8s';
 import { imagePullBackOffStatus } from '../pod/restart';
 import type { PodRecord, PodTimer } from '../ports';
+import { expireDeadline } from './pod-deadline';
 import { applyTaskState, type PodStatusDeps } from './pod-status';
 import { withFreshPod } from './retry';
 
-export type PodTimerOutcome = 'restarted' | 'backoff-shown' | 'probed' | 'stale';
+export type PodTimerOutcome = 'restarted' | 'backoff-shown' | 'probed' | 'rescheduled' | 'expired' | 'stale';
 
 /**
  * A delayed timer fired. Timers arrive at least once and may be late: each names the pod's uid
@@ -19,9 +20,11 @@ export async function firePodTimer(timer: PodTimer, deps: PodStatusDeps): Promis
   )
     return 'stale';
   const record = await deps.pods.getPod(timer.namespace, timer.name, true);
-  if (!record || record.pod.metadata?.uid !== timer.uid || record.taskGeneration !== timer.generation)
-    return 'stale';
+  if (!record || record.pod.metadata?.uid !== timer.uid) return 'stale';
+  if (timer.kind !== 'deadline' && record.taskGeneration !== timer.generation) return 'stale';
   if (record.pod.metadata?.deletionTimestamp) return 'stale';
+  // The deadline spans every generation: it counts from the pod's first start.
+  if (timer.kind === 'deadline') return expireDeadline(record, timer, deps);
   if (timer.kind === 'restart') return (await endBackOff(record, deps)) ? 'restarted' : 'stale';
   if (timer.kind === 'image-backoff') return showImagePullBackOff(record, deps);
   return probe(record, timer, deps);

@@ -1,0 +1,117 @@
+import { type EventRecorder, podEvent, recordQuietly } from '../events';
+import type { Pod } from '../k8s';
+import { withConditions } from '../pod/conditions';
+import { isFinished } from '../pod/stage';
+import {
+  maxTimerDelaySeconds,
+  type PodRecord,
+  type PodRuntime,
+  type PodStore,
+  type PodTimer,
+  type PodTimers,
+} from '../ports';
+import { requeueUnschedulable } from './requeue';
+import { withFreshPod } from './retry';
+
+const deadlineMessage = 'Pod was active on the node longer than the specified deadline';
+
+export interface DeadlineDeps {
+  readonly pods: PodStore;
+  readonly runtime: PodRuntime;
+  readonly events: EventRecorder;
+  readonly timers: PodTimers;
+  readonly now: () => string;
+}
+
+/**
+ * spec.activeDeadlineSeconds counts from the pod's first start on its node, across restarts.
+ * The timer is sent when the kubelet first launches the pod; a deadline beyond SQS's longest
+ * delay hops, carrying what is left, so no clock is compared with another.
+ */
+export async function scheduleDeadline(
+  pod: Pod,
+  timers: PodTimers,
+  seconds = pod.spec?.activeDeadlineSeconds,
+) {
+  if (!seconds || seconds <= 0) return;
+  const hop = Math.min(seconds, maxTimerDelaySeconds);
+  await timers.schedule(
+    {
+      kind: 'deadline',
+      namespace: pod.metadata?.namespace ?? 'default',
+      name: pod.metadata?.name ?? '',
+      uid: pod.metadata?.uid ?? '',
+      generation: 0,
+      remainingSeconds: seconds - hop,
+    },
+    hop,
+  );
+}
+
+/**
+ * The deadline passed: the kubelet kills the pod and it fails with reason DeadlineExceeded,
+ * whatever its restart policy. The task is stopped first, so a failed stop is retried (the
+ * timer comes back) rather than leaving a task running under a finished pod.
+ */
+export async function expireDeadline(
+  first: PodRecord,
+  timer: PodTimer,
+  deps: DeadlineDeps,
+): Promise<'rescheduled' | 'expired' | 'stale'> {
+  if (isFinished(first.pod)) return 'stale';
+  if ((timer.remainingSeconds ?? 0) > 0) {
+    await scheduleDeadline(first.pod, deps.timers, timer.remainingSeconds);
+    return 'rescheduled';
+  }
+  await deps.runtime.stopPod(first.pod, first.taskArn, deadlineMessage);
+  let expired = false;
+  await withFreshPod(first, deps.pods, async (record) => {
+    if (isFinished(record.pod)) return;
+    await deps.pods.finishPod(record, deadlineExceeded(record.pod, deps.now()), { restartDue: null });
+    expired = true;
+  });
+  if (!expired) return 'stale';
+  await recordQuietly(
+    deps.events,
+    podEvent(
+      first.pod,
+      { type: 'Warning', reason: 'DeadlineExceeded', message: deadlineMessage, component: 'kubelet' },
+      new Date(deps.now()),
+    ),
+  );
+  await requeueUnschedulable(deps);
+  return 'expired';
+}
+
+/** Failed, as the kubelet reports it: running containers killed, the pod no longer ready. */
+function deadlineExceeded(pod: Pod, now: string): Pod {
+  return {
+    ...pod,
+    status: {
+      ...pod.status,
+      phase: 'Failed',
+      reason: 'DeadlineExceeded',
+      message: deadlineMessage,
+      conditions: withConditions(
+        pod.status?.conditions,
+        ['ContainersReady', 'Ready'].map((type) => ({ type, status: 'False', reason: 'PodFailed' })),
+        now,
+      ),
+      containerStatuses: (pod.status?.containerStatuses ?? []).map((c) => ({
+        ...c,
+        ready: false,
+        started: false,
+        state: c.state?.running
+          ? {
+              terminated: {
+                exitCode: 137,
+                reason: 'Error',
+                startedAt: c.state.running.startedAt ?? now,
+                finishedAt: now,
+              },
+            }
+          : c.state,
+      })),
+    },
+  };
+}
