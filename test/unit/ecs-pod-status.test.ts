@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { podStatusFromTask } from '../../functions/core/ecs/pod-status';
+import { podStatusFromTask, probeKillReason } from '../../functions/core/ecs/pod-status';
 import type { ContainerView, TaskView } from '../../functions/core/ecs/types';
 import type { Container, Pod, PodCondition, PodStatus } from '../../functions/core/k8s';
 
@@ -323,6 +323,12 @@ describe('stop codes', () => {
       reason: 'TaskStopped',
       message: 'ECS task stopped outside podplane: Task stopped by user',
     });
+  });
+
+  it("gives podplane's own liveness kill no pod-level reason: the container status says it", () => {
+    const status = stopped('UserInitiated', 137, probeKillReason('app', 'liveness'));
+    expect(status.phase).toBe('Failed');
+    expect(status.reason).toBeUndefined();
   });
 
   it('a stop that ends every container with 0 is Succeeded whatever the code', () => {

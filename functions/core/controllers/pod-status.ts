@@ -1,5 +1,5 @@
 import { healthCheckRole, probePeriodSeconds } from '../ecs/health-check';
-import { podStatusFromTask } from '../ecs/pod-status';
+import { podStatusFromTask, probeKillReason } from '../ecs/pod-status';
 import { generationOfGroup } from '../ecs/task-definition';
 import type { TaskView } from '../ecs/types';
 import { type EventRecorder, podEvent, recordContainerEvents, recordQuietly } from '../events';
@@ -169,9 +169,7 @@ async function killIfUnhealthy(pod: Pod, task: TaskView, deps: PodStatusDeps): P
   });
   if (failing.length === 0) return;
   const probe = (c: Container) => (healthCheckRole(c) === 'startup' ? 'startup' : 'liveness');
-  const reason = failing
-    .map((c) => `Container ${c.name} failed ${probe(c)} probe, will be restarted`)
-    .join('; ');
+  const reason = failing.map((c) => probeKillReason(c.name, probe(c))).join('; ');
   await deps.runtime.stopPod(pod, task.taskArn, reason);
   const now = new Date(deps.now());
   for (const container of failing) {
@@ -185,7 +183,7 @@ async function killIfUnhealthy(pod: Pod, task: TaskView, deps: PodStatusDeps): P
       {
         type: 'Normal',
         reason: 'Killing',
-        message: `Container ${container.name} failed ${probe(container)} probe, will be restarted`,
+        message: probeKillReason(container.name, probe(container)),
       },
     ] as const)
       await recordQuietly(

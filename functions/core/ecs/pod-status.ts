@@ -164,6 +164,13 @@ function containerStatusFrom(
   return { ...base, state: { waiting: { reason: 'ContainerCreating' } } };
 }
 
+/** The StopTask reason podplane gives when a liveness or startup probe fails. */
+export const probeKillReason = (container: string, probe: 'liveness' | 'startup') =>
+  `Container ${container} failed ${probe} probe, will be restarted`;
+
+const isProbeKill = (reason: string | undefined) =>
+  /^Container \S+ failed (liveness|startup) probe, will be restarted/.test(reason ?? '');
+
 /** Completed for exit 0, OOMKilled when ECS says memory ran out, Error otherwise. */
 export function terminationReason(exitCode: number, ecsReason: string | undefined): string {
   if (ecsReason?.startsWith('OutOfMemoryError')) return 'OOMKilled';
@@ -189,6 +196,12 @@ export function stoppedReason(task: TaskView): { reason: string; message: string
     case 'TerminationNotice':
       return { reason: 'Terminated', message: 'Pod was terminated in response to imminent node shutdown.' };
     case 'UserInitiated':
+      // podplane's own liveness kill: the container's terminated state says what happened.
+      if (isProbeKill(task.stoppedReason)) return undefined;
+      return {
+        reason: 'TaskStopped',
+        message: `ECS task stopped outside podplane: ${task.stoppedReason ?? task.stopCode}`,
+      };
     case 'ServiceSchedulerInitiated':
       return {
         reason: 'TaskStopped',
