@@ -3,9 +3,9 @@ import { withFreshPod } from '../controllers/retry';
 import { alreadyExists, badRequest, invalid, notFound } from '../errors';
 import type { Pod } from '../k8s';
 import type { PodMetrics } from '../metrics';
+import { admissionWarnings } from '../pod/admission-warnings';
 import { qosClass, withPodDefaults } from '../pod/defaults';
 import { ecsAdmissionErrors } from '../pod/ecs-admission';
-import { probeWarnings } from '../pod/probe-warnings';
 import { isFinished } from '../pod/stage';
 import { validatePod } from '../pod/validate';
 import {
@@ -74,7 +74,7 @@ export async function createPod(namespace: string, request: ApiRequest, deps: Ap
   try {
     const created = await deps.pods.createPod(pod);
     deps.metrics?.count('PodsCreated');
-    return withWarnings(json(201, created), [...admitted.warnings, ...probeWarnings(pod)]);
+    return withWarnings(json(201, created), [...admitted.warnings, ...admissionWarnings(pod)]);
   } catch (error) {
     if (error instanceof AlreadyExistsError) throw alreadyExists('pods', name);
     throw error;

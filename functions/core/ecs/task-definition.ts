@@ -38,9 +38,16 @@ export function toTaskDefinition(pod: Pod, context: TaskDefinitionContext): Task
       'awslogs-stream-prefix': logStreamPrefix,
     },
   };
+  const extraHosts = (pod.spec?.hostAliases ?? []).flatMap((alias) =>
+    (alias.hostnames ?? []).map((hostname) => ({ hostname, ipAddress: alias.ip ?? '' })),
+  );
   const toDefinition = (container: Container, essential: boolean): ContainerDefinition => ({
     ...toContainerDefinition(container, context.fargate === true),
     ...securityOf(container, pod),
+    ...(extraHosts.length > 0 ? { extraHosts } : {}),
+    ...(pod.spec?.hostname ? { hostname: pod.spec.hostname } : {}),
+    ...(container.stdin ? { interactive: true } : {}),
+    ...(container.tty ? { pseudoTerminal: true } : {}),
     essential,
     stopTimeout,
     ...(labels ? { dockerLabels: labels } : {}),
@@ -64,6 +71,7 @@ export function toTaskDefinition(pod: Pod, context: TaskDefinitionContext): Task
     requiresCompatibilities: [context.fargate ? ('FARGATE' as const) : ('EC2' as const)],
     ...(size ? { cpu: String(size.cpu), memory: String(size.memory) } : {}),
     ...(context.executionRoleArn ? { executionRoleArn: context.executionRoleArn } : {}),
+    ...(pod.spec?.shareProcessNamespace ? { pidMode: 'task' as const } : {}),
     containerDefinitions: [...init, ...app],
     ...(pod.spec?.volumes?.length
       ? {

@@ -33,6 +33,12 @@ export interface ContainerDefinition {
   readonly linuxParameters?: { capabilities: { add?: string[]; drop?: string[] } };
   readonly dockerSecurityOptions?: string[];
   readonly healthCheck?: EcsHealthCheck;
+  /** /etc/hosts entries (bridge mode only). */
+  readonly extraHosts?: { hostname: string; ipAddress: string }[];
+  readonly hostname?: string;
+  /** stdin and tty, as Docker's -i and -t. */
+  readonly interactive?: boolean;
+  readonly pseudoTerminal?: boolean;
 }
 
 export interface TaskDefinitionInput {
@@ -43,6 +49,8 @@ export interface TaskDefinitionInput {
   readonly cpu?: string;
   readonly memory?: string;
   readonly executionRoleArn?: string;
+  /** `task`: the containers share one process namespace (shareProcessNamespace). */
+  readonly pidMode?: 'task';
   readonly containerDefinitions: ContainerDefinition[];
   /** emptyDir: no host (Docker-managed, gone with the task); hostPath: a host source path. */
   readonly volumes?: { name: string; host?: { sourcePath: string } }[];

@@ -39,6 +39,7 @@ export function ecsAdmissionErrors(pod: Pod): FieldError[] {
           `podplane runs pods as ECS tasks in bridge mode; ${field} is not supported`,
         ),
       );
+  errors.push(...unsupportedPodFields(spec));
   if (spec.imagePullSecrets?.length)
     errors.push(
       forbidden(
@@ -134,6 +135,37 @@ function containerErrors(container: Container, path: string, volumes: ReadonlySe
   return errors;
 }
 
+/**
+ * Pod fields whose meaning podplane cannot keep: accepting and ignoring them would change what
+ * the pod does (a gated pod would be scheduled, a readiness gate never honoured), so they are
+ * refused with the reason.
+ */
+function unsupportedPodFields(spec: NonNullable<Pod['spec']>): FieldError[] {
+  const refused: [string, boolean, string][] = [
+    [
+      'schedulingGates',
+      (spec.schedulingGates?.length ?? 0) > 0,
+      'scheduling gates are not supported; create the pod when it may be scheduled',
+    ],
+    [
+      'readinessGates',
+      (spec.readinessGates?.length ?? 0) > 0,
+      'nothing in podplane sets readiness-gate conditions, so the pod could never be Ready',
+    ],
+    ['runtimeClassName', Boolean(spec.runtimeClassName), 'ECS has one container runtime per instance'],
+    ['os.name', spec.os?.name === 'windows', 'podplane runs Linux tasks only'],
+    ['hostUsers', spec.hostUsers === false, 'ECS tasks cannot run in a user namespace'],
+    ['resourceClaims', (spec.resourceClaims?.length ?? 0) > 0, 'podplane has no dynamic resource allocation'],
+    ['dnsConfig', spec.dnsConfig !== undefined, "podplane does not change a task's DNS configuration"],
+    [
+      'securityContext.sysctls',
+      (spec.securityContext?.sysctls?.length ?? 0) > 0,
+      'sysctls are not supported on ECS tasks yet',
+    ],
+  ];
+  return refused.filter(([, set]) => set).map(([field, , why]) => forbidden(`spec.${field}`, why));
+}
+
 const probeKinds = ['livenessProbe', 'readinessProbe', 'startupProbe'] as const;
 
 /**
@@ -189,6 +221,10 @@ export function launchEnvironment(
  */
 export function fargateIncompatibilities(pod: Pod): string[] {
   const problems: string[] = [];
+  // awsvpc (Fargate's only network mode) has no /etc/hosts entries or hostname of the task's own.
+  if (pod.spec?.hostAliases?.length)
+    problems.push('hostAliases (Fargate tasks cannot add /etc/hosts entries)');
+  if (pod.spec?.hostname) problems.push('hostname (Fargate tasks cannot set one)');
   for (const volume of pod.spec?.volumes ?? [])
     if (volume.hostPath) problems.push(`hostPath volume "${volume.name}" (Fargate has no host to mount)`);
   for (const container of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
