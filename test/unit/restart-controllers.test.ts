@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { syncPod } from '../../functions/core/controllers/kubelet';
 import { applyTaskState } from '../../functions/core/controllers/pod-status';
 import { firePodTimer } from '../../functions/core/controllers/pod-timers';
 import { reconcile } from '../../functions/core/controllers/reconcile';
 import { taskGroup } from '../../functions/core/ecs/task-definition';
 import type { TaskView } from '../../functions/core/ecs/types';
 import type { Pod } from '../../functions/core/k8s';
-import type { PodRuntime } from '../../functions/core/ports';
+import type { PodRecord, PodRuntime } from '../../functions/core/ports';
 import { storedPod } from '../fixtures';
 import { fakeStores, fakeTimers } from './fakes';
 
@@ -120,6 +121,31 @@ describe('a crashed task under restartPolicy Always', () => {
   });
 });
 
+describe('a late kubelet record of an earlier generation', () => {
+  it('does not make the old task current again', async () => {
+    const { deps, stores, read, uid } = setup();
+    await stores.nodes.putNode(
+      { metadata: { name: 'node-1' } },
+      { cpuMillis: 4000, memoryBytes: 2 ** 33, pods: 110 },
+    );
+    const stale = await read();
+    await applyTaskState(crashed(uid, 0), deps);
+    const [restart] = deps.timers.scheduled.map((s) => s.timer);
+    await firePodTimer(restart ?? never(), deps);
+    const launching = await read();
+    expect(launching).toMatchObject({ stage: 'launch', taskGeneration: 1 });
+    // The generation-0 launch record again: RunTask's token gives back generation 0's task.
+    await syncPod({ ...stale, stage: 'launch', taskArn: undefined } as PodRecord, {
+      ...deps,
+      nodes: stores.nodes,
+      runtime: { ...deps.runtime, launchPod: async () => ({ kind: 'launched', taskArn: 'task-0' }) },
+    });
+    const after = await read();
+    expect(after.taskArn).toBeUndefined();
+    expect(after.stage).toBe('launch');
+  });
+});
+
 describe('a failed image pull', () => {
   it('shows ErrImagePull, then ImagePullBackOff when the kubelet decides to wait, then pulls again', async () => {
     const { deps, timers, read, restarts, uid } = setup();
@@ -222,3 +248,7 @@ describe('probes', () => {
     expect(stopped).toEqual([]);
   });
 });
+
+function never(): never {
+  throw new Error('missing timer');
+}

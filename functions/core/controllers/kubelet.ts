@@ -82,7 +82,9 @@ async function launch(first: PodRecord, deps: KubeletDeps): Promise<void> {
     );
   if (first.taskGeneration === 0) await scheduleDeadline(first.pod, deps.timers);
   await withFreshPod(first, deps.pods, async (record) => {
-    if (record.taskArn) return;
+    // A late record of an earlier generation got that generation's (stopped) task back from its
+    // client token: it must not become the current task.
+    if (record.taskArn || record.taskGeneration !== first.taskGeneration) return;
     // Deleted while we launched: keep the task's ARN so the stop stage finds it.
     const next = record.pod.metadata?.deletionTimestamp
       ? record.pod
