@@ -12,6 +12,7 @@ import {
 } from '../ports';
 import { requeueUnschedulable } from './requeue';
 import { withFreshPod } from './retry';
+import { schedulePodTimer } from './timers';
 
 const deadlineMessage = 'Pod was active on the node longer than the specified deadline';
 
@@ -35,15 +36,10 @@ export async function scheduleDeadline(
 ) {
   if (!seconds || seconds <= 0) return;
   const hop = Math.min(seconds, maxTimerDelaySeconds);
-  await timers.schedule(
-    {
-      kind: 'deadline',
-      namespace: pod.metadata?.namespace ?? 'default',
-      name: pod.metadata?.name ?? '',
-      uid: pod.metadata?.uid ?? '',
-      generation: 0,
-      remainingSeconds: seconds - hop,
-    },
+  await schedulePodTimer(
+    timers,
+    pod,
+    { kind: 'deadline', generation: 0, remainingSeconds: seconds - hop },
     hop,
   );
 }

@@ -1,15 +1,16 @@
-import { healthCheckRole, probePeriodSeconds } from '../ecs/health-check';
+import { healthCheckRole } from '../ecs/health-check';
 import { podStatusFromTask, probeKillReason } from '../ecs/pod-status';
 import { generationOfGroup } from '../ecs/task-definition';
 import type { TaskView } from '../ecs/types';
 import { type EventRecorder, podEvent, recordContainerEvents, recordQuietly } from '../events';
 import type { Container, Pod } from '../k8s';
 import { isFirstRunning, latencySinceCreation, type PodMetrics } from '../metrics';
-import { type AfterStop, afterTaskStopped } from '../pod/restart';
+import { type AfterStop, afterTaskStopped, podRef } from '../pod/restart';
 import { isFinished } from '../pod/stage';
 import type { PodRecord, PodRuntime, PodStore, PodTimers } from '../ports';
 import { requeueUnschedulable } from './requeue';
 import { withFreshPod } from './retry';
+import { schedulePodTimer, scheduleProbe } from './timers';
 
 export interface PodStatusDeps {
   readonly pods: PodStore;
@@ -97,7 +98,8 @@ async function applyToRecord(
     latencySinceCreation(deps.metrics, 'StartupLatency', next, deps.now());
   await announceTransitions(record.pod, next, task, deps);
   await killIfUnhealthy(next, task, deps);
-  if (startedRunning(record.pod, next)) await startProbing(next, record.taskGeneration, deps);
+  // A pod with probes is looked at again every probe period while its task runs.
+  if (startedRunning(record.pod, next)) await scheduleProbe(deps.timers, next, record.taskGeneration, 1);
   return isFinished(next) ? 'finished' : 'applied';
 }
 
@@ -122,16 +124,10 @@ async function backOff(
     restartDue: now.getTime() + decision.delaySeconds * 1000,
     backOff: decision.backOff,
   });
-  const timer = {
-    namespace: record.pod.metadata?.namespace ?? 'default',
-    name: record.pod.metadata?.name ?? '',
-    uid: record.pod.metadata?.uid ?? '',
-    generation,
-  };
   if (decision.reason === 'ErrImagePull') {
     await announceTransitions(record.pod, next, task, deps);
     // The kubelet shows ErrImagePull first and ImagePullBackOff once it waits for the next pull.
-    await deps.timers.schedule({ ...timer, kind: 'image-backoff' }, 1);
+    await schedulePodTimer(deps.timers, next, { kind: 'image-backoff', generation }, 1);
   } else {
     deps.metrics?.count('PodRestarts');
     await recordContainerEvents(
@@ -146,10 +142,8 @@ async function backOff(
       now,
     );
   }
-  await deps.timers.schedule({ ...timer, kind: 'restart' }, decision.delaySeconds);
+  await schedulePodTimer(deps.timers, next, { kind: 'restart', generation }, decision.delaySeconds);
 }
-
-const podRef = (pod: Pod) => `${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})`;
 
 const isRunning = (pod: Pod) => pod.status?.containerStatuses?.some((c) => c.state?.running) === true;
 const startedRunning = (before: Pod, after: Pod) => isRunning(after) && !isRunning(before);
@@ -199,26 +193,6 @@ async function killIfUnhealthy(pod: Pod, task: TaskView, deps: PodStatusDeps): P
 
 const capitalised = (word: string) => `${word[0]?.toUpperCase()}${word.slice(1)}`;
 
-/**
- * ECS does not announce health changes reliably, so a pod with probes is looked at again every
- * probe period while its task runs: a chain of delayed timers, one tick at a time.
- */
-export async function startProbing(pod: Pod, generation: number, deps: Pick<PodStatusDeps, 'timers'>) {
-  const period = probePeriodSeconds(pod);
-  if (period === undefined) return;
-  await deps.timers.schedule(
-    {
-      kind: 'probe',
-      namespace: pod.metadata?.namespace ?? 'default',
-      name: pod.metadata?.name ?? '',
-      uid: pod.metadata?.uid ?? '',
-      generation,
-      tick: 1,
-    },
-    period,
-  );
-}
-
 /** The kubelet's events for what this observation changed: containers started, pulls failed. */
 async function announceTransitions(
   before: Pod,
@@ -227,9 +201,7 @@ async function announceTransitions(
   deps: PodStatusDeps,
 ): Promise<void> {
   const now = new Date(deps.now());
-  const wasRunning = before.status?.containerStatuses?.some((c) => c.state?.running);
-  const isRunning = after.status?.containerStatuses?.some((c) => c.state?.running);
-  if (isRunning && !wasRunning) {
+  if (startedRunning(before, after)) {
     for (const [reason, message] of [
       ['Pulled', (c: Container) => `Successfully pulled image "${c.image}"`],
       ['Created', (c: Container) => `Created container ${c.name}`],

@@ -1,4 +1,3 @@
-import { probePeriodSeconds } from '../ecs/health-check';
 import { recordContainerEvents } from '../events';
 import type { Pod } from '../k8s';
 import { imagePullBackOffStatus } from '../pod/restart';
@@ -6,6 +5,7 @@ import type { PodRecord, PodTimer } from '../ports';
 import { expireDeadline } from './pod-deadline';
 import { applyTaskState, type PodStatusDeps } from './pod-status';
 import { withFreshPod } from './retry';
+import { scheduleProbe } from './timers';
 
 export type PodTimerOutcome = 'restarted' | 'backoff-shown' | 'probed' | 'rescheduled' | 'expired' | 'stale';
 
@@ -78,7 +78,6 @@ async function probe(record: PodRecord, timer: PodTimer, deps: PodStatusDeps): P
   if (!task) return 'stale';
   await applyTaskState(task, deps);
   if (task.lastStatus === 'STOPPED') return 'probed';
-  const period = probePeriodSeconds(record.pod);
-  if (period !== undefined) await deps.timers.schedule({ ...timer, tick: (timer.tick ?? 0) + 1 }, period);
+  await scheduleProbe(deps.timers, record.pod, timer.generation, (timer.tick ?? 0) + 1);
   return 'probed';
 }

@@ -59,6 +59,9 @@ export function afterTaskStopped(pod: Pod, task: TaskView, exited: PodStatus, pr
   };
 }
 
+/** How the kubelet names a pod in its messages: `name_namespace(uid)`. */
+export const podRef = (pod: Pod) => `${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})`;
+
 /** Always restarts; OnFailure when a container did not exit 0; Never does not. */
 function restartWanted(pod: Pod, containers: readonly ContainerStatus[]): boolean {
   const policy = pod.spec?.restartPolicy ?? 'Always';
@@ -72,7 +75,6 @@ function restartWanted(pod: Pod, containers: readonly ContainerStatus[]): boolea
  * lastState and counted in restartCount. A task restarts as a whole, so every container does.
  */
 function crashLoopStatus(pod: Pod, task: TaskView, exited: PodStatus, delaySeconds: number): PodStatus {
-  const podRef = `${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})`;
   const containerStatuses = (exited.containerStatuses ?? []).map((c) => ({
     ...c,
     ready: false,
@@ -82,7 +84,7 @@ function crashLoopStatus(pod: Pod, task: TaskView, exited: PodStatus, delaySecon
     state: {
       waiting: {
         reason: 'CrashLoopBackOff',
-        message: `back-off ${delaySeconds}s restarting failed container=${c.name} pod=${podRef}`,
+        message: `back-off ${delaySeconds}s restarting failed container=${c.name} pod=${podRef(pod)}`,
       },
     },
   }));
