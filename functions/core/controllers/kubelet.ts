@@ -5,6 +5,7 @@ import type { PodMetrics } from '../metrics';
 import { fargateLaunchOf } from '../nodes/fargate-pool';
 import { withConditions } from '../pod/conditions';
 import { fargateIncompatibilities } from '../pod/ecs-admission';
+import { earlierRuns } from '../pod/restart';
 import { podStage } from '../pod/stage';
 import type { NodeStore, PodRecord, PodRuntime, PodStore, PodTimers } from '../ports';
 import { scheduleDeadline } from './pod-deadline';
@@ -134,20 +135,16 @@ function containerCreating(pod: Pod, now: string): Pod {
         ],
         now,
       ),
-      containerStatuses: (pod.spec?.containers ?? []).map((c) => {
+      containerStatuses: (pod.spec?.containers ?? []).map((c) => ({
+        name: c.name,
+        image: c.image ?? '',
+        imageID: '',
+        ready: false,
+        started: false,
         // A restarted container keeps its count and its last run.
-        const before = pod.status?.containerStatuses?.find((s) => s.name === c.name);
-        return {
-          name: c.name,
-          image: c.image ?? '',
-          imageID: '',
-          ready: false,
-          started: false,
-          restartCount: before?.restartCount ?? 0,
-          ...(before?.lastState ? { lastState: before.lastState } : {}),
-          state: { waiting: { reason: 'ContainerCreating' } },
-        };
-      }),
+        ...earlierRuns(pod, c.name),
+        state: { waiting: { reason: 'ContainerCreating' } },
+      })),
     },
   };
 }

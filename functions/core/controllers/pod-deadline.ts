@@ -1,3 +1,4 @@
+import { readinessConditions } from '../ecs/pod-status';
 import { type EventRecorder, podEvent, recordQuietly } from '../events';
 import type { Pod } from '../k8s';
 import { withConditions } from '../pod/conditions';
@@ -88,11 +89,7 @@ function deadlineExceeded(pod: Pod, now: string): Pod {
       phase: 'Failed',
       reason: 'DeadlineExceeded',
       message: deadlineMessage,
-      conditions: withConditions(
-        pod.status?.conditions,
-        ['ContainersReady', 'Ready'].map((type) => ({ type, status: 'False', reason: 'PodFailed' })),
-        now,
-      ),
+      conditions: withConditions(pod.status?.conditions, readinessConditions('Failed', []), now),
       containerStatuses: (pod.status?.containerStatuses ?? []).map((c) => ({
         ...c,
         ready: false,

@@ -1,5 +1,6 @@
 import type { Container, ContainerStatus, Pod, PodCondition, PodStatus } from '../k8s';
 import { withConditions } from '../pod/conditions';
+import { earlierRuns } from '../pod/restart';
 import type { ContainerView, TaskView } from './types';
 
 const startingStatuses = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING']);
@@ -10,19 +11,14 @@ const startingStatuses = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING']);
  */
 export function podStatusFromTask(pod: Pod, task: TaskView, now: string): PodStatus {
   const previous = pod.status ?? {};
-  const containerStatuses = (pod.spec?.containers ?? []).map((container) => {
-    const before = previous.containerStatuses?.find((c) => c.name === container.name);
-    // Restarts and the last run belong to the container, not to the task now running it.
-    return {
-      ...containerStatusFrom(
-        container,
-        task,
-        task.containers.find((c) => c.name === container.name),
-      ),
-      restartCount: before?.restartCount ?? 0,
-      ...(before?.lastState ? { lastState: before.lastState } : {}),
-    };
-  });
+  const containerStatuses = (pod.spec?.containers ?? []).map((container) => ({
+    ...containerStatusFrom(
+      container,
+      task,
+      task.containers.find((c) => c.name === container.name),
+    ),
+    ...earlierRuns(pod, container.name),
+  }));
   const phase = podPhaseFromTask(pod, task, containerStatuses);
   const podIP = task.containers.find((c) => c.privateIpv4Address)?.privateIpv4Address ?? previous.podIP;
   const conditions = withConditions(
@@ -69,7 +65,7 @@ function initializedCondition(pod: Pod, task: TaskView): PodCondition {
 }
 
 /** ContainersReady and Ready, worded as the kubelet words them for running and finished pods. */
-function readinessConditions(phase: string, containers: readonly ContainerStatus[]): PodCondition[] {
+export function readinessConditions(phase: string, containers: readonly ContainerStatus[]): PodCondition[] {
   const terminal = phase === 'Succeeded' ? 'PodCompleted' : phase === 'Failed' ? 'PodFailed' : undefined;
   if (terminal)
     return ['ContainersReady', 'Ready'].map((type) => ({ type, status: 'False', reason: terminal }));

@@ -59,6 +59,22 @@ export function afterTaskStopped(pod: Pod, task: TaskView, exited: PodStatus, pr
   };
 }
 
+/**
+ * What a container's earlier runs left on it: how often it restarted and how its last run
+ * ended. Both belong to the container, not to the task now running it, so every new status
+ * carries them over.
+ */
+export function earlierRuns(
+  pod: Pod,
+  container: string,
+): Pick<ContainerStatus, 'restartCount' | 'lastState'> {
+  const before = pod.status?.containerStatuses?.find((c) => c.name === container);
+  return {
+    restartCount: before?.restartCount ?? 0,
+    ...(before?.lastState ? { lastState: before.lastState } : {}),
+  };
+}
+
 /** How the kubelet names a pod in its messages: `name_namespace(uid)`. */
 export const podRef = (pod: Pod) => `${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})`;
 
