@@ -27,12 +27,12 @@ export const ecsHealthCheckLimits = {
 const clamp = (value: number, limit: { min: number; max: number }) =>
   Math.min(limit.max, Math.max(limit.min, value));
 
+/** The probes in the order the health check prefers them. */
+export const healthCheckRoles: readonly HealthCheckRole[] = ['liveness', 'startup', 'readiness'];
+
 /** Which of the container's probes its ECS health check runs, if any. */
 export function healthCheckRole(container: Container): HealthCheckRole | undefined {
-  if (container.livenessProbe) return 'liveness';
-  if (container.startupProbe) return 'startup';
-  if (container.readinessProbe) return 'readiness';
-  return undefined;
+  return healthCheckRoles.find((role) => container[`${role}Probe`]);
 }
 
 export function carriedProbe(container: Container): Probe | undefined {

@@ -1,5 +1,6 @@
 import type { FieldError } from '../errors';
 import type { Container, Pod } from '../k8s';
+import { probeKinds } from '../validation/probes';
 
 /** Fields of a pod's downward API that podplane can fill in when it launches the task. */
 export const launchTimeFieldPaths = new Set([
@@ -165,8 +166,6 @@ function unsupportedPodFields(spec: NonNullable<Pod['spec']>): FieldError[] {
   ];
   return refused.filter(([, set]) => set).map(([field, , why]) => forbidden(`spec.${field}`, why));
 }
-
-const probeKinds = ['livenessProbe', 'readinessProbe', 'startupProbe'] as const;
 
 /**
  * ECS health checks run a command in the container: gRPC probes have no such command, and a

@@ -1,7 +1,5 @@
-import { ecsHealthCheckLimits, healthCheckRole } from '../ecs/health-check';
+import { ecsHealthCheckLimits, healthCheckRole, healthCheckRoles } from '../ecs/health-check';
 import type { Container, Pod } from '../k8s';
-
-const probeKinds = ['livenessProbe', 'startupProbe', 'readinessProbe'] as const;
 
 /**
  * How podplane honours a pod's probes, where that differs from a kubelet: said at admission as
@@ -20,7 +18,7 @@ function containerProbeWarnings(container: Container, path: string): string[] {
   if (!role) return [];
   const carried = `${role}Probe`;
   const warnings: string[] = [];
-  for (const kind of probeKinds) {
+  for (const kind of healthCheckRoles.map((role) => `${role}Probe` as const)) {
     const probe = container[kind];
     if (!probe) continue;
     const at = `${path}.${kind}`;

@@ -22,7 +22,7 @@ import {
 import { validateLabels } from '../validation/labels';
 import { validatePodMetadata } from '../validation/metadata';
 import { hostPortConflicts, type ParsedPort, validateContainerPorts } from '../validation/ports';
-import { type ProbeKind, validateLifecycle, validateProbe } from '../validation/probes';
+import { probeKinds, validateLifecycle, validateProbe } from '../validation/probes';
 import { validateResources } from '../validation/resources';
 import { validateTolerations } from '../validation/tolerations';
 
@@ -40,7 +40,6 @@ export const dnsPolicies = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default'
 export const pullPolicies = ['Always', 'IfNotPresent', 'Never'] as const;
 export const terminationMessagePolicies = ['File', 'FallbackToLogsOnError'] as const;
 
-const probeKinds: readonly ProbeKind[] = ['livenessProbe', 'readinessProbe', 'startupProbe'];
 /** spec.activeDeadlineSeconds is an int64 that must fit an int32. */
 const maxInt32 = 2 ** 31 - 1;
 

@@ -20,6 +20,7 @@ const probeDefaults: Partial<Record<ProbeNumber, number>> = {
 };
 
 export type ProbeKind = 'livenessProbe' | 'readinessProbe' | 'startupProbe';
+export const probeKinds: readonly ProbeKind[] = ['livenessProbe', 'readinessProbe', 'startupProbe'];
 
 /**
  * validateLivenessProbe / validateReadinessProbe / validateStartupProbe: exactly one handler,
