@@ -1,4 +1,3 @@
-import type { Server } from 'node:https';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
@@ -20,6 +19,7 @@ import { LocalEventBus } from './event-bus';
 import { startGateway } from './gateway';
 import { ensureToken, writeKubeconfig } from './kubeconfig';
 import { invocationCounts, invokeLocal, type LambdaHandler } from './lambda';
+import { closeServer } from './processes';
 import { startLocalSqs } from './sqs';
 import { QueueEventSource } from './sqs/event-source';
 import { StreamPoller } from './stream-poller';
@@ -304,13 +304,6 @@ function nudgeOnWrites(nudge: () => void): void {
     },
     { step: 'initialize', name: 'podplaneLocalStreamNudge', override: true },
   );
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));

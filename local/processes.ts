@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import type { Server as HttpServer } from 'node:http';
 import { createServer } from 'node:net';
 
 /** A free TCP port on the loopback interface, chosen by the OS. */
@@ -26,3 +27,11 @@ export async function stopChild(child: ChildProcess, graceMs = 3000): Promise<vo
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Closes a server we started, cutting kept-alive client connections so close completes now. */
+export function closeServer(server: Pick<HttpServer, 'close' | 'closeAllConnections'>): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { QueueDefinition } from '../../functions/wiring';
+import { closeServer } from '../processes';
 import { LocalQueue, type QueueMessage } from './queue';
 import { createSqsServer } from './server';
 
@@ -54,10 +55,7 @@ export async function startLocalSqs(options: LocalSqsOptions): Promise<LocalSqs>
     },
     stop: async () => {
       for (const queue of queues.values()) queue.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await closeServer(server);
     },
   };
 }

@@ -35,10 +35,15 @@ export type TaskStateOutcome =
  * Observations arrive twice, late and out of order: one older than what the pod already shows
  * (by the task's `version`) or about a task the pod no longer runs changes nothing.
  */
-export async function applyTaskState(task: TaskView, deps: PodStatusDeps): Promise<TaskStateOutcome> {
+export async function applyTaskState(
+  task: TaskView,
+  deps: PodStatusDeps,
+  /** The task's pod, when the caller has just read it: saves looking it up by uid. */
+  known?: PodRecord,
+): Promise<TaskStateOutcome> {
   const uid = task.startedBy;
   if (!uid) return 'ignored';
-  const first = await deps.pods.findPodByUid(uid);
+  const first = known?.pod.metadata?.uid === uid ? known : await deps.pods.findPodByUid(uid);
   if (!first) {
     // A task whose pod is gone would run (and bill) forever: stop it.
     if (task.lastStatus !== 'STOPPED')

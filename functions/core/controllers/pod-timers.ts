@@ -76,7 +76,7 @@ async function probe(record: PodRecord, timer: PodTimer, deps: PodStatusDeps): P
   if (!record.taskArn || record.restartDue !== undefined) return 'stale';
   const [task] = await deps.runtime.describeTasks([record.taskArn]);
   if (!task) return 'stale';
-  await applyTaskState(task, deps);
+  await applyTaskState(task, deps, record);
   if (task.lastStatus === 'STOPPED') return 'probed';
   await scheduleProbe(deps.timers, record.pod, timer.generation, (timer.tick ?? 0) + 1);
   return 'probed';
