@@ -301,31 +301,17 @@ export const dynamoPodStore: PodStore = {
   },
 
   async listPodsOnNode(nodeName) {
-    const entries: PodOnNodeEntry[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await dynamo().send(
-        new QueryCommand({
-          TableName: tableName(),
-          IndexName: 'byNode',
-          KeyConditionExpression: 'nodeName = :node',
-          ExpressionAttributeValues: { ':node': nodeName },
-          ExclusiveStartKey: start,
-          ...capacity,
+    const items = await queryAll(nodeName, { name: 'byNode', key: 'nodeName' });
+    return items
+      .filter((item) => String(item.pk).startsWith('pods/'))
+      .map(
+        (item): PodOnNodeEntry => ({
+          namespace: String(item.pk).slice('pods/'.length),
+          name: String(item.sk),
+          ...(typeof item.stage === 'string' ? { stage: item.stage } : {}),
+          ...(typeof item.taskArn === 'string' ? { taskArn: item.taskArn } : {}),
         }),
       );
-      recordCapacity('read', out.ConsumedCapacity);
-      for (const item of out.Items ?? [])
-        if (String(item.pk).startsWith('pods/'))
-          entries.push({
-            namespace: String(item.pk).slice('pods/'.length),
-            name: String(item.sk),
-            ...(typeof item.stage === 'string' ? { stage: item.stage } : {}),
-            ...(typeof item.taskArn === 'string' ? { taskArn: item.taskArn } : {}),
-          });
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return entries;
   },
 
   async listUnschedulable(limit) {

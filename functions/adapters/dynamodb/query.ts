@@ -3,16 +3,24 @@ import { tableName } from '../config';
 import { dynamo, recordCapacity } from './client';
 import type { ObjectItem } from './items';
 
-/** Every item of one partition, following DynamoDB's 1 MB pages. */
-export async function queryAll(pk: string): Promise<ObjectItem[]> {
+/**
+ * Every item of one partition of the table, or of an index (`index` names it and its key),
+ * following DynamoDB's 1 MB pages.
+ */
+export async function queryAll(
+  value: string,
+  index?: { readonly name: string; readonly key: string },
+): Promise<ObjectItem[]> {
   const items: ObjectItem[] = [];
   let start: Record<string, unknown> | undefined;
   do {
     const out = await dynamo().send(
       new QueryCommand({
         TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
+        ...(index ? { IndexName: index.name } : {}),
+        KeyConditionExpression: '#key = :value',
+        ExpressionAttributeNames: { '#key': index?.key ?? 'pk' },
+        ExpressionAttributeValues: { ':value': value },
         ExclusiveStartKey: start,
         ReturnConsumedCapacity: 'TOTAL',
       }),
