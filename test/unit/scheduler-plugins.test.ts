@@ -26,7 +26,7 @@ import {
   taintToleration,
   taintTolerationScore,
 } from '../../functions/core/scheduler/plugins/taint-toleration';
-import { Gi, Mi, node } from './scheduler-nodes';
+import { Gi, Mi, node, pod as podRequesting } from './scheduler-nodes';
 
 // Each plugin on its own, with the behaviour and reason strings of kube-scheduler's plugins
 // (pkg/scheduler/framework/plugins/...). Score expectations are Kubernetes' formulas worked by
@@ -39,19 +39,14 @@ interface PodShape extends Partial<PodSpec> {
   namespace?: string;
 }
 
-const pod = ({ cpu, memory, labels, namespace, ...spec }: PodShape = {}): Pod => ({
-  metadata: { name: 'web', namespace: namespace ?? 'default', ...(labels ? { labels } : {}) },
-  spec: {
-    containers: [
-      {
-        name: 'app',
-        image: 'nginx',
-        resources: { requests: { ...(cpu ? { cpu } : {}), ...(memory ? { memory } : {}) } },
-      },
-    ],
-    ...spec,
-  },
-});
+/** The shared test pod, with labels and a namespace of its own when given. */
+const pod = ({ cpu, memory, labels, namespace, ...spec }: PodShape = {}): Pod => {
+  const built = podRequesting(cpu, memory, spec);
+  return {
+    ...built,
+    metadata: { ...built.metadata, namespace: namespace ?? 'default', ...(labels ? { labels } : {}) },
+  };
+};
 
 /** The plugin's verdict per node: its reasons, or 'fits'. */
 function filterWith(plugin: FilterPlugin, p: Pod, nodes: NodeInfo[]) {
