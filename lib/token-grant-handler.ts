@@ -7,10 +7,7 @@
  * CloudFormation deletes the old id, which removes the old grant.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { tableName } from '../functions/adapters/config';
-import { dynamo } from '../functions/adapters/dynamodb/client';
 import { dynamoTokenStore } from '../functions/adapters/dynamodb/token-store';
 import { type TokenGrant, tokenHash } from '../functions/core/auth/tokens';
 
@@ -54,7 +51,7 @@ async function apply(
   physicalId: string | undefined,
 ): Promise<string> {
   if (event.RequestType === 'Delete') {
-    if (isHash(physicalId)) await deleteGrant(physicalId);
+    if (isHash(physicalId)) await dynamoTokenStore.deleteGrant(physicalId);
     return physicalId ?? event.RequestId;
   }
   const properties = event.ResourceProperties as unknown as TokenGrantProperties;
@@ -66,9 +63,4 @@ async function apply(
   const hash = tokenHash(secret.SecretString);
   await dynamoTokenStore.putGrant(hash, grant);
   return hash;
-}
-
-/** The token store has no delete (kubectl users cannot revoke); its key layout is `tokens`/hash. */
-async function deleteGrant(hash: string): Promise<void> {
-  await dynamo().send(new DeleteCommand({ TableName: tableName(), Key: { pk: 'tokens', sk: hash } }));
 }
