@@ -12,6 +12,7 @@ export default defineConfig({
       POWERTOOLS_METRICS_DISABLED: 'true',
     },
     testTimeout: 30_000,
+    setupFiles: ['test/fast-check.setup.ts'],
     hookTimeout: 60_000,
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },

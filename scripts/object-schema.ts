@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import ts from 'typescript';
-import type { FieldSchema, ObjectSchemas } from '../functions/core/api/object-schema';
+import type { FieldSchema, ObjectSchemas, ScalarType } from '../functions/core/api/object-schema';
 
 /**
  * The field tree of Kubernetes kinds, read from the type declarations of the maintained
@@ -10,14 +10,19 @@ import type { FieldSchema, ObjectSchemas } from '../functions/core/api/object-sc
  */
 export function buildObjectSchemas(kinds: readonly string[]): ObjectSchemas {
   const require = createRequire(import.meta.url);
-  const file = require.resolve('kubernetes-types/core/v1.d.ts');
-  const program = ts.createProgram([file], { strict: true, noEmit: true });
+  // Kinds are core/v1 unless named with their module, as `meta/v1.DeleteOptions`.
+  const modules = ['core/v1', 'meta/v1'];
+  const files = modules.map((m) => require.resolve(`kubernetes-types/${m}.d.ts`));
+  const program = ts.createProgram(files, { strict: true, noEmit: true });
   const checker = program.getTypeChecker();
-  const source = program.getSourceFile(file);
-  if (!source) throw new Error(`cannot read ${file}`);
-  const moduleSymbol = checker.getSymbolAtLocation(source);
-  if (!moduleSymbol) throw new Error('kubernetes-types/core/v1 has no exports');
-  const exports = new Map(checker.getExportsOfModule(moduleSymbol).map((s) => [s.name, s]));
+  const exports = new Map<string, ts.Symbol>();
+  modules.forEach((module, i) => {
+    const source = program.getSourceFile(files[i] as string);
+    const moduleSymbol = source && checker.getSymbolAtLocation(source);
+    if (!moduleSymbol) throw new Error(`kubernetes-types/${module} has no exports`);
+    for (const symbol of checker.getExportsOfModule(moduleSymbol))
+      exports.set(`${module}.${symbol.name}`, symbol);
+  });
   const types: Record<string, Record<string, FieldSchema>> = {};
 
   const nameOf = (type: ts.Type) => {
@@ -28,45 +33,56 @@ export function buildObjectSchemas(kinds: readonly string[]): ObjectSchemas {
     return `${group}.${symbol?.name ?? 'anonymous'}`;
   };
 
-  const describe = (input: ts.Type): FieldSchema => {
-    const type = input.isUnion()
-      ? (input.types.find((t) => !(t.flags & ts.TypeFlags.Undefined)) ?? input)
-      : input;
-    if (
-      input.isUnion() &&
-      input.types.every(
-        (t) =>
-          t.flags &
-          (ts.TypeFlags.StringLike |
-            ts.TypeFlags.NumberLike |
-            ts.TypeFlags.BooleanLike |
-            ts.TypeFlags.Undefined),
-      )
-    )
-      return { kind: 'scalar' };
-    if (
-      type.flags &
-      (ts.TypeFlags.StringLike |
-        ts.TypeFlags.NumberLike |
-        ts.TypeFlags.BooleanLike |
-        ts.TypeFlags.Any |
-        ts.TypeFlags.Unknown)
-    )
-      return { kind: 'scalar' };
+  // What JSON a scalar field decodes from, as Go's decoder would accept it into the field's type.
+  const scalarOf = (types: readonly ts.Type[]): ScalarType => {
+    const has = (flag: ts.TypeFlags) => types.some((t) => t.flags & flag);
+    if (has(ts.TypeFlags.Any) || has(ts.TypeFlags.Unknown)) return 'any';
+    if (has(ts.TypeFlags.NumberLike) && has(ts.TypeFlags.StringLike)) return 'int-or-string';
+    if (has(ts.TypeFlags.NumberLike)) return 'integer';
+    if (has(ts.TypeFlags.BooleanLike)) return 'boolean';
+    return 'string';
+  };
+  const scalarFlags =
+    ts.TypeFlags.StringLike |
+    ts.TypeFlags.NumberLike |
+    ts.TypeFlags.BooleanLike |
+    ts.TypeFlags.Any |
+    ts.TypeFlags.Unknown;
+
+  // The name a field's type is written with, where the checker forgets aliases of primitives.
+  const writtenAs = (node: ts.Node | undefined) =>
+    node && (ts.isPropertySignature(node) || ts.isIndexSignatureDeclaration(node))
+      ? node.type?.getText()
+      : undefined;
+
+  const describe = (input: ts.Type, written?: string): FieldSchema => {
+    const defined = input.isUnion()
+      ? input.types.filter((t) => !(t.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Null)))
+      : [input];
+    // Quantity is declared a string, but its decoder takes a bare number too (`cpu: 1`).
+    if (written === 'Quantity') return { kind: 'scalar', type: 'quantity' };
+    if (defined.length > 0 && defined.every((t) => t.flags & scalarFlags))
+      return { kind: 'scalar', type: scalarOf(defined) };
+    const type = defined[0] ?? input;
     if (checker.isArrayType(type)) {
       const [element] = checker.getTypeArguments(type as ts.TypeReference);
-      return { kind: 'list', items: element ? describe(element) : { kind: 'scalar' } };
+      return { kind: 'list', items: element ? describe(element) : { kind: 'scalar', type: 'any' } };
     }
     const index = checker.getIndexInfosOfType(type)[0];
-    if (index && type.getProperties().length === 0) return { kind: 'map', values: describe(index.type) };
-    if (type.getProperties().length === 0) return { kind: 'scalar' };
+    if (index && type.getProperties().length === 0)
+      return { kind: 'map', values: describe(index.type, writtenAs(index.declaration)) };
+    // An object with no declared fields (FieldsV1, RawExtension) holds any JSON.
+    if (type.getProperties().length === 0) return { kind: 'scalar', type: 'any' };
     const name = nameOf(type);
     if (!types[name]) {
       types[name] = {};
       for (const property of type.getProperties()) {
         const declaration = property.valueDeclaration ?? property.declarations?.[0];
         if (!declaration) continue;
-        types[name][property.name] = describe(checker.getTypeOfSymbolAtLocation(property, declaration));
+        types[name][property.name] = describe(
+          checker.getTypeOfSymbolAtLocation(property, declaration),
+          writtenAs(declaration),
+        );
       }
     }
     return { kind: 'object', ref: name };
@@ -74,11 +90,12 @@ export function buildObjectSchemas(kinds: readonly string[]): ObjectSchemas {
 
   const roots: Record<string, string> = {};
   for (const kind of kinds) {
-    const symbol = exports.get(kind);
-    if (!symbol) throw new Error(`kubernetes-types/core/v1 has no ${kind}`);
+    const qualified = kind.includes('.') ? kind : `core/v1.${kind}`;
+    const symbol = exports.get(qualified);
+    if (!symbol) throw new Error(`kubernetes-types has no ${qualified}`);
     const schema = describe(checker.getDeclaredTypeOfSymbol(symbol));
     if (schema.kind !== 'object') throw new Error(`${kind} is not an object type`);
-    roots[kind] = schema.ref;
+    roots[qualified.split('.').pop() as string] = schema.ref;
   }
   return { roots, types };
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { ApiRequest } from '../../functions/core/api/http';
 import { age, podStatusReason, podTable } from '../../functions/core/api/pod-table';
+import { withRowObjects } from '../../functions/core/api/tables';
 import type { ContainerStatus, Pod } from '../../functions/core/k8s';
 
 // kubectl's pod printer (pkg/printers/internalversion/printers.go printPod) and its AGE column
@@ -141,6 +143,13 @@ describe('age (the AGE column)', () => {
   });
 });
 
+const tableRequest = (includeObject?: string): ApiRequest => ({
+  method: 'GET',
+  path: '/api/v1/namespaces/default/pods',
+  headers: {},
+  query: includeObject === undefined ? {} : { includeObject },
+});
+
 describe('podTable', () => {
   it('has the columns kubectl get pods prints, with IP and Node only in -o wide', () => {
     const table = podTable([], now);
@@ -175,7 +184,19 @@ describe('podTable', () => {
     };
     const [row] = podTable([p], now).rows;
     expect(row?.cells).toEqual(['web', '1/2', 'Running', '2', '2m10s', '10.0.1.23', 'i-0abc']);
-    expect(row?.object).toMatchObject({ kind: 'PartialObjectMetadata', metadata: { name: 'web' } });
+    const rowObject = (includeObject?: string) =>
+      withRowObjects(podTable([p], now), tableRequest(includeObject), 'Pod').rows[0]?.object;
+    // Metadata is the default; Object (kubectl's --sort-by) carries the whole pod; None nothing.
+    expect(rowObject()).toEqual({
+      kind: 'PartialObjectMetadata',
+      apiVersion: 'meta.k8s.io/v1',
+      metadata: p.metadata,
+    });
+    expect(rowObject('Metadata')).toEqual(rowObject());
+    expect(rowObject('Object')).toEqual({ apiVersion: 'v1', kind: 'Pod', ...p });
+    expect(rowObject('Object')).toMatchObject({ status: { podIP: '10.0.1.23' } });
+    expect(rowObject('None')).toBeUndefined();
+    expect(() => rowObject('Everything')).toThrow('unrecognized includeObject value: "Everything"');
   });
 
   it('prints <none> for a pod without IP or node and counts containers without a status', () => {

@@ -1,55 +1,16 @@
-import { describe, expect, it, vi } from 'vitest';
-import type { ApiRequest } from '../../functions/core/api/http';
-import { handleApiRequest, type ServerDeps } from '../../functions/core/api/server';
+import { describe, expect, it } from 'vitest';
 import type { Pod } from '../../functions/core/k8s';
 import type { PodStore } from '../../functions/core/ports';
-import { type FakeStores, fakeStores } from './fakes';
+import { apiHarness as setup } from './api-harness';
+import { fakeStores } from './fakes';
 
 // The apiserver's HTTP contract as kubectl and client-go rely on it: discovery documents,
 // Status objects for every error (NotFound, MethodNotAllowed, Invalid with causes,
 // AlreadyExists, BadRequest), graceful deletion (deletionTimestamp = now + grace) that is
 // immediate for pods that never ran or already finished, and the server-side Table for `get`.
 
-const now = new Date('2026-03-01T12:00:00Z');
 const tableAccept =
   'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
-
-const setup = (override: Partial<ServerDeps> = {}) => {
-  const stores: FakeStores = fakeStores();
-  const logError = vi.fn();
-  const deps: ServerDeps = {
-    pods: stores.pods,
-    nodes: stores.nodes,
-    namespaces: stores.namespaces,
-    events: stores.events,
-    logs: { read: async () => '' },
-    now: () => now,
-    sleep: async () => {},
-    logError,
-    ...override,
-  };
-  const call = async (
-    method: string,
-    path: string,
-    options: { body?: unknown; query?: Record<string, string>; headers?: Record<string, string> } = {},
-  ) => {
-    const request: ApiRequest = {
-      method,
-      path,
-      query: options.query ?? {},
-      headers: { 'content-type': 'application/json', ...options.headers },
-      ...(options.body === undefined
-        ? {}
-        : { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) }),
-    };
-    const response = await handleApiRequest(request, deps);
-    const json = response.headers['content-type']?.startsWith('application/json')
-      ? JSON.parse(response.body)
-      : undefined;
-    return { ...response, json };
-  };
-  return { stores, deps, logError, call };
-};
 
 const manifest = (name = 'web', extra: Partial<Pod> = {}): Pod => ({
   apiVersion: 'v1',

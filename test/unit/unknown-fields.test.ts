@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { json } from '../../functions/core/api/http';
-import { admitFields, pruneUnknownFields, withWarnings } from '../../functions/core/api/unknown-fields';
+import { admitFields, decodeObject, withWarnings } from '../../functions/core/api/unknown-fields';
 import { ApiError } from '../../functions/core/errors';
 import { schemaKinds, schemaPath } from '../../scripts/generate-object-schema';
 import { buildObjectSchemas } from '../../scripts/object-schema';
@@ -32,12 +32,9 @@ describe('the field tree from kubernetes-types', () => {
   });
 });
 
-describe('pruneUnknownFields', () => {
+describe('decodeObject', () => {
   it('keeps every field a Pod defines, including maps of arbitrary keys', () => {
-    const { object, unknown } = pruneUnknownFields(
-      'Pod',
-      pod({ nodeSelector: { 'kubernetes.io/os': 'linux' } }),
-    );
+    const { object, unknown } = decodeObject('Pod', pod({ nodeSelector: { 'kubernetes.io/os': 'linux' } }));
     expect(unknown).toEqual([]);
     expect(object).toEqual(pod({ nodeSelector: { 'kubernetes.io/os': 'linux' } }));
   });
@@ -46,7 +43,7 @@ describe('pruneUnknownFields', () => {
     const input = pod();
     (input.spec.containers[0] as Record<string, unknown>).imagePullPolicyy = 'Always';
     (input as Record<string, unknown>).extra = 1;
-    const { object, unknown } = pruneUnknownFields('Pod', input);
+    const { object, unknown } = decodeObject('Pod', input);
     expect(unknown.sort()).toEqual(['extra', 'spec.containers[0].imagePullPolicyy']);
     expect(object).toEqual(pod());
   });

@@ -11,7 +11,7 @@ import {
   type SelectableFields,
   watchResponse,
 } from './selectors';
-import { table } from './tables';
+import { table, tableJson } from './tables';
 
 export const eventFields: SelectableFields<Event> = {
   'metadata.name': (e) => e.metadata?.name ?? '',
@@ -63,7 +63,7 @@ export async function listEvents(
   }
   const items = await read();
   const resourceVersion = listResourceVersion(startedAt);
-  if (wantsTable(request)) return json(200, eventTable(items, deps.now(), resourceVersion));
+  if (wantsTable(request)) return tableJson(request, 'Event', eventTable(items, deps.now(), resourceVersion));
   return json(200, { kind: 'EventList', apiVersion: 'v1', metadata: { resourceVersion }, items });
 }
 

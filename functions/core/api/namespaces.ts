@@ -6,6 +6,7 @@ import { AlreadyExistsError, ConflictError } from '../ports';
 import { listResourceVersion } from '../resource-version';
 import { kubernetesTime } from '../time';
 import { parseObjectBody } from './body';
+import { checkPreconditions, deleteOptionsOf } from './delete-options';
 import { type ApiRequest, type ApiResponse, json } from './http';
 import { holdSeconds, wantsTable } from './pod-list';
 import { type ApiDeps, deletePodRecord } from './pods';
@@ -20,7 +21,7 @@ import {
   type WatchEvent,
   watchResponse,
 } from './selectors';
-import { namespaceTable } from './tables';
+import { namespaceTable, tableJson } from './tables';
 import { admitFields, withWarnings } from './unknown-fields';
 
 /** Namespaces every cluster has; created on first use so a fresh table needs no seeding. */
@@ -126,7 +127,11 @@ export async function getNamespace(name: string, request: ApiRequest, deps: ApiD
   const namespace = await readNamespace(name, deps);
   if (!namespace) throw notFound('namespaces', name);
   if (wantsTable(request))
-    return json(200, namespaceTable([namespace], deps.now(), namespace.metadata?.resourceVersion ?? ''));
+    return tableJson(
+      request,
+      'Namespace',
+      namespaceTable([namespace], deps.now(), namespace.metadata?.resourceVersion ?? ''),
+    );
   return json(200, namespace);
 }
 
@@ -150,7 +155,7 @@ export async function listNamespaces(request: ApiRequest, deps: ApiDeps): Promis
   if (isWatch(request)) return watchNamespaces(read, selectedName(fields), request, deps);
   const items = await read();
   if (wantsTable(request))
-    return json(200, namespaceTable(items, deps.now(), listResourceVersion(startedAt)));
+    return tableJson(request, 'Namespace', namespaceTable(items, deps.now(), listResourceVersion(startedAt)));
   return json(200, {
     kind: 'NamespaceList',
     apiVersion: 'v1',
@@ -164,7 +169,12 @@ export async function listNamespaces(request: ApiRequest, deps: ApiDeps): Promis
  * Terminating at once, its pods are deleted (gracefully where they run), and it disappears
  * once the last pod is gone.
  */
-export async function deleteNamespace(name: string, deps: ApiDeps): Promise<ApiResponse> {
+export async function deleteNamespace(
+  name: string,
+  request: ApiRequest,
+  deps: ApiDeps,
+): Promise<ApiResponse> {
+  const options = deleteOptionsOf(request);
   activeNamespaces.delete(name);
   if (builtinNamespaces.has(name))
     throw new ApiError(
@@ -178,6 +188,7 @@ export async function deleteNamespace(name: string, deps: ApiDeps): Promise<ApiR
     );
   let namespace = await deps.namespaces.getNamespace(name);
   if (!namespace) throw notFound('namespaces', name);
+  checkPreconditions(options.preconditions, namespace.metadata);
   for (let attempt = 0; namespace && namespace.status?.phase !== 'Terminating'; attempt++) {
     try {
       namespace = await deps.namespaces.updateNamespace({
@@ -194,7 +205,7 @@ export async function deleteNamespace(name: string, deps: ApiDeps): Promise<ApiR
   const pods = await deps.pods.listPods(name);
   for (const pod of pods) {
     const record = await deps.pods.getPod(name, pod.metadata?.name ?? '', true);
-    if (record) await deletePodRecord(record, undefined, deps);
+    if (record) await deletePodRecord(record, {}, deps);
   }
   await finalizeIfEmpty(namespace, deps);
   return json(200, namespace);

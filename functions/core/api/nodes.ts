@@ -3,7 +3,7 @@ import type { NodeStore } from '../ports';
 import { type ApiRequest, type ApiResponse, json } from './http';
 import { wantsTable } from './pod-list';
 import { matchesLabels, parseLabelSelector } from './selectors';
-import { nodeTable } from './tables';
+import { nodeTable, tableJson } from './tables';
 
 export async function listNodes(
   request: ApiRequest,
@@ -14,7 +14,7 @@ export async function listNodes(
     .map((n) => n.node)
     .filter((node) => matchesLabels(node.metadata?.labels, labels))
     .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
-  if (wantsTable(request)) return json(200, nodeTable(nodes, deps.now()));
+  if (wantsTable(request)) return tableJson(request, 'Node', nodeTable(nodes, deps.now()));
   return json(200, { kind: 'NodeList', apiVersion: 'v1', metadata: { resourceVersion: '' }, items: nodes });
 }
 
@@ -25,6 +25,6 @@ export async function getNode(
 ): Promise<ApiResponse> {
   const node = await deps.nodes.getNode(name);
   if (!node) throw notFound('nodes', name);
-  if (wantsTable(request)) return json(200, nodeTable([node], deps.now()));
+  if (wantsTable(request)) return tableJson(request, 'Node', nodeTable([node], deps.now()));
   return json(200, node);
 }

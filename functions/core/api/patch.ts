@@ -1,4 +1,5 @@
 import { ApiError, badRequest } from '../errors';
+import { setOwn } from './unknown-fields';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -15,7 +16,8 @@ export function mergePatch(target: unknown, patch: unknown, strategic = false): 
   for (const [key, value] of Object.entries(patch)) {
     if (strategic && key.startsWith('$')) continue;
     if (value === null) delete result[key];
-    else result[key] = mergePatch(result[key], value, strategic);
+    else
+      setOwn(result, key, mergePatch(Object.hasOwn(result, key) ? result[key] : undefined, value, strategic));
   }
   return result;
 }
@@ -87,7 +89,7 @@ function get(document: unknown, tokens: string[]): unknown {
   let current = document;
   for (const token of tokens) {
     if (Array.isArray(current)) current = current[Number(token)];
-    else if (isObject(current)) current = current[token];
+    else if (isObject(current)) current = Object.hasOwn(current, token) ? current[token] : undefined;
     else current = undefined;
     if (current === undefined)
       throw new ApiError(422, 'Invalid', `the path /${tokens.join('/')} does not exist`);
@@ -105,9 +107,9 @@ function put(document: unknown, tokens: string[], value: unknown, mode: 'add' | 
       throw new ApiError(422, 'Invalid', `index ${last} is out of range`);
     parent.splice(index, mode === 'replace' ? 1 : 0, value as Json);
   } else if (isObject(parent)) {
-    if (mode === 'replace' && !(last in parent))
+    if (mode === 'replace' && !Object.hasOwn(parent, last))
       throw new ApiError(422, 'Invalid', `the path /${tokens.join('/')} does not exist`);
-    parent[last] = value as Json;
+    setOwn(parent, last, value);
   } else
     throw new ApiError(
       422,

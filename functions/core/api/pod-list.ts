@@ -5,6 +5,7 @@ import type { ApiRequest, ApiResponse } from './http';
 import { json } from './http';
 import { podTable } from './pod-table';
 import type { ApiDeps } from './pods';
+import { queryInt } from './query';
 import {
   isWatch,
   matchesFieldSelector,
@@ -14,6 +15,7 @@ import {
   podFields,
   watchResponse,
 } from './selectors';
+import { tableJson, withRowObjects } from './tables';
 
 /** Longest a watch request is held open waiting for a change (see docs/decisions.md). */
 export const maxWatchSeconds = 2;
@@ -32,14 +34,14 @@ export async function listPods(
 
   const readStartedAt = deps.now();
   const pods = (await deps.pods.listPods(namespace)).filter(selected).sort(byNamespaceAndName);
-  const page = pageOf(pods, request);
   const resourceVersion = listResourceVersion(readStartedAt);
+  const page = pageOf(pods, request, resourceVersion);
   const metadata = {
     resourceVersion,
     ...(page.continue ? { continue: page.continue, remainingItemCount: page.remaining } : {}),
   };
   if (wantsTable(request))
-    return json(200, { ...podTable(page.items, deps.now(), resourceVersion), metadata });
+    return tableJson(request, 'Pod', { ...podTable(page.items, deps.now(), resourceVersion), metadata });
   return json(200, { kind: 'PodList', apiVersion: 'v1', metadata, items: page.items });
 }
 
@@ -50,30 +52,53 @@ const byNamespaceAndName = (a: Pod, b: Pod) => keyOf(a).localeCompare(keyOf(b));
 
 /**
  * `limit` and `continue`: the token names the last object returned, so the next page starts
- * after it even if objects were added or removed meanwhile.
+ * after it even if objects were added or removed meanwhile. It is shaped as apiserver's (base64
+ * of `{"v":"meta.k8s.io/v1","rv":N,"start":"..."}`), and one that does not decode is its 400.
  */
-function pageOf(pods: Pod[], request: ApiRequest): { items: Pod[]; continue?: string; remaining?: number } {
-  const limit = request.query.limit === undefined ? 0 : Number(request.query.limit);
-  if (!Number.isInteger(limit) || limit < 0) throw badRequest(`invalid limit: ${request.query.limit}`);
+function pageOf(
+  pods: Pod[],
+  request: ApiRequest,
+  resourceVersion: string,
+): { items: Pod[]; continue?: string; remaining?: number } {
+  const limit = queryInt(request, 'limit') ?? 0;
   let start = 0;
   if (request.query.continue) {
-    let after: string;
-    try {
-      after = Buffer.from(request.query.continue, 'base64url').toString('utf8');
-    } catch {
-      throw badRequest('invalid continue token');
-    }
+    const after = continueStart(request.query.continue);
     start = pods.findIndex((pod) => keyOf(pod).localeCompare(after) > 0);
     if (start === -1) start = pods.length;
   }
-  if (limit === 0 || start + limit >= pods.length) return { items: pods.slice(start) };
+  if (limit <= 0 || start + limit >= pods.length) return { items: pods.slice(start) };
   const items = pods.slice(start, start + limit);
   const last = items.at(-1);
+  const token = { v: continueVersion, rv: Number(resourceVersion), start: last ? keyOf(last) : '' };
   return {
     items,
-    continue: Buffer.from(last ? keyOf(last) : '').toString('base64url'),
+    continue: Buffer.from(JSON.stringify(token)).toString('base64url'),
     remaining: pods.length - start - limit,
   };
+}
+
+const continueVersion = 'meta.k8s.io/v1';
+
+function continueStart(token: string): string {
+  const invalid = (why: string) => badRequest(`continue key is not valid: ${why}`);
+  if (!/^[A-Za-z0-9_=+/-]+$/.test(token)) throw invalid('illegal base64 data');
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid('the token is not JSON');
+  }
+  const { v, rv, start } = (typeof decoded === 'object' && decoded !== null ? decoded : {}) as Record<
+    string,
+    unknown
+  >;
+  if (v !== continueVersion)
+    throw invalid(`server does not recognize this encoded key version "${String(v)}"`);
+  if (typeof rv !== 'number' || !Number.isSafeInteger(rv) || rv <= 0)
+    throw invalid('incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+  if (typeof start !== 'string' || start === '') throw invalid('encoded key has no start');
+  return start;
 }
 
 /**
@@ -91,7 +116,9 @@ async function watchPods(
 ): Promise<ApiResponse> {
   // `kubectl get -w` asks for Table rows: each event then carries a one-row Table.
   const asRow = (pod: Pod) =>
-    wantsTable(request) ? podTable([pod], deps.now(), pod.metadata?.resourceVersion) : pod;
+    wantsTable(request)
+      ? withRowObjects(podTable([pod], deps.now(), pod.metadata?.resourceVersion), request, 'Pod')
+      : pod;
   const requestedVersion = Number(request.query.resourceVersion ?? 0);
   let since = Number.isFinite(requestedVersion) ? requestedVersion : 0;
   if (since <= 0) {
@@ -112,6 +139,6 @@ async function watchPods(
 }
 
 export function holdSeconds(request: ApiRequest): number {
-  const requested = Number(request.query.timeoutSeconds);
-  return Number.isFinite(requested) && requested > 0 ? Math.min(requested, maxWatchSeconds) : maxWatchSeconds;
+  const requested = queryInt(request, 'timeoutSeconds') ?? 0;
+  return requested > 0 ? Math.min(requested, maxWatchSeconds) : maxWatchSeconds;
 }

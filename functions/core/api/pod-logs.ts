@@ -1,11 +1,11 @@
 import { ApiError, badRequest, notFound } from '../errors';
 import type { PodLogs, PodStore } from '../ports';
 import { type ApiRequest, type ApiResponse, text } from './http';
+import { queryBool, queryInt } from './query';
 
-const nonNegative = (value: string | undefined, name: string): number | undefined => {
-  if (value === undefined) return undefined;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) throw badRequest(`${name} must be a non-negative integer`);
+const nonNegative = (request: ApiRequest, name: string): number | undefined => {
+  const parsed = queryInt(request, name);
+  if (parsed !== undefined && parsed < 0) throw badRequest(`${name} must be a non-negative integer`);
   return parsed;
 };
 
@@ -31,7 +31,7 @@ export async function readPodLog(
     throw badRequest(`container ${container} is not valid for pod ${name}`);
   // --previous: the run before this one; a pod keeps its tasks' ARNs for that, as the kubelet
   // keeps one dead container per container.
-  if (request.query.previous === 'true') {
+  if (queryBool(request, 'previous')) {
     if (!record.previousTaskArn)
       throw badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
     return text(200, await deps.logs.read(record.previousTaskArn, container, logOptions(request)));
@@ -50,8 +50,8 @@ export async function readPodLog(
 }
 
 function logOptions(request: ApiRequest): { tailLines?: number; limitBytes?: number } {
-  const tailLines = nonNegative(request.query.tailLines, 'tailLines');
-  const limitBytes = nonNegative(request.query.limitBytes, 'limitBytes');
+  const tailLines = nonNegative(request, 'tailLines');
+  const limitBytes = nonNegative(request, 'limitBytes');
   return {
     ...(tailLines !== undefined ? { tailLines } : {}),
     ...(limitBytes !== undefined ? { limitBytes } : {}),

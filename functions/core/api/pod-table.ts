@@ -64,7 +64,7 @@ export function podTable(pods: readonly Pod[], now: Date, resourceVersion = '') 
         pod.status?.podIP ?? '<none>',
         pod.spec?.nodeName ?? '<none>',
       ],
-      object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: pod.metadata },
+      object: pod,
     })),
   };
 }

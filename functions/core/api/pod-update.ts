@@ -5,11 +5,11 @@ import type { Pod } from '../k8s';
 import { withPodDefaults } from '../pod/defaults';
 import { validatePod } from '../pod/validate';
 import { ConflictError, type PodRecord } from '../ports';
-import { parseObjectBody } from './body';
+import { maxRequestBytes, parseObjectBody } from './body';
 import { type ApiRequest, type ApiResponse, json } from './http';
 import { jsonPatch, mergePatch } from './patch';
 import type { ApiDeps } from './pods';
-import { admitFields, withWarnings } from './unknown-fields';
+import { admitFields, admitPatched, withWarnings } from './unknown-fields';
 
 /** The one message Kubernetes gives for any change to a pod's spec it does not allow. */
 const immutableSpecMessage =
@@ -18,7 +18,7 @@ const immutableSpecMessage =
 type Part = 'object' | 'status';
 
 /** PUT: replace the pod (or only its status), conditioned on the resourceVersion sent, if any. */
-export function replacePod(
+export async function replacePod(
   namespace: string,
   name: string,
   part: Part,
@@ -27,45 +27,53 @@ export function replacePod(
 ): Promise<ApiResponse> {
   const admitted = admitFields('Pod', parseObjectBody(request), request);
   const body = admitted.object as Pod;
-  return updatePod(namespace, name, part, deps, () => body, body.metadata?.resourceVersion).then((response) =>
-    withWarnings(response, admitted.warnings),
-  );
+  return withWarnings(await updatePod(namespace, name, part, deps, () => body), admitted.warnings);
 }
 
-/** PATCH: JSON merge, strategic merge (for the maps a pod may change) or JSON patch. */
-export function patchPod(
+const patchTypes = [
+  'application/json-patch+json',
+  'application/merge-patch+json',
+  'application/strategic-merge-patch+json',
+] as const;
+
+/**
+ * PATCH: JSON merge, strategic merge (for the maps a pod may change) or JSON patch. The patched
+ * object is decoded like a body before anything reads it; the resourceVersion it carries (the
+ * patch's own, or the current one) is the update's precondition, as in the apiserver.
+ */
+export async function patchPod(
   namespace: string,
   name: string,
   part: Part,
   request: ApiRequest,
   deps: ApiDeps,
 ): Promise<ApiResponse> {
-  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim();
+  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (!patchTypes.includes(type as (typeof patchTypes)[number]))
+    throw new ApiError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: ${patchTypes.join(', ')}`,
+    );
+  if (Buffer.byteLength(request.body ?? '') > maxRequestBytes)
+    throw new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
   let patch: unknown;
   try {
     patch = JSON.parse(request.body ?? '');
   } catch {
     throw badRequest('the patch could not be decoded as JSON');
   }
+  let warnings: readonly string[] = [];
   const apply = (current: Pod): Pod => {
-    switch (type) {
-      case 'application/merge-patch+json':
-        return mergePatch(current, patch) as Pod;
-      case 'application/strategic-merge-patch+json':
-        return mergePatch(current, patch, true) as Pod;
-      case 'application/json-patch+json':
-        return jsonPatch(current, patch) as Pod;
-      default:
-        throw new ApiError(
-          415,
-          'UnsupportedMediaType',
-          `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`,
-        );
-    }
+    const patched =
+      type === 'application/json-patch+json'
+        ? jsonPatch(current, patch)
+        : mergePatch(current, patch, type === 'application/strategic-merge-patch+json');
+    const admitted = admitPatched('Pod', name, patched, request);
+    warnings = admitted.warnings;
+    return admitted.object as Pod;
   };
-  const requested =
-    typeof patch === 'object' && patch !== null ? (patch as Pod).metadata?.resourceVersion : undefined;
-  return updatePod(namespace, name, part, deps, apply, requested);
+  return withWarnings(await updatePod(namespace, name, part, deps, apply), warnings);
 }
 
 async function updatePod(
@@ -74,16 +82,17 @@ async function updatePod(
   part: Part,
   deps: ApiDeps,
   change: (current: Pod) => Pod,
-  precondition: string | undefined,
 ): Promise<ApiResponse> {
   const first = await deps.pods.getPod(namespace, name, true);
   if (!first) throw notFound('pods', name);
   let result: Pod = first.pod;
   try {
     await withFreshPod(first, deps.pods, async (record) => {
+      const proposed = change(structuredClone(record.pod));
+      const precondition = proposed.metadata?.resourceVersion;
       if (precondition !== undefined && precondition !== record.pod.metadata?.resourceVersion)
         throw new ConflictError();
-      const next = admitted(record, change(structuredClone(record.pod)), part, name, namespace);
+      const next = admitted(record, proposed, part, name, namespace);
       result = jsonEqual(next, record.pod) ? record.pod : (await deps.pods.updatePod(record, next)).pod;
     });
   } catch (error) {
@@ -100,8 +109,6 @@ async function updatePod(
  */
 function admitted(record: PodRecord, proposed: Pod, part: Part, name: string, namespace: string): Pod {
   const current = record.pod;
-  if (typeof proposed !== 'object' || proposed === null || Array.isArray(proposed))
-    throw badRequest('the updated object must be a JSON object');
   if (proposed.metadata?.name !== undefined && proposed.metadata.name !== name)
     throw badRequest(
       `the name of the object (${proposed.metadata.name}) does not match the name on the URL (${name})`,
@@ -114,14 +121,8 @@ function admitted(record: PodRecord, proposed: Pod, part: Part, name: string, na
       'Conflict',
       `Precondition failed: UID in precondition: ${proposed.metadata.uid}, UID in object meta: ${current.metadata?.uid}`,
     );
-  if (part === 'status') {
-    const status = proposed.status ?? {};
-    if (typeof status !== 'object' || Array.isArray(status))
-      throw invalid('Pod', name, [
-        { field: 'status', reason: 'FieldValueInvalid', message: 'Invalid value: must be an object' },
-      ]);
-    return { ...current, status };
-  }
+  // The status arrives decoded, so every field has its type.
+  if (part === 'status') return { ...current, status: proposed.status ?? {} };
   // Compared after defaulting, as the apiserver does, so a manifest that leaves defaults out is
   // not a change.
   if (!jsonEqual(defaultedSpec(proposed), current.spec))

@@ -17,10 +17,12 @@ import {
 } from '../ports';
 import { kubernetesTime } from '../time';
 import { parseObjectBody } from './body';
+import { checkPreconditions, type DeleteRequest, deleteOptionsOf } from './delete-options';
 import { type ApiRequest, type ApiResponse, json } from './http';
 import { requireActiveNamespace } from './namespaces';
 import { wantsTable } from './pod-list';
 import { podTable } from './pod-table';
+import { tableJson } from './tables';
 import { admitFields, withWarnings } from './unknown-fields';
 
 export interface ApiDeps {
@@ -91,7 +93,11 @@ export async function getPod(
   if (!record) throw notFound('pods', name);
   // `kubectl get pod NAME` asks for a one-row Table, as for a list.
   if (wantsTable(request))
-    return json(200, podTable([record.pod], deps.now(), record.pod.metadata?.resourceVersion));
+    return tableJson(
+      request,
+      'Pod',
+      podTable([record.pod], deps.now(), record.pod.metadata?.resourceVersion),
+    );
   return json(200, record.pod);
 }
 
@@ -105,31 +111,33 @@ export async function deletePod(
   request: ApiRequest,
   deps: ApiDeps,
 ): Promise<ApiResponse> {
+  const options = deleteOptionsOf(request);
   const first = await deps.pods.getPod(namespace, name, true);
   if (!first) throw notFound('pods', name);
-  return json(200, await deletePodRecord(first, requestedGracePeriod(request), deps));
+  return json(200, await deletePodRecord(first, options, deps));
 }
 
 /**
  * Deletes one pod and returns it as the client should see it. Without preconditions a delete
  * must not fail because a controller wrote the pod meanwhile: like the apiserver's
- * GuaranteedUpdate, it reads again and redoes.
+ * GuaranteedUpdate, it reads again and redoes; preconditions are checked on every read.
  */
 export async function deletePodRecord(
   first: PodRecord,
-  grace: number | undefined,
+  options: Omit<DeleteRequest, 'dryRun'>,
   deps: ApiDeps,
 ): Promise<Pod> {
   let result = first.pod;
   await withFreshPod(first, deps.pods, async (record) => {
     const pod = record.pod;
+    checkPreconditions(options.preconditions, pod.metadata);
     result = pod;
     if (pod.metadata?.deletionTimestamp) return;
     if (!pod.spec?.nodeName || isFinished(pod)) {
       await deps.pods.deletePod(record);
       return;
     }
-    const seconds = grace ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+    const seconds = options.gracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
     const deleting: Pod = {
       ...pod,
       metadata: {
@@ -141,13 +149,6 @@ export async function deletePodRecord(
     result = (await deps.pods.updatePod(record, deleting)).pod;
   });
   return result;
-}
-
-/** `?gracePeriodSeconds=` (kubectl's --grace-period), when given and valid. */
-function requestedGracePeriod(request: ApiRequest): number | undefined {
-  const parsed =
-    request.query.gracePeriodSeconds === undefined ? Number.NaN : Number(request.query.gracePeriodSeconds);
-  return Number.isInteger(parsed) && parsed >= 0 ? parsed : undefined;
 }
 
 /** Five characters from Kubernetes' generateName alphabet (no vowels, no confusable digits). */

@@ -1,6 +1,7 @@
 import { badRequest } from '../errors';
 import type { Namespace, Pod } from '../k8s';
 import type { ApiRequest, ApiResponse } from './http';
+import { queryBool } from './query';
 
 /** The fields a resource may be selected by, each read as the string the selector compares. */
 export type SelectableFields<T> = Readonly<Record<string, (object: T) => string>>;
@@ -124,7 +125,8 @@ export function matchesLabels(
   });
 }
 
-export const isWatch = (request: ApiRequest) => request.query.watch === 'true' || request.query.watch === '1';
+/** `watch` as Go's ParseBool reads it: `True` (Python's client) and `1` (client-go) alike. */
+export const isWatch = (request: ApiRequest) => queryBool(request, 'watch') === true;
 
 export type WatchEvent = { readonly type: 'ADDED' | 'MODIFIED' | 'DELETED'; readonly object: unknown };
 

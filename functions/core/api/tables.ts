@@ -1,5 +1,7 @@
 import type { Namespace, Node } from '../k8s';
+import { type ApiRequest, type ApiResponse, json } from './http';
 import { age } from './pod-table';
+import { includeObjectOf } from './query';
 
 interface Column {
   readonly name: string;
@@ -25,12 +27,40 @@ export function table<T extends { metadata?: object }>(
       description: c.description ?? '',
       priority: c.priority ?? 0,
     })),
-    rows: objects.map((object) => ({
-      cells: cells(object),
-      object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: object.metadata },
-    })),
+    rows: objects.map((object) => ({ cells: cells(object), object })),
   };
 }
+
+interface TableWithObjects {
+  readonly rows: readonly { readonly cells: readonly string[]; readonly object: { metadata?: object } }[];
+}
+
+/**
+ * What each row carries, as `includeObject` asks: nothing (None), the object's metadata
+ * (Metadata, the default) or the whole object (Object, which kubectl asks for to `--sort-by`
+ * a field outside metadata). Table builders put the whole object in; this cuts it down.
+ */
+export function withRowObjects<T extends TableWithObjects>(table: T, request: ApiRequest, kind: string): T {
+  const policy = includeObjectOf(request);
+  return {
+    ...table,
+    rows: table.rows.map(({ cells, object }) => {
+      if (policy === 'None') return { cells };
+      if (policy === 'Object') return { cells, object: { apiVersion: 'v1', kind, ...object } };
+      return {
+        cells,
+        object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: object.metadata },
+      };
+    }),
+  };
+}
+
+/** A Table response, rows shaped by the request's includeObject. */
+export const tableJson = <T extends TableWithObjects>(
+  request: ApiRequest,
+  kind: string,
+  table: T,
+): ApiResponse => json(200, withRowObjects(table, request, kind));
 
 /** kubectl get nodes: NAME STATUS ROLES AGE VERSION (and INTERNAL-IP ... with -o wide). */
 export function nodeTable(nodes: readonly Node[], now: Date) {

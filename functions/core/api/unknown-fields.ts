@@ -1,49 +1,155 @@
-import { badRequest } from '../errors';
+import { badRequest, invalid } from '../errors';
 import type { ApiRequest, ApiResponse } from './http';
-import type { FieldSchema, ObjectSchemas } from './object-schema';
+import type { FieldSchema, ObjectSchemas, ScalarType } from './object-schema';
 import schemas from './object-schema.generated.json' with { type: 'json' };
 
 const known = schemas as unknown as ObjectSchemas;
 
+export type SchemaKind = 'Pod' | 'Namespace' | 'DeleteOptions';
+
 /**
- * Splits an incoming object into what the kind defines and the paths of fields it does not,
- * as Kubernetes' strict decoding names them (`spec.containers[0].imagePullPolicyy`). The kept
- * object is what gets stored: like the apiserver, podplane never stores unknown fields.
+ * A value whose JSON type the field's Go type cannot hold. kube-apiserver's decoder stops at the
+ * first one; the message is Go's (`json: cannot unmarshal object into Go struct field
+ * ObjectMeta.metadata.name of type string`), so clients see the words they know.
  */
-export function pruneUnknownFields(kind: keyof typeof known.roots & string, input: Record<string, unknown>) {
+export class DecodeError extends Error {}
+
+/** Sets an own property even for `__proto__`: request keys must never reach a prototype. */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+const jsonKindOf = (value: unknown) =>
+  Array.isArray(value)
+    ? 'array'
+    : typeof value === 'object'
+      ? 'object'
+      : typeof value === 'boolean'
+        ? 'bool'
+        : typeof value === 'number'
+          ? `number ${value}`
+          : typeof value;
+
+const goScalar: Readonly<Record<ScalarType, string>> = {
+  string: 'string',
+  integer: 'int64',
+  boolean: 'bool',
+  'int-or-string': 'intstr.IntOrString',
+  quantity: 'resource.Quantity',
+  any: 'interface {}',
+};
+
+function goTypeOf(schema: FieldSchema): string {
+  switch (schema.kind) {
+    case 'scalar':
+      return goScalar[schema.type];
+    case 'list':
+      return `[]${goTypeOf(schema.items)}`;
+    case 'map':
+      return `map[string]${goTypeOf(schema.values)}`;
+    case 'object':
+      return `v1.${typeName(schema.ref)}`;
+  }
+}
+
+const typeName = (ref: string) => ref.split('.').pop() ?? ref;
+
+function scalarFits(type: ScalarType, value: unknown): boolean {
+  switch (type) {
+    case 'string':
+      return typeof value === 'string';
+    case 'integer':
+      return typeof value === 'number' && Number.isSafeInteger(value);
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'int-or-string':
+      return typeof value === 'string' || (typeof value === 'number' && Number.isSafeInteger(value));
+    case 'quantity':
+      return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
+    case 'any':
+      return true;
+  }
+}
+
+/** What Go's decoder leaves where JSON says null inside a list or map: the element's zero value. */
+function zeroOf(schema: FieldSchema): unknown {
+  if (schema.kind === 'object') return {};
+  if (schema.kind === 'list') return [];
+  if (schema.kind === 'map') return {};
+  switch (schema.type) {
+    case 'string':
+      return '';
+    case 'quantity':
+      return '0';
+    case 'integer':
+    case 'int-or-string':
+      return 0;
+    case 'boolean':
+      return false;
+    case 'any':
+      return null;
+  }
+}
+
+/**
+ * Decodes an incoming object as the kind's Go type would: every value is checked against its
+ * field's type before anything reads it (a wrong type throws DecodeError), JSON nulls are left
+ * out as Go leaves them zero, and fields the kind does not define are dropped and named as
+ * strict decoding names them (`spec.containers[0].imagePullPolicyy`). The result is what gets
+ * stored: like the apiserver, podplane never stores unknown fields.
+ */
+export function decodeObject(kind: SchemaKind, input: Record<string, unknown>) {
   const root = known.roots[kind];
   if (!root) throw new Error(`no schema for ${kind}`);
   const unknown: string[] = [];
-  const walk = (value: unknown, schema: FieldSchema, path: string): unknown => {
-    if (value === null || typeof value !== 'object') return value;
+  // `goPath` is Go's field path (no list indexes), `at` the strict-decoding path (with them).
+  const walk = (value: unknown, schema: FieldSchema, at: string, goPath: string, struct: string): unknown => {
+    const refuse = (): never => {
+      throw new DecodeError(
+        `json: cannot unmarshal ${jsonKindOf(value)} into Go struct field ${struct}.${goPath} of type ${goTypeOf(schema)}`,
+      );
+    };
     switch (schema.kind) {
+      case 'scalar':
+        return scalarFits(schema.type, value) ? value : refuse();
       case 'list':
-        return Array.isArray(value)
-          ? value.map((item, i) => walk(item, schema.items, `${path}[${i}]`))
-          : value;
-      case 'map':
-        return Array.isArray(value)
-          ? value
-          : Object.fromEntries(
-              Object.entries(value).map(([k, v]) => [k, walk(v, schema.values, `${path}.${k}`)]),
-            );
+        if (!Array.isArray(value)) return refuse();
+        return value.map((item, i) =>
+          item === null ? zeroOf(schema.items) : walk(item, schema.items, `${at}[${i}]`, goPath, struct),
+        );
+      case 'map': {
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) return refuse();
+        const kept: Record<string, unknown> = {};
+        for (const [key, child] of Object.entries(value))
+          setOwn(
+            kept,
+            key,
+            child === null
+              ? zeroOf(schema.values)
+              : walk(child, schema.values, `${at}.${key}`, goPath, struct),
+          );
+        return kept;
+      }
       case 'object': {
-        if (Array.isArray(value)) return value;
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) return refuse();
         const fields = known.types[schema.ref] ?? {};
         const kept: Record<string, unknown> = {};
         for (const [key, child] of Object.entries(value)) {
-          const field = fields[key];
-          const at = path ? `${path}.${key}` : key;
-          if (!field) unknown.push(at);
-          else kept[key] = walk(child, field, at);
+          const field = Object.hasOwn(fields, key) ? fields[key] : undefined;
+          const childAt = at ? `${at}.${key}` : key;
+          if (!field) unknown.push(childAt);
+          else if (child !== null)
+            setOwn(
+              kept,
+              key,
+              walk(child, field, childAt, goPath ? `${goPath}.${key}` : key, typeName(schema.ref)),
+            );
         }
         return kept;
       }
-      default:
-        return value;
     }
   };
-  const object = walk(input, { kind: 'object', ref: root }, '') as Record<string, unknown>;
+  const object = walk(input, { kind: 'object', ref: root }, '', '', kind) as Record<string, unknown>;
   return { object, unknown };
 }
 
@@ -51,25 +157,56 @@ export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
 /** `?fieldValidation=`: Strict rejects unknown fields, Warn (the default) reports them, Ignore drops them. */
 export function fieldValidationOf(request: ApiRequest): FieldValidation {
-  const value = request.query.fieldValidation ?? 'Warn';
+  const value = request.query.fieldValidation || 'Warn';
   if (value !== 'Strict' && value !== 'Warn' && value !== 'Ignore')
     throw badRequest(`fieldValidation must be one of "Ignore", "Warn", or "Strict"; got "${value}"`);
   return value;
 }
 
-/**
- * Applies the request's fieldValidation to an incoming object: the pruned object, and the
- * warnings to send back (as HTTP Warning headers) when unknown fields were dropped.
- */
-export function admitFields(kind: 'Pod' | 'Namespace', input: Record<string, unknown>, request: ApiRequest) {
+const cannotBeHandled = (kind: string, message: string) =>
+  badRequest(`${kind} in version "v1" cannot be handled as a ${kind}: ${message}`);
+
+/** Decodes and applies the request's fieldValidation; a DecodeError is left to the caller to word. */
+function decodeValidated(kind: SchemaKind, input: Record<string, unknown>, request: ApiRequest) {
   const mode = fieldValidationOf(request);
-  const { object, unknown } = pruneUnknownFields(kind, input);
+  const { object, unknown } = decodeObject(kind, input);
   const messages = unknown.map((path) => `unknown field "${path}"`);
   if (mode === 'Strict' && messages.length > 0)
-    throw badRequest(
-      `${kind} in version "v1" cannot be handled as a ${kind}: strict decoding error: ${messages.join(', ')}`,
-    );
+    throw cannotBeHandled(kind, `strict decoding error: ${messages.join(', ')}`);
   return { object, warnings: mode === 'Warn' ? messages : [] };
+}
+
+/**
+ * Decodes a request body into the kind and applies the request's fieldValidation: the decoded
+ * object, and the warnings to send back (as HTTP Warning headers) when unknown fields were
+ * dropped. A body that does not decode is apiserver's 400 "cannot be handled as a Pod".
+ */
+export function admitFields(kind: SchemaKind, input: Record<string, unknown>, request: ApiRequest) {
+  try {
+    return decodeValidated(kind, input, request);
+  } catch (error) {
+    if (error instanceof DecodeError) throw cannotBeHandled(kind, error.message);
+    throw error;
+  }
+}
+
+/**
+ * A patched object is decoded like a body, but apiserver reports a patch whose result does not
+ * decode as 422 Invalid on the field `patch`: the patch was well-formed, its result is not.
+ */
+export function admitPatched(kind: SchemaKind, name: string, patched: unknown, request: ApiRequest) {
+  const patchInvalid = (message: string) =>
+    invalid(kind, name, [
+      { field: 'patch', reason: 'FieldValueInvalid', message: `Invalid value: ${message}` },
+    ]);
+  if (typeof patched !== 'object' || patched === null || Array.isArray(patched))
+    throw patchInvalid(`json: cannot unmarshal ${jsonKindOf(patched)} into Go value of type v1.${kind}`);
+  try {
+    return decodeValidated(kind, patched as Record<string, unknown>, request);
+  } catch (error) {
+    if (error instanceof DecodeError) throw patchInvalid(error.message);
+    throw error;
+  }
 }
 
 /** Adds `Warning: 299 - "..."` headers, which kubectl prints as `Warning: ...`. */

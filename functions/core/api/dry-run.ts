@@ -1,0 +1,85 @@
+import type { Namespace, Pod } from '../k8s';
+import {
+  AlreadyExistsError,
+  ConflictError,
+  type EventStore,
+  type NamespaceStore,
+  type PodRecord,
+  type PodStore,
+} from '../ports';
+import type { ApiDeps } from './pods';
+
+/**
+ * `dryRun=All`, the way kube-apiserver's DryRunnableStorage does it: the request runs the whole
+ * path (decoding, defaulting, admission, validation, preconditions, conflicts), and only the
+ * stores change: reads go through, each write checks what the real write would check and
+ * answers what it would have stored, but writes nothing. Because the stores are the only way
+ * the API reaches DynamoDB, no item, stream record, event or ECS task can follow from a dry run.
+ */
+export function dryRunDeps<T extends ApiDeps>(deps: T): T {
+  const { metrics: _notCounted, ...rest } = deps;
+  return {
+    ...rest,
+    pods: dryRunPods(deps.pods),
+    namespaces: dryRunNamespaces(deps.namespaces),
+    events: dryRunEvents(deps.events),
+  } as T;
+}
+
+const neverFromTheApi = (verb: string) => () => {
+  throw new Error(`${verb} is a controller write; the API never calls it, least of all in a dry run`);
+};
+
+function dryRunPods(pods: PodStore): PodStore {
+  /** The record as it is now; a write based on an older one would lose its condition. */
+  const current = async (record: PodRecord) => {
+    const name = record.pod.metadata?.name ?? '';
+    const now = await pods.getPod(record.pod.metadata?.namespace ?? '', name, true);
+    if (!now || now.resourceVersion !== record.resourceVersion) throw new ConflictError();
+    return now;
+  };
+  return {
+    getPod: (namespace, name, consistent) => pods.getPod(namespace, name, consistent),
+    listPods: (namespace) => pods.listPods(namespace),
+    podChangesSince: (namespace, rv) => pods.podChangesSince(namespace, rv),
+    findPodByUid: (uid) => pods.findPodByUid(uid),
+    listPodsOnNode: (node) => pods.listPodsOnNode(node),
+    listUnschedulable: (limit) => pods.listUnschedulable(limit),
+    async createPod(pod: Pod) {
+      if (await pods.getPod(pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', true))
+        throw new AlreadyExistsError();
+      return pod;
+    },
+    async updatePod(record, next) {
+      return { ...(await current(record)), pod: next };
+    },
+    async deletePod(record) {
+      await current(record);
+    },
+    bindPod: neverFromTheApi('bindPod'),
+    finishPod: neverFromTheApi('finishPod'),
+    requeuePod: neverFromTheApi('requeuePod'),
+    claimProbeTick: neverFromTheApi('claimProbeTick'),
+  };
+}
+
+function dryRunNamespaces(namespaces: NamespaceStore): NamespaceStore {
+  return {
+    getNamespace: (name) => namespaces.getNamespace(name),
+    listNamespaces: () => namespaces.listNamespaces(),
+    async createNamespace(namespace: Namespace) {
+      if (await namespaces.getNamespace(namespace.metadata?.name ?? '')) throw new AlreadyExistsError();
+      return namespace;
+    },
+    async updateNamespace(namespace: Namespace) {
+      const now = await namespaces.getNamespace(namespace.metadata?.name ?? '');
+      if (now?.metadata?.resourceVersion !== namespace.metadata?.resourceVersion) throw new ConflictError();
+      return namespace;
+    },
+    async deleteNamespace() {},
+  };
+}
+
+function dryRunEvents(events: EventStore): EventStore {
+  return { listEvents: (namespace) => events.listEvents(namespace), async record() {} };
+}
