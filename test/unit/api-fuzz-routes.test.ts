@@ -4,6 +4,7 @@ import type { ApiRequest } from '../../functions/core/api/http';
 import { handleApiRequest, type ServerDeps } from '../../functions/core/api/server';
 import type { Pod } from '../../functions/core/k8s';
 import { type FakeStores, fakeStores } from './fakes';
+import { mangledJson } from './fuzz-documents';
 
 /**
  * Every door of the API under arbitrary input: each route and verb (served or not), each
@@ -133,40 +134,12 @@ const query = fc.dictionary(
   { maxKeys: 5 },
 );
 
-type Json = unknown;
-
-/** Replaces the value at a path of the document (or deletes it) with an arbitrary JSON value. */
-function mutate(document: Json, path: readonly number[], replacement: Json, remove: boolean): Json {
-  if (path.length === 0 || document === null || typeof document !== 'object') return replacement;
-  const keys = Object.keys(document as object);
-  if (keys.length === 0) return replacement;
-  const key = keys[(path[0] as number) % keys.length] as string;
-  const copy: Record<string, Json> | Json[] = Array.isArray(document)
-    ? [...document]
-    : { ...(document as Record<string, Json>) };
-  if (remove && path.length === 1) {
-    if (Array.isArray(copy)) copy.splice(Number(key), 1);
-    else delete copy[key];
-    return copy;
-  }
-  (copy as Record<string, Json>)[key] = mutate(
-    (document as Record<string, Json>)[key],
-    path.slice(1),
-    replacement,
-    remove,
-  );
-  return copy;
-}
-
 const nasty = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
   fc.constantFrom({ toString: [] }, { valueOf: {} }, ['a'], { __proto__: 'x' }, 1e308, -0, ''),
 );
 
-const mangled = (document: Json) =>
-  fc
-    .record({ path: fc.array(fc.nat(20), { maxLength: 6 }), replacement: nasty, remove: fc.boolean() })
-    .map(({ path, replacement, remove }) => JSON.stringify(mutate(document, path, replacement, remove)));
+const mangled = (document: unknown) => mangledJson(document, nasty);
 
 const deleteOptions = { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0, dryRun: ['All'] };
 const jsonPatch = [

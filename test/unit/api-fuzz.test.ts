@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ApiRequest } from '../../functions/core/api/http';
 import { handleApiRequest, type ServerDeps } from '../../functions/core/api/server';
 import { fakeStores } from './fakes';
+import { mangledJson } from './fuzz-documents';
 
 /**
  * Bad input never costs data or availability: whatever bytes or mangled pods a client sends,
@@ -30,38 +31,7 @@ const validPod = () => ({
   },
 });
 
-type Json = unknown;
-
-/** Replaces the value at a random path of the pod (or deletes it) with an arbitrary JSON value. */
-function mutate(document: Json, path: readonly number[], replacement: Json, remove: boolean): Json {
-  if (path.length === 0 || document === null || typeof document !== 'object') return replacement;
-  const keys = Object.keys(document as object);
-  if (keys.length === 0) return replacement;
-  const key = keys[(path[0] as number) % keys.length] as string;
-  const copy: Record<string, Json> | Json[] = Array.isArray(document)
-    ? [...document]
-    : { ...(document as Record<string, Json>) };
-  if (remove && path.length === 1) {
-    if (Array.isArray(copy)) copy.splice(Number(key), 1);
-    else delete copy[key];
-    return copy;
-  }
-  (copy as Record<string, Json>)[key] = mutate(
-    (document as Record<string, Json>)[key],
-    path.slice(1),
-    replacement,
-    remove,
-  );
-  return copy;
-}
-
-const mangledPod = fc
-  .record({
-    path: fc.array(fc.nat(20), { maxLength: 6 }),
-    replacement: fc.jsonValue({ maxDepth: 3 }),
-    remove: fc.boolean(),
-  })
-  .map(({ path, replacement, remove }) => JSON.stringify(mutate(validPod(), path, replacement, remove)));
+const mangledPod = mangledJson(validPod());
 
 const body = fc.oneof(
   mangledPod,
