@@ -158,3 +158,25 @@ describe('what apiserver refuses and podplane accepted', () => {
     expect(await harness.stores.pods.listPods()).toEqual([]);
   });
 });
+
+describe('selectors name own fields and labels only', () => {
+  it.each(['__proto__=x', 'constructor=x', 'toString=x'])(
+    'fieldSelector %s: 400 field label not supported',
+    async (selector) => {
+      const harness = await withPod();
+      const response = await harness.call('GET', podPath, { query: { fieldSelector: selector } });
+      expect(response.statusCode).toBe(400);
+      expect(response.json.message).toBe(`field label not supported: ${selector.split('=')[0]}`);
+    },
+  );
+
+  it.each(['constructor', 'toString', 'hasOwnProperty'])(
+    'labelSelector %s matches no pod without that label',
+    async (key) => {
+      const harness = await withPod();
+      const response = await harness.call('GET', podPath, { query: { labelSelector: key } });
+      expect(response.statusCode).toBe(200);
+      expect(response.json.items).toEqual([]);
+    },
+  );
+});

@@ -36,7 +36,7 @@ export function parseFieldSelector(
     const match = /^\s*([^=!\s]+)\s*(==|=|!=)\s*(.*?)\s*$/.exec(term);
     if (!match) throw badRequest(`invalid field selector: "${text}"`);
     const [, field = '', operator, value = ''] = match;
-    if (!fields[field]) throw badRequest(`field label not supported: ${field}`);
+    if (!Object.hasOwn(fields, field)) throw badRequest(`field label not supported: ${field}`);
     return { field, value, equal: operator !== '!=' };
   });
 }
@@ -111,7 +111,8 @@ export function matchesLabels(
   selector: LabelSelector,
 ): boolean {
   return selector.every((r) => {
-    const value = labels?.[r.key];
+    // Own keys only: a selector on `constructor` must not find Object.prototype's.
+    const value = labels && Object.hasOwn(labels, r.key) ? labels[r.key] : undefined;
     switch (r.op) {
       case 'exists':
         return value !== undefined;
