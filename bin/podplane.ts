@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startControlPlane } from '../local/control-plane';
+import { nodeCpuFromFlag, nodeMemoryMiBFromFlag } from '../local/ecs-simulator/options';
 
 const usage = `Usage: npm start -- [options]
 
@@ -11,8 +12,9 @@ Options:
   --port N            HTTPS port (default 8080; 0 picks a free one)
   --data-dir DIR      keep DynamoDB data in DIR (default: in memory)
   --nodes N           simulated ECS container instances (default 3)
-  --node-cpu C        vCPUs per node (default 4)
-  --node-memory M     memory per node in MiB (default 8192)
+  --node-cpu C        CPU per node: vCPUs or a quantity, e.g. 4, 0.5 or 4000m (default 4)
+  --node-memory M     memory per node: MiB or a quantity, e.g. 8192, 8Gi, 8192Mi or 8G
+                      (default 8Gi)
   --kubeconfig PATH   where to write the kubeconfig (default .podplane/kubeconfig)
   --state-dir DIR     CA, token and kubeconfig directory (default .podplane)
   --fargate           add a Fargate pool: one virtual node (tainted; pods opt in)
@@ -23,22 +25,25 @@ Options:
   -h, --help          show this help
 `;
 
-const { values } = parseArgs({
-  options: {
-    port: { type: 'string', default: '8080' },
-    'data-dir': { type: 'string' },
-    nodes: { type: 'string', default: '3' },
-    'node-cpu': { type: 'string', default: '4' },
-    'node-memory': { type: 'string', default: '8192' },
-    kubeconfig: { type: 'string' },
-    'state-dir': { type: 'string', default: '.podplane' },
-    'log-level': { type: 'string', default: 'WARN' },
-    'scoring-strategy': { type: 'string', default: 'LeastAllocated' },
-    fargate: { type: 'boolean', default: false },
-    'time-scale': { type: 'string', default: '1' },
-    help: { type: 'boolean', short: 'h' },
-  },
-});
+// An unknown option or a stray word is a usage error (exit 2), not a stack trace.
+const { values } = orExit(() =>
+  parseArgs({
+    options: {
+      port: { type: 'string', default: '8080' },
+      'data-dir': { type: 'string' },
+      nodes: { type: 'string', default: '3' },
+      'node-cpu': { type: 'string', default: '4' },
+      'node-memory': { type: 'string', default: '8Gi' },
+      kubeconfig: { type: 'string' },
+      'state-dir': { type: 'string', default: '.podplane' },
+      'log-level': { type: 'string', default: 'WARN' },
+      'scoring-strategy': { type: 'string', default: 'LeastAllocated' },
+      fargate: { type: 'boolean', default: false },
+      'time-scale': { type: 'string', default: '1' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }),
+);
 
 if (values.help) {
   process.stdout.write(usage);
@@ -54,6 +59,16 @@ function positiveInteger(flag: string, text: string, allowZero = false): number 
     process.exit(2);
   }
   return value;
+}
+
+/** Reads the command line with `read`; what it throws is printed, and the exit code is 2. */
+function orExit<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(2);
+  }
 }
 
 // The pinned AWS SDK supports Node 20; its notice about later releases needing Node 22 is known.
@@ -74,14 +89,17 @@ function scoringStrategy(text: string): 'LeastAllocated' | 'MostAllocated' {
   process.exit(2);
 }
 
+const nodeCpu = orExit(() => nodeCpuFromFlag(values['node-cpu']));
+const nodeMemoryMiB = orExit(() => nodeMemoryMiBFromFlag(values['node-memory']));
+
 const started = Date.now();
 console.log('podplane: starting the local control plane');
 try {
   const plane = await startControlPlane({
     port: positiveInteger('port', values.port, true),
     nodes: positiveInteger('nodes', values.nodes),
-    nodeCpu: positiveInteger('node-cpu', values['node-cpu']),
-    nodeMemoryMiB: positiveInteger('node-memory', values['node-memory']),
+    nodeCpu,
+    nodeMemoryMiB,
     stateDir: values['state-dir'],
     logLevel: values['log-level'],
     scoringStrategy: scoringStrategy(values['scoring-strategy']),

@@ -12,6 +12,11 @@ export const environmentVariables = {
   logGroup: 'PODPLANE_LOG_GROUP',
   /** The role ECS uses to pull images and write logs for pod tasks (optional locally). */
   taskExecutionRole: 'PODPLANE_TASK_EXECUTION_ROLE_ARN',
+  /**
+   * The role pod tasks run with, which may only open ECS Exec's Session Manager channels; when
+   * set, tasks start with execute command enabled. Empty when podplane:ecsExec is off (and locally).
+   */
+  taskRole: 'PODPLANE_TASK_ROLE_ARN',
   /** NodeResourcesFit scoring: LeastAllocated (spread, the default) or MostAllocated (bin-pack). */
   scoringStrategy: 'PODPLANE_SCORING_STRATEGY',
   /** Fargate pools shown as virtual nodes (JSON, see functions/core/nodes/fargate-pool.ts). */
@@ -203,7 +208,10 @@ export const functionDefinitions = {
     trigger: {
       ...streamDefaults,
       filters: [
-        { eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { stage: { S: ['launch', 'stop'] } } } },
+        {
+          eventName: ['INSERT', 'MODIFY'],
+          dynamodb: { NewImage: { stage: { S: ['launch', 'replace', 'stop'] } } },
+        },
       ],
     },
   },

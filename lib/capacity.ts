@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { privateIpv4Attribute } from '../functions/core/nodes/from-container-instance';
 import { acceptFindings } from './nag';
 
 /** `podplane:ec2Capacity`: the container instances pods are scheduled onto. */
@@ -60,7 +61,7 @@ export class Ec2CapacityGroup extends Construct {
       instanceType,
       // Resolved from the public SSM parameter at deploy time: synth stays offline.
       machineImage: ecs.EcsOptimizedImage.amazonLinux2023(hardwareType),
-      userData: ec2.UserData.forLinux(),
+      userData: instanceUserData(),
       securityGroup,
       // Without NAT the instances need public addresses to reach the ECS endpoint and registries.
       associatePublicIpAddress: publicSubnets,
@@ -108,6 +109,28 @@ export class Ec2CapacityGroup extends Construct {
       },
     ]);
   }
+}
+
+const imds = 'http://169.254.169.254/latest';
+
+/**
+ * The instance's boot script; the cluster adds its `ECS_CLUSTER` line to it. It gives the ECS
+ * agent the instance's private IPv4 address as a custom attribute, which node-sync turns into the
+ * node's InternalIP and pods' hostIP: ECS does not report an instance's address. The address
+ * comes from IMDSv2 (a session token, then `local-ipv4`). On the ECS-optimized AMI user data runs
+ * in cloud-final, and ecs.service starts after cloud-final and reads /etc/ecs/ecs.config then,
+ * so the agent registers with the attribute. No address (IMDS unreachable), no line: the node
+ * then has no InternalIP rather than the instance failing to join.
+ */
+function instanceUserData(): ec2.UserData {
+  const userData = ec2.UserData.forLinux();
+  const curl = 'curl -sSf --retry 5 --retry-connrefused';
+  userData.addCommands(
+    `imds_token=$(${curl} -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' ${imds}/api/token)`,
+    `private_ipv4=$(${curl} -H "X-aws-ec2-metadata-token: $imds_token" ${imds}/meta-data/local-ipv4)`,
+    `if [ -n "$private_ipv4" ]; then printf 'ECS_INSTANCE_ATTRIBUTES={"${privateIpv4Attribute}":"%s"}\\n' "$private_ipv4" >> /etc/ecs/ecs.config; fi`,
+  );
+  return userData;
 }
 
 function validate(capacity: Ec2Capacity): void {

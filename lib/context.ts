@@ -17,11 +17,13 @@ export function stackPropsFromContext(context: ContextReader): PodplaneStackProp
   const fargate = fargateFromContext(context('podplane:fargate'));
   const ec2Capacity = ec2CapacityFromContext(context('podplane:ec2Capacity'));
   const tokens = tokensFromContext(context('podplane:tokens'));
+  const ecsExec = booleanFromContext(context('podplane:ecsExec'), 'podplane:ecsExec', true);
   return {
     stackName,
     description: 'podplane: the Kubernetes pod lifecycle on API Gateway, Lambda, DynamoDB and ECS',
     logRetention: logRetentionFromContext(context('podplane:logRetentionDays')),
     scoringStrategy: scoringStrategyFromContext(context('podplane:scoringStrategy')),
+    ecsExec,
     ...(fargate ? { fargate } : {}),
     ...(vpcId ? { vpcId } : {}),
     ...(clusterName ? { clusterName } : {}),
@@ -38,6 +40,14 @@ function optionalString(value: unknown, key: string): string | undefined {
   if (value === undefined || value === '') return undefined;
   if (typeof value !== 'string') throw new Error(`${key} must be a string, got ${JSON.stringify(value)}`);
   return value;
+}
+
+/** `true`/`false` from cdk.json, `"true"`/`"false"` from `-c`; the default when absent. */
+function booleanFromContext(value: unknown, key: string, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new Error(`${key} must be true or false, got ${JSON.stringify(value)}`);
 }
 
 /** `-c podplane:logRetentionDays=7` arrives as a string; cdk.json gives a number. */

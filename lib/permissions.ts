@@ -141,10 +141,15 @@ function grantLaunchTasks(fn: lambda.IFunction, runtime: ContainerRuntime): void
   allow(fn, ['ecs:TagResource'], [tasks, podTaskDefinitions], {
     StringEquals: { 'ecs:CreateAction': ['RunTask', 'RegisterTaskDefinition'] },
   });
-  // Tasks start with the execution role; the kubelet may hand ECS that role and no other.
-  allow(fn, ['iam:PassRole'], [runtime.taskExecutionRole.roleArn], {
-    StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
-  });
+  // Tasks start with the execution role and, with ECS Exec on, the task role; the kubelet may
+  // hand ECS those roles and no other.
+  const taskRoles = [runtime.taskExecutionRole, ...(runtime.taskRole ? [runtime.taskRole] : [])];
+  allow(
+    fn,
+    ['iam:PassRole'],
+    taskRoles.map((role) => role.roleArn),
+    { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+  );
 }
 
 function acceptClusterTasks(fn: lambda.IFunction): void {

@@ -7,6 +7,14 @@ import { Construct } from 'constructs';
 import { type Ec2Capacity, Ec2CapacityGroup } from './capacity';
 import { acceptFindings } from './nag';
 
+/** What the SSM agent in a container needs for `aws ecs execute-command`: its two channels. */
+export const ecsExecActions = [
+  'ssmmessages:CreateControlChannel',
+  'ssmmessages:CreateDataChannel',
+  'ssmmessages:OpenControlChannel',
+  'ssmmessages:OpenDataChannel',
+];
+
 export interface ContainerRuntimeProps {
   readonly logRetention: logs.RetentionDays;
   /** Fargate capacity shown as one virtual node per subnet pods run in, or none. */
@@ -17,6 +25,8 @@ export interface ContainerRuntimeProps {
   readonly clusterName?: string;
   /** `podplane:ec2Capacity`: an Auto Scaling group of container instances, or none. */
   readonly ec2Capacity?: Ec2Capacity;
+  /** `podplane:ecsExec`: a task role that lets `aws ecs execute-command` reach pods (default on). */
+  readonly ecsExec?: boolean;
 }
 
 /** `podplane:fargate` context: each zone's virtual node size, and Spot or not. */
@@ -28,8 +38,9 @@ export interface FargateCapacity {
 }
 
 /**
- * The container runtime pods run on: an ECS cluster, the log group containers write to, and
- * the task execution role ECS uses to pull images and ship those logs.
+ * The container runtime pods run on: an ECS cluster, the log group containers write to, the
+ * task execution role ECS uses to pull images and ship those logs, and (with ECS Exec on) the
+ * task role pods' containers run with.
  *
  * The VPC and cluster are new unless `vpcId` / `clusterName` name existing ones; EC2 capacity
  * (the nodes the scheduler places pods on) is an Auto Scaling group when `ec2Capacity` is given.
@@ -41,6 +52,8 @@ export class ContainerRuntime extends Construct {
   readonly ec2Capacity?: Ec2CapacityGroup;
   readonly podLogGroup: logs.LogGroup;
   readonly taskExecutionRole: iam.Role;
+  /** The role pod tasks run with, allowed only ECS Exec's channels; absent with ECS Exec off. */
+  readonly taskRole?: iam.Role;
   /** The pools node-sync shows as virtual nodes (PODPLANE_FARGATE_POOLS); subnet ids resolve at deploy. */
   readonly fargatePools: readonly Record<string, unknown>[];
 
@@ -104,13 +117,15 @@ export class ContainerRuntime extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
-    this.taskExecutionRole = new iam.Role(this, 'TaskExecutionRole', {
-      description: 'ECS pulls pod images and writes pod logs with this role',
-      // Confused-deputy guard: only ECS acting for this account may assume the role.
-      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com').withConditions({
+    // Confused-deputy guard: only ECS acting for this account may assume the task roles.
+    const ecsTasks = () =>
+      new iam.ServicePrincipal('ecs-tasks.amazonaws.com').withConditions({
         StringEquals: { 'aws:SourceAccount': stack.account },
         ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'ecs', resource: '*' }) },
-      }),
+      });
+    this.taskExecutionRole = new iam.Role(this, 'TaskExecutionRole', {
+      description: 'ECS pulls pod images and writes pod logs with this role',
+      assumedBy: ecsTasks(),
     });
     this.podLogGroup.grantWrite(this.taskExecutionRole);
     // A pod may name any ECR image the account can read; scoping pulls to repositories is a
@@ -134,6 +149,35 @@ export class ContainerRuntime extends Construct {
         appliesTo: ['Resource::*'],
       },
     ]);
+
+    if (props.ecsExec ?? true) this.taskRole = this.createTaskRole(ecsTasks());
+  }
+
+  /**
+   * The role pod tasks run with, for ECS Exec: the SSM agent ECS starts in each container opens
+   * its Session Manager control and data channels with the task's role. It may do that and
+   * nothing else; pods get no other AWS permissions from it.
+   */
+  private createTaskRole(assumedBy: iam.IPrincipal): iam.Role {
+    const role = new iam.Role(this, 'TaskRole', {
+      description: "Pod tasks run with this role: only ECS Exec's Session Manager channels",
+      assumedBy,
+    });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ecsExecActions,
+        resources: ['*'],
+      }),
+    );
+    acceptFindings(role, [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          "ECS Exec's ssmmessages actions (Create/Open Control/Data Channel) support no resource-level permission: `*` is the resource AWS documents for the ECS Exec task role.",
+        appliesTo: ['Resource::*'],
+      },
+    ]);
+    return role;
   }
 
   /**

@@ -39,6 +39,11 @@ export interface PodplaneStackProps extends StackProps {
   /** EC2 container instances in an Auto Scaling group; none when absent. */
   readonly ec2Capacity?: Ec2Capacity;
   /**
+   * ECS Exec on pod tasks (default true): a task role allowed only its Session Manager channels,
+   * and tasks started with execute command enabled, so `aws ecs execute-command` reaches them.
+   */
+  readonly ecsExec?: boolean;
+  /**
    * Where the functions' ECS client sends its calls instead of ECS (`AWS_ENDPOINT_URL_ECS`):
    * the ECS simulator for a LocalStack deploy, where ECS is not in the free plan.
    */
@@ -63,6 +68,7 @@ export class PodplaneStack extends Stack {
       ...(props.vpcId ? { vpcId: props.vpcId } : {}),
       ...(props.clusterName ? { clusterName: props.clusterName } : {}),
       ...(props.ec2Capacity ? { ec2Capacity: props.ec2Capacity } : {}),
+      ecsExec: props.ecsExec ?? true,
     });
     const timers = new TimerQueue(this, 'Timers', {
       definition: timerQueue,
@@ -80,6 +86,7 @@ export class PodplaneStack extends Stack {
       cluster: runtime.cluster.clusterName,
       logGroup: runtime.podLogGroup.logGroupName,
       taskExecutionRole: runtime.taskExecutionRole.roleArn,
+      taskRole: runtime.taskRole?.roleArn ?? '',
       scoringStrategy: props.scoringStrategy ?? 'LeastAllocated',
       fargatePools: this.toJsonString(runtime.fargatePools),
       timerQueueUrl: timers.queue.queueUrl,

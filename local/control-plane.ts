@@ -17,7 +17,7 @@ import { checkJava, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-lo
 import { type EcsSimulator, startEcsSimulator } from './ecs-simulator';
 import { LocalEventBus } from './event-bus';
 import { startGateway } from './gateway';
-import { ensureToken, writeKubeconfig } from './kubeconfig';
+import { ensureToken, removeControlPlaneInfo, writeControlPlaneInfo, writeKubeconfig } from './kubeconfig';
 import { invocationCounts, invokeLocal, type LambdaHandler } from './lambda';
 import { closeServer } from './processes';
 import { startLocalSqs } from './sqs';
@@ -258,6 +258,16 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     );
     cleanups.push(() => closeServer(gateway.server));
     writeKubeconfig(kubeconfigPath, gateway.url, certificates.caCert, token);
+    // For `npm run kubeconfig -- --local`: where this control plane keeps its tokens.
+    writeControlPlaneInfo(stateDir, {
+      url: gateway.url,
+      dynamoEndpoint: dynamodb.endpoint,
+      table: tableName,
+      region,
+      accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'podplane',
+      pid: process.pid,
+    });
+    cleanups.push(() => removeControlPlaneInfo(stateDir, process.pid));
 
     return {
       url: gateway.url,

@@ -41,12 +41,12 @@ export function startGateway(options: GatewayOptions): Promise<{ server: Server;
 
 async function serve(req: IncomingMessage, res: ServerResponse, options: GatewayOptions): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://localhost');
+  let policy: AuthorizerPolicy | undefined;
   if (!options.trigger.publicPaths.includes(url.pathname)) {
     // As API Gateway does: no header, no authorizer call; a rejection is 401; a policy that does
     // not cover the method ARN is 403.
     const header = req.headers.authorization;
     const methodArn = `arn:aws:execute-api:us-east-1:000000000000:local/api/${req.method ?? 'GET'}${url.pathname}`;
-    let policy: AuthorizerPolicy | undefined;
     try {
       policy = header ? await options.authorize(header, methodArn) : undefined;
     } catch {
@@ -62,7 +62,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: Gateway
   const binary = options.trigger.binaryMediaTypes.includes(
     (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '',
   );
-  const event = proxyEvent(req, url, body, binary);
+  const event = proxyEvent(req, url, body, binary, policy);
   send(res, await options.invoke(event));
 }
 
@@ -78,7 +78,23 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return Buffer.concat(chunks);
 }
 
-function proxyEvent(req: IncomingMessage, url: URL, body: Buffer, binary: boolean): APIGatewayProxyEvent {
+/** What the proxy event reads of a request: its method, headers and the caller's address. */
+export type GatewayRequest = Pick<IncomingMessage, 'method' | 'headers'> & {
+  readonly socket: { readonly remoteAddress?: string | undefined };
+};
+
+/**
+ * The REST proxy event API Gateway builds for a request. Query parameters arrive decoded (`+` as
+ * a space): `queryStringParameters` keeps each one's last value, `multiValueQueryStringParameters`
+ * all of them in order; both are null when the request has none.
+ */
+export function proxyEvent(
+  req: GatewayRequest,
+  url: URL,
+  body: Buffer,
+  binary: boolean,
+  policy: AuthorizerPolicy | undefined,
+): APIGatewayProxyEvent {
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
   for (const [name, value] of Object.entries(req.headers)) {
@@ -109,7 +125,9 @@ function proxyEvent(req: IncomingMessage, url: URL, body: Buffer, binary: boolea
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
-      authorizer: { principalId: 'podplane-admin' },
+      // As API Gateway passes a TOKEN authorizer's result on: its principalId and its context
+      // keys side by side; nothing on the public paths, where no authorizer runs.
+      authorizer: policy ? { principalId: policy.principalId, ...policy.context } : undefined,
       protocol: 'HTTP/1.1',
       httpMethod: req.method ?? 'GET',
       identity: {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 
@@ -55,4 +55,38 @@ export function writeKubeconfig(path: string, server: string, caCert: string, to
     kubeconfigDocument({ name: 'podplane-local', server, token, user: 'podplane-admin', caCert }),
     { mode: 0o600 },
   );
+}
+
+/**
+ * What another process needs to reach a running local control plane's token store, kept in the
+ * state directory while it runs: `npm run kubeconfig -- --local` mints tokens with it.
+ */
+export interface LocalControlPlaneInfo {
+  readonly url: string;
+  readonly dynamoEndpoint: string;
+  readonly table: string;
+  readonly region: string;
+  /** DynamoDB Local keeps one database per access key ID and region, so the same ID is needed. */
+  readonly accessKeyId: string;
+  /** The control plane's process, to tell a running one from a file left by a crash. */
+  readonly pid: number;
+}
+
+const controlPlaneInfoPath = (stateDir: string) => join(stateDir, 'control-plane.json');
+
+export function writeControlPlaneInfo(stateDir: string, info: LocalControlPlaneInfo): void {
+  mkdirSync(stateDir, { recursive: true });
+  writeFileSync(controlPlaneInfoPath(stateDir), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+}
+
+/** The running control plane's info, or undefined when none has written it here. */
+export function readControlPlaneInfo(stateDir: string): LocalControlPlaneInfo | undefined {
+  const path = controlPlaneInfoPath(stateDir);
+  if (!existsSync(path)) return undefined;
+  return JSON.parse(readFileSync(path, 'utf8')) as LocalControlPlaneInfo;
+}
+
+/** Removes the info on stop, unless another control plane has written its own since. */
+export function removeControlPlaneInfo(stateDir: string, pid: number): void {
+  if (readControlPlaneInfo(stateDir)?.pid === pid) rmSync(controlPlaneInfoPath(stateDir), { force: true });
 }

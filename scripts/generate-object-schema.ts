@@ -2,7 +2,13 @@ import { writeFileSync } from 'node:fs';
 import { buildObjectSchemas } from './object-schema';
 
 /** Regenerates functions/core/api/object-schema.generated.json (run after upgrading kubernetes-types). */
-export const schemaKinds = ['Pod', 'Namespace', 'meta/v1.DeleteOptions'] as const;
+export const schemaKinds = [
+  'Pod',
+  'Namespace',
+  'meta/v1.DeleteOptions',
+  'authorization/v1.SelfSubjectAccessReview',
+  'authorization/v1.SelfSubjectRulesReview',
+] as const;
 export const schemaPath = new URL('../functions/core/api/object-schema.generated.json', import.meta.url);
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '')) {

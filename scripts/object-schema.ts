@@ -11,7 +11,7 @@ import type { FieldSchema, ObjectSchemas, ScalarType } from '../functions/core/a
 export function buildObjectSchemas(kinds: readonly string[]): ObjectSchemas {
   const require = createRequire(import.meta.url);
   // Kinds are core/v1 unless named with their module, as `meta/v1.DeleteOptions`.
-  const modules = ['core/v1', 'meta/v1'];
+  const modules = ['core/v1', 'meta/v1', 'authorization/v1'];
   const files = modules.map((m) => require.resolve(`kubernetes-types/${m}.d.ts`));
   const program = ts.createProgram(files, { strict: true, noEmit: true });
   const checker = program.getTypeChecker();

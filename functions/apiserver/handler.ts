@@ -9,6 +9,7 @@ import { logger } from '../commons/powertools';
 import { stores } from '../commons/stores';
 import { podWrittenBy } from '../core/api/pod-writes';
 import { handleApiRequest } from '../core/api/server';
+import { userFromAuthorizerContext } from '../core/auth/identity';
 
 const deps = {
   ...stores,
@@ -26,14 +27,25 @@ async function serve(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult
   );
   const bodyBytes = event.body && event.isBase64Encoded ? Buffer.from(event.body, 'base64') : undefined;
   const body = bodyBytes ? bodyBytes.toString('utf8') : event.body;
+  // Every value of a repeated parameter, in order (kubectl sends each word of an exec command as
+  // its own `command`); queryStringParameters keeps only the last.
+  const queryValues = Object.fromEntries(
+    Object.entries(event.multiValueQueryStringParameters ?? {}).flatMap(([name, values]) =>
+      values ? [[name, values] as const] : [],
+    ),
+  );
+  // The caller, as the TOKEN authorizer named it (API Gateway passes its principalId and context).
+  const user = userFromAuthorizerContext(event.requestContext?.authorizer);
   return handleApiRequest(
     {
       method: event.httpMethod,
       path: event.path,
       query: event.queryStringParameters ?? {},
+      queryValues,
       headers,
       ...(body ? { body } : {}),
       ...(bodyBytes ? { bodyBytes } : {}),
+      ...(user ? { user } : {}),
     },
     deps,
   );

@@ -26,6 +26,13 @@ export interface PodRecord {
   readonly backOff?: BackOff;
   /** The task before the current one, for `kubectl logs --previous`. */
   readonly previousTaskArn?: string;
+  /**
+   * The pod's metadata.generation the kubelet last acted on for the current task: the spec it
+   * launched the task from, or a later one it stopped the task for (a new image) or found nothing
+   * to restart for. A higher metadata.generation is a spec change the kubelet has yet to act on
+   * (stage `replace`). Forgotten with the task; absent on older records, which ran generation 1.
+   */
+  readonly specGeneration?: number;
 }
 
 export interface PodOnNodeEntry {
@@ -50,6 +57,7 @@ export interface PodWrite {
   /** Forgets the stopped task, so the kubelet launches the next generation. */
   readonly clearTask?: boolean;
   readonly previousTaskArn?: string;
+  readonly specGeneration?: number;
 }
 
 /** Thrown when a conditional write lost to a concurrent one (HTTP 409 Conflict for clients). */

@@ -10,7 +10,7 @@ import { syncPod } from '../core/controllers/kubelet';
 
 const deps = { ...stores, runtime, timers, now: isoNow, metrics: powertoolsPodMetrics() };
 
-/** Pods with stage "launch" or "stop"; each record is one pod, so they run in parallel. */
+/** Pods with stage "launch", "replace" or "stop"; each record is one pod, so they run in parallel. */
 export const handler = middy(async (event: DynamoDBStreamEvent) => {
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
   const response = await processPartialResponse(

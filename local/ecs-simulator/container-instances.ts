@@ -49,6 +49,8 @@ export function createContainerInstances(
         'ecs.capability.container-ordering': '',
         'com.amazonaws.ecs.capability.docker-remote-api.1.44': '',
         'com.amazonaws.ecs.capability.logging-driver.awslogs': '',
+        // What podplane's instances register as a custom attribute (ECS reports no address).
+        'podplane.private-ipv4-address': instanceAddress(index),
       },
       registeredCpu: config.nodeCpuUnits,
       registeredMemory: config.nodeMemoryMiB,
@@ -60,6 +62,11 @@ export function createContainerInstances(
       version: 1,
     };
   });
+}
+
+/** 172.31.0.1, 172.31.0.2, ...: a default VPC's range, apart from the 10.x addresses tasks get. */
+function instanceAddress(index: number): string {
+  return `172.31.${Math.floor(index / 254) % 256}.${(index % 254) + 1}`;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { parseQuantity } from '../../functions/core/quantity';
 import type { EcsTaskStateChangeEvent } from './events';
 
 export interface EcsSimulatorOptions {
@@ -75,4 +76,34 @@ export function resolveOptions(options: EcsSimulatorOptions): SimulatorConfig {
     defaultStartDelayMs: options.defaultStartDelayMs ?? 5,
     timeScale: options.timeScale ?? 1,
   };
+}
+
+/**
+ * A node's vCPUs from `--node-cpu`: a number of vCPUs (`4`, `0.5`) or a Kubernetes CPU quantity
+ * (`4000m`). Throws, saying what is expected, for anything else.
+ */
+export function nodeCpuFromFlag(text: string): number {
+  const cores = parseQuantity(text);
+  // ECS registers whole CPU units, 1024 per vCPU.
+  if (cores === undefined || !Number.isFinite(cores) || !(Math.round(cores * 1024) >= 1))
+    throw new Error(
+      `--node-cpu must be a number of vCPUs or a CPU quantity such as 4 or 4000m, got "${text}"`,
+    );
+  return cores;
+}
+
+/**
+ * A node's memory in MiB from `--node-memory`: a plain number is MiB (`8192`), as it always was;
+ * anything else is a Kubernetes memory quantity (`8Gi`, `8192Mi`, `8G`), rounded down to whole
+ * MiB as ECS registers memory. Throws, saying what is expected, for anything else.
+ */
+export function nodeMemoryMiBFromFlag(text: string): number {
+  const plain = /^\s*\d+(\.\d+)?\s*$/.test(text);
+  const value = parseQuantity(text);
+  const mebibytes = value === undefined ? 0 : Math.floor(plain ? value : value / 2 ** 20);
+  if (!Number.isFinite(mebibytes) || !(mebibytes >= 1))
+    throw new Error(
+      `--node-memory must be a number of MiB or a memory quantity such as 8Gi, 8192Mi or 8G (at least 1Mi), got "${text}"`,
+    );
+  return mebibytes;
 }

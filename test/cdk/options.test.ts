@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -113,6 +114,15 @@ describe('podplane:ec2Capacity', () => {
     ec2Capacity: { instanceType: 't4g.medium', minCapacity: 0, maxCapacity: 4, desiredCapacity: 1 },
   });
   const x86 = synth({ ec2Capacity: { instanceType: 'm7i.large', minCapacity: 1, maxCapacity: 3 } });
+  /** The launch template's user data script, the cluster's name in it as `podplane-cluster`. */
+  const userData = (stack: typeof arm) => {
+    const [[, template] = []] = stack.ofType('AWS::EC2::LaunchTemplate');
+    const data = template?.Properties.LaunchTemplateData as { UserData: { 'Fn::Base64': unknown } };
+    const {
+      'Fn::Join': [, parts],
+    } = data.UserData['Fn::Base64'] as { 'Fn::Join': [string, unknown[]] };
+    return parts.map((part) => (typeof part === 'string' ? part : 'podplane-cluster')).join('');
+  };
   const amiParameter = (stack: typeof arm) =>
     Object.values(stack.template.toJSON().Parameters as Record<string, { Default?: string }>)
       .map((p) => p.Default ?? '')
@@ -162,6 +172,53 @@ describe('podplane:ec2Capacity', () => {
     const [[, associations] = []] = arm.ofType('AWS::ECS::ClusterCapacityProviderAssociations');
     expect(JSON.stringify(associations?.Properties.CapacityProviders)).toContain('Ref');
     arm.template.resourceCountIs('AWS::Lambda::Function', defaults.ofType('AWS::Lambda::Function').length);
+  });
+
+  it('registers each instance with its private IPv4 address, read from IMDSv2 before the agent starts', () => {
+    const script = userData(arm);
+    expect(script).toMatch(/^#!\/bin\/bash\n/);
+    expect(script).toContain('echo ECS_CLUSTER=podplane-cluster >> /etc/ecs/ecs.config');
+    expect(script).toContain(
+      `printf 'ECS_INSTANCE_ATTRIBUTES={"podplane.private-ipv4-address":"%s"}\\n' "$private_ipv4" >> /etc/ecs/ecs.config`,
+    );
+    // An IMDSv2 session token first (the launch template requires tokens), then local-ipv4.
+    const token = script.indexOf('-X PUT');
+    expect(token).toBeGreaterThan(0);
+    expect(script.indexOf('http://169.254.169.254/latest/api/token')).toBeGreaterThan(token);
+    expect(script.indexOf('/latest/meta-data/local-ipv4')).toBeGreaterThan(token);
+    // User data runs in cloud-final and ecs.service starts after it, reading ecs.config then;
+    // starting or restarting the agent from user data would wait on cloud-final, which waits on it.
+    expect(script).not.toMatch(/systemctl|service ecs/);
+  });
+
+  it('writes the attribute line from the address IMDS gives, and none when IMDS gives none', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podplane-user-data-'));
+    outdirs.push(dir);
+    // A curl that plays IMDSv2: a token for the PUT, an address only to a request that carries it.
+    writeFileSync(
+      join(dir, 'curl'),
+      `#!/bin/sh
+case "$*" in
+  *"-X PUT"*api/token*) echo imds-token ;;
+  *"X-aws-ec2-metadata-token: imds-token"*meta-data/local-ipv4*) [ -n "$ADDRESS" ] && echo "$ADDRESS" || exit 22 ;;
+  *) exit 22 ;;
+esac
+`,
+    );
+    chmodSync(join(dir, 'curl'), 0o755);
+    const run = (address: string) => {
+      const config = join(dir, `ecs-${address || 'none'}.config`);
+      writeFileSync(config, '');
+      execFileSync('bash', ['-c', userData(arm).replaceAll('/etc/ecs/ecs.config', config)], {
+        env: { PATH: `${dir}:${process.env.PATH}`, ADDRESS: address },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      return readFileSync(config, 'utf8');
+    };
+    expect(run('10.0.1.23')).toBe(
+      'ECS_INSTANCE_ATTRIBUTES={"podplane.private-ipv4-address":"10.0.1.23"}\nECS_CLUSTER=podplane-cluster\n',
+    );
+    expect(run('')).toBe('ECS_CLUSTER=podplane-cluster\n');
   });
 
   it('refuses sizes out of order', () => {
@@ -265,6 +322,45 @@ describe('podplane:ecsEndpoint', () => {
   });
 });
 
+describe('podplane:ecsExec', () => {
+  const off = synth({ ecsExec: false });
+  const taskRoles = (stack: typeof off) =>
+    stack.ofType('AWS::IAM::Role').filter(([id]) => /TaskRole/.test(id) && !/Execution/.test(id));
+  const passRole = (stack: typeof off) =>
+    stack
+      .ofType('AWS::IAM::Policy')
+      .flatMap(
+        ([, p]) =>
+          (p.Properties.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }).Statement,
+      )
+      .filter((s) => JSON.stringify(s.Action).includes('iam:PassRole'));
+  const kubeletTaskRole = (stack: typeof off) =>
+    stack
+      .ofType('AWS::Lambda::Function')
+      .map(([, f]) => (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables)
+      .find((v) => v.POWERTOOLS_SERVICE_NAME === 'podplane-kubelet')?.PODPLANE_TASK_ROLE_ARN;
+
+  it('gives pod tasks a task role for ECS Exec by default, and the kubelet may pass it', () => {
+    expect(taskRoles(defaults)).toHaveLength(1);
+    const [[roleId] = []] = taskRoles(defaults);
+    expect(kubeletTaskRole(defaults)).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
+    expect(JSON.stringify(passRole(defaults))).toContain(`"${roleId}"`);
+  });
+
+  it('makes no task role when off: tasks start without execute command', () => {
+    expect(taskRoles(off)).toHaveLength(0);
+    expect(JSON.stringify(off.template.toJSON())).not.toContain('ssmmessages:');
+    // An empty variable: the kubelet registers task definitions without a task role and runs
+    // tasks without enableExecuteCommand.
+    expect(kubeletTaskRole(off)).toBe('');
+    expect(passRole(off)).toEqual([
+      expect.objectContaining({
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/TaskExecutionRole/), 'Arn'] },
+      }),
+    ]);
+  });
+});
+
 describe('podplane:scoringStrategy and podplane:logRetentionDays', () => {
   const packed = synth({ scoringStrategy: 'MostAllocated', logRetention: logs.RetentionDays.ONE_MONTH });
   const schedulerVariables = (stack: typeof packed) =>
@@ -294,6 +390,7 @@ describe('context keys', () => {
       stackName: 'podplane',
       logRetention: 30,
       scoringStrategy: 'LeastAllocated',
+      ecsExec: true,
     });
     expect(read({})).not.toHaveProperty('tokens');
   });
@@ -312,6 +409,13 @@ describe('context keys', () => {
     expect(
       read({ 'podplane:vpcId': vpcId, 'podplane:clusterName': 'c', 'podplane:ecsEndpoint': 'http://x' }),
     ).toMatchObject({ vpcId, clusterName: 'c', ecsEndpoint: 'http://x' });
+  });
+
+  it('turns ECS Exec off with false from cdk.json or -c, and refuses anything but true or false', () => {
+    expect(read({ 'podplane:ecsExec': false }).ecsExec).toBe(false);
+    expect(read({ 'podplane:ecsExec': 'false' }).ecsExec).toBe(false);
+    expect(read({ 'podplane:ecsExec': 'true' }).ecsExec).toBe(true);
+    expect(() => read({ 'podplane:ecsExec': 'no' })).toThrow(/podplane:ecsExec must be true or false/);
   });
 
   it('refuses tokens without namespaces, repeated subjects and odd instance types', () => {

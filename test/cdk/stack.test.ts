@@ -75,6 +75,13 @@ function clusterLogicalId(): string {
   return cluster[0];
 }
 
+/** The pods' task role (ECS Exec), as opposed to the task execution role. */
+function taskRoleLogicalId(): string {
+  const [role] = ofType('AWS::IAM::Role').filter(([id]) => /TaskRole/.test(id) && !/Execution/.test(id));
+  if (!role) throw new Error('no task role');
+  return role[0];
+}
+
 const statements = (): Statement[] =>
   ofType('AWS::IAM::Policy').flatMap(
     ([, r]) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
@@ -463,12 +470,13 @@ describe('IAM', () => {
     expect(taskDefinitionFamily({ containerDefinitions: [] })).toMatch(pattern);
   });
 
-  it('lets the kubelet pass only the task execution role, only to ECS tasks', () => {
+  it('lets the kubelet pass only the task execution role and the task role, only to ECS tasks', () => {
     const passRole = statements().filter((s) => actionsOf(s).includes('iam:PassRole'));
     expect(passRole).toHaveLength(1);
-    expect(passRole[0]?.Resource).toEqual({
-      'Fn::GetAtt': [expect.stringMatching(/TaskExecutionRole/), 'Arn'],
-    });
+    expect(passRole[0]?.Resource).toEqual([
+      { 'Fn::GetAtt': [expect.stringMatching(/TaskExecutionRole/), 'Arn'] },
+      { 'Fn::GetAtt': [taskRoleLogicalId(), 'Arn'] },
+    ]);
     expect(passRole[0]?.Condition).toEqual({
       StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
     });
@@ -487,11 +495,51 @@ describe('IAM', () => {
       // Active tracing: X-Ray has no resource-level permissions.
       'xray:PutTraceSegments',
       'xray:PutTelemetryRecords',
+      // ECS Exec's channels, on the pods' task role: ssmmessages has no resource-level permissions.
+      'ssmmessages:CreateControlChannel',
+      'ssmmessages:CreateDataChannel',
+      'ssmmessages:OpenControlChannel',
+      'ssmmessages:OpenDataChannel',
     ]);
     const open = statements().filter((s) => s.Resource === '*' && !s.Condition);
     for (const statement of open) {
       for (const action of actionsOf(statement)) expect(allowedOnAnyResource).toContain(action);
     }
+  });
+});
+
+describe('ECS Exec (podplane:ecsExec, on by default)', () => {
+  it("runs pod tasks with a task role that may only open ECS Exec's Session Manager channels", () => {
+    const role = resources[taskRoleLogicalId()];
+    expect(JSON.stringify(role?.Properties.AssumeRolePolicyDocument)).toContain('ecs-tasks.amazonaws.com');
+    // Only ECS acting for this account may assume it, as for the execution role.
+    expect(JSON.stringify(role?.Properties.AssumeRolePolicyDocument)).toContain('aws:SourceAccount');
+    expect(role?.Properties.ManagedPolicyArns).toBeUndefined();
+    const policies = ofType('AWS::IAM::Policy').filter(([, p]) =>
+      JSON.stringify(p.Properties.Roles).includes(taskRoleLogicalId()),
+    );
+    expect(
+      policies.flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: unknown[] }).Statement),
+    ).toEqual([
+      {
+        Effect: 'Allow',
+        Action: [
+          'ssmmessages:CreateControlChannel',
+          'ssmmessages:CreateDataChannel',
+          'ssmmessages:OpenControlChannel',
+          'ssmmessages:OpenDataChannel',
+        ],
+        Resource: '*',
+      },
+    ]);
+  });
+
+  it('hands the kubelet the task role, which it puts on task definitions and RunTask enables exec for', () => {
+    const kubelet = resources[functionLogicalId(functionDefinitions.kubelet)];
+    const environment = kubelet?.Properties.Environment as { Variables: Record<string, unknown> } | undefined;
+    expect(environment?.Variables[environmentVariables.taskRole]).toEqual({
+      'Fn::GetAtt': [taskRoleLogicalId(), 'Arn'],
+    });
   });
 });
 

@@ -2,6 +2,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  ApiException,
+  CoreV1Api,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, eventually, hasKubectl, type RunningControlPlane, startCli } from './control-plane';
 
@@ -137,6 +144,46 @@ describe.skipIf(!hasKubectl)('API parity with kube-apiserver for real clients', 
       reason: 'BadRequest',
       message: 'strconv.ParseBool: parsing "maybe": invalid syntax',
     });
+  });
+
+  it('works with @kubernetes/client-node: dry run, server-side apply, conflicts and force', async () => {
+    const config = new KubeConfig();
+    config.loadFromFile(plane.kubeconfig);
+    const core = config.makeApiClient(CoreV1Api);
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'node-ssa', namespace: 'default', labels: { owner: 'first' } },
+      spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] },
+    };
+    const dry = await core.createNamespacedPod({ namespace: 'default', body: pod, dryRun: 'All' });
+    expect(dry.metadata?.name).toBe('node-ssa');
+    await expect(core.readNamespacedPod({ name: 'node-ssa', namespace: 'default' })).rejects.toMatchObject({
+      code: 404,
+    });
+
+    const apply = (body: object, fieldManager: string, force?: boolean) =>
+      core.patchNamespacedPod(
+        { name: 'node-ssa', namespace: 'default', body, fieldManager, ...(force ? { force } : {}) },
+        setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
+      );
+    const created = await apply(pod, 'first');
+    expect(created.metadata?.managedFields).toEqual([
+      expect.objectContaining({ manager: 'first', operation: 'Apply', fieldsType: 'FieldsV1' }),
+    ]);
+    const other = { ...pod, metadata: { ...pod.metadata, labels: { owner: 'second' } } };
+    const conflict = await apply(other, 'second').then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(conflict).toBeInstanceOf(ApiException);
+    expect((conflict as ApiException<string>).code).toBe(409);
+    expect(JSON.parse((conflict as ApiException<string>).body)).toMatchObject({
+      reason: 'Conflict',
+      details: { causes: [{ reason: 'FieldManagerConflict', field: '.metadata.labels.owner' }] },
+    });
+    const forced = await apply(other, 'second', true);
+    expect(forced.metadata?.labels).toEqual({ owner: 'second' });
   });
 
   it.skipIf(!hasPythonClient)(

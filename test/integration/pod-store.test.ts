@@ -124,6 +124,32 @@ describe('the pod store on DynamoDB Local', () => {
     expect(later.find((c) => c.pod.metadata?.name === 'gone')?.type).toBe('ADDED');
   });
 
+  it('keeps the spec generation a task runs, turns a newer spec into stage replace, and forgets it with the task', async () => {
+    const pod = storedPod('spec-change');
+    await pods.createPod({
+      ...pod,
+      metadata: { ...pod.metadata, generation: 1 },
+      spec: { ...pod.spec, containers: pod.spec?.containers ?? [], nodeName: 'node-a' },
+    });
+    const bound = await pods.getPod('default', 'spec-change', true);
+    if (!bound) throw new Error('missing');
+    const launched = await pods.updatePod(bound, bound.pod, { taskArn: 'task-0', specGeneration: 1 });
+    expect(launched).toMatchObject({ stage: 'run', specGeneration: 1 });
+    const [app] = launched.pod.spec?.containers ?? [];
+    const changed = await pods.updatePod(launched, {
+      ...launched.pod,
+      metadata: { ...launched.pod.metadata, generation: 2 },
+      spec: { ...launched.pod.spec, containers: [{ ...app, name: 'app', image: 'nginx:1.28' }] },
+    });
+    expect(changed).toMatchObject({ stage: 'replace', specGeneration: 1 });
+    const acted = await pods.updatePod(changed, changed.pod, { specGeneration: 2 });
+    expect(acted).toMatchObject({ stage: 'run', specGeneration: 2 });
+    const relaunching = await pods.updatePod(acted, acted.pod, { clearTask: true, taskGeneration: 1 });
+    expect(relaunching.stage).toBe('launch');
+    expect(relaunching.specGeneration).toBeUndefined();
+    expect(relaunching.taskArn).toBeUndefined();
+  });
+
   it('finds a pod by the uid an ECS task carries in startedBy', async () => {
     const pod = storedPod('by-uid');
     await pods.createPod(pod);

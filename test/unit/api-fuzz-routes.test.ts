@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { stringify as toYaml } from 'yaml';
 import type { ApiRequest } from '../../functions/core/api/http';
 import { handleApiRequest, type ServerDeps } from '../../functions/core/api/server';
 import type { Pod } from '../../functions/core/k8s';
@@ -151,6 +152,7 @@ const jsonPatch = [
   { op: 'replace', path: '/spec/containers/0/image', value: 'nginx:1.28' },
 ];
 const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fresh' } };
+const applyConfiguration = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', labels: { app: 'x' } } };
 const review = { spec: { resourceAttributes: { namespace: 'default', verb: 'create', resource: 'pods' } } };
 
 const body = fc.oneof(
@@ -161,6 +163,10 @@ const body = fc.oneof(
   mangled(namespace),
   mangled(review),
   mangled({ metadata: { labels: { a: 'b' } }, status: { phase: 'Running' } }),
+  // Server-side apply configurations, partial and whole, in JSON and in YAML.
+  mangled(applyConfiguration),
+  mangled(pod('web')).map((text) => toYaml(JSON.parse(text))),
+  fc.constant('apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  labels: {app: a, app: b}\n'),
   fc.string({ maxLength: 80 }),
   fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
   fc.constant(''),

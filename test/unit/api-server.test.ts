@@ -85,7 +85,7 @@ describe('handleApiRequest: discovery', () => {
   });
 
   it('answers an unknown path with a 404 NotFound Status', async () => {
-    const { json, statusCode } = await setup().call('GET', '/apis/apps/v1/deployments');
+    const { json, statusCode } = await setup().call('GET', '/nonsense');
     expect(statusCode).toBe(404);
     expect(json).toMatchObject({
       kind: 'Status',
@@ -95,6 +95,22 @@ describe('handleApiRequest: discovery', () => {
       code: 404,
       message: 'the server could not find the requested resource',
     });
+  });
+
+  it.each([
+    ['/apis/apps/v1/namespaces/default/deployments', 'deployments.apps'],
+    ['/apis/apps/v1/deployments', 'deployments.apps'],
+    ['/api/v1/namespaces/default/services', 'services'],
+    ['/api/v1/namespaces/default/pods/web/eviction', 'pods/eviction'],
+  ])('says which resource it does not serve, and what it does, for %s', async (path, name) => {
+    const { json, statusCode } = await setup().call('POST', path, { body: {} });
+    expect(statusCode).toBe(404);
+    expect(json.reason).toBe('NotFound');
+    expect(json.message).toMatch(
+      new RegExp(
+        `^the server could not find the requested resource: podplane does not serve ${name.replace('.', '\\.')}; it serves pods, events, nodes, namespaces, selfsubjectreviews\\.authentication\\.k8s\\.io`,
+      ),
+    );
   });
 
   it('answers a verb the path does not serve with a 405 MethodNotAllowed Status', async () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { bearerToken, policyAllows, policyFor, tokenHash } from '../../functions/core/auth/tokens';
+import {
+  bearerToken,
+  grantAllows,
+  policyAllows,
+  policyFor,
+  tokenHash,
+} from '../../functions/core/auth/tokens';
 
 const arn = (method: string, path: string) =>
   `arn:aws:execute-api:eu-west-1:123456789012:abc123/api/${method}${path}`;
@@ -41,6 +47,33 @@ describe('the authorizer policy', () => {
     expect(policyAllows(team, arn('POST', '/api/v1/namespaces'))).toBe(false);
     expect(policyAllows(team, arn('GET', '/api'))).toBe(true);
     expect(policyAllows(team, arn('GET', '/openapi/v3/api/v1'))).toBe(true);
+    expect(policyAllows(team, arn('GET', '/apis/authorization.k8s.io/v1'))).toBe(true);
+  });
+
+  it('lets every token ask about itself: the self-reviews, and no other authorization paths', () => {
+    expect(policyAllows(team, arn('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews'))).toBe(true);
+    expect(policyAllows(team, arn('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews'))).toBe(
+      true,
+    );
+    expect(policyAllows(team, arn('POST', '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews'))).toBe(
+      true,
+    );
+    expect(policyAllows(team, arn('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews'))).toBe(false);
+  });
+
+  it('carries the grant to the apiserver in its context, as strings', () => {
+    expect(team.context).toEqual({ subject: 'alice', namespaces: 'team-a' });
+  });
+
+  it('decides a request for a grant exactly as the policy does', () => {
+    const alice = { subject: 'alice', namespaces: ['team-a'] };
+    for (const [method, path] of [
+      ['GET', '/api/v1/namespaces/team-a/pods'],
+      ['GET', '/api/v1/namespaces/team-b/pods'],
+      ['DELETE', '/api/v1/nodes/i-1'],
+      ['GET', '/apis'],
+    ] as const)
+      expect(grantAllows(alice, { method, path })).toBe(policyAllows(team, arn(method, path)));
   });
 
   it('opens everything to a cluster-wide token', () => {

@@ -83,6 +83,39 @@ describe('podStatusFromTask', () => {
     ]);
   });
 
+  it("keeps the node's address the kubelet wrote as hostIP, whatever the task's own address", () => {
+    const onNode = pod(undefined, {
+      status: { ...pod().status, hostIP: '172.31.0.5', hostIPs: [{ ip: '172.31.0.5' }] },
+    });
+    const first = task('RUNNING', [{ name: 'app', lastStatus: 'RUNNING', privateIpv4Address: '10.0.1.23' }]);
+    const status = podStatusFromTask(onNode, first, now);
+    expect(status).toMatchObject({
+      hostIP: '172.31.0.5',
+      hostIPs: [{ ip: '172.31.0.5' }],
+      podIP: '10.0.1.23',
+    });
+    const next = task('RUNNING', [{ name: 'app', lastStatus: 'RUNNING', privateIpv4Address: '10.0.1.99' }]);
+    expect(podStatusFromTask({ ...onNode, status }, next, now).hostIP).toBe('172.31.0.5');
+  });
+
+  it("makes a pod whose node has no address (Fargate) its own host: hostIP is its task's address", () => {
+    const first = task('RUNNING', [{ name: 'app', lastStatus: 'RUNNING', privateIpv4Address: '10.0.1.23' }]);
+    const status = podStatusFromTask(pod(), first, now);
+    expect(status).toMatchObject({ hostIP: '10.0.1.23', hostIPs: [{ ip: '10.0.1.23' }] });
+    // The next task of a restarted pod has a new network interface; hostIP follows it.
+    const next = task('RUNNING', [{ name: 'app', lastStatus: 'RUNNING', privateIpv4Address: '10.0.2.7' }]);
+    expect(podStatusFromTask({ ...pod(), status }, next, now)).toMatchObject({
+      podIP: '10.0.2.7',
+      hostIP: '10.0.2.7',
+    });
+  });
+
+  it('leaves hostIP unset while neither the node nor the task has an address (EC2 bridge mode)', () => {
+    const status = podStatusFromTask(pod(), task('RUNNING', [{ name: 'app', lastStatus: 'RUNNING' }]), now);
+    expect(status).not.toHaveProperty('hostIP');
+    expect(status).not.toHaveProperty('hostIPs');
+  });
+
   it('sets the four pod conditions for a running pod', () => {
     const status = podStatusFromTask(pod(), task('RUNNING', [{ name: 'app', lastStatus: 'RUNNING' }]), now);
     expect(Object.fromEntries((status.conditions ?? []).map((c) => [c.type, c.status]))).toEqual({

@@ -244,6 +244,17 @@ describe('toTaskDefinition', () => {
     });
   });
 
+  it('runs the task with the task role ECS Exec opens its channels with, and a family of its own', () => {
+    const p = pod([{ name: 'app', image: 'x' }]);
+    const taskRoleArn = 'arn:aws:iam::123456789012:role/podplane-task';
+    const withRole = toTaskDefinition(p, { ...context, taskRoleArn });
+    const without = toTaskDefinition(p, context);
+    expect(withRole.taskRoleArn).toBe(taskRoleArn);
+    expect(without).not.toHaveProperty('taskRoleArn');
+    // Turning ECS Exec on or off registers a new task definition instead of reusing the old one.
+    expect(withRole.family).not.toBe(without.family);
+  });
+
   describe('family', () => {
     const containers: Container[] = [
       { name: 'app', image: 'nginx:1.27', resources: { requests: { cpu: '100m' } } },

@@ -67,7 +67,13 @@ export function fakeStores(): FakeStores {
 
   const write = (entry: PodEntry, next: Pod, extra: PodWrite & { released?: boolean } = {}): PodRecord => {
     const rv = nextRv();
-    const { taskArn: _arn, taskVersion: _version, restartDue: _due, ...kept } = entry.record;
+    const {
+      taskArn: _arn,
+      taskVersion: _version,
+      restartDue: _due,
+      specGeneration: _generation,
+      ...kept
+    } = entry.record;
     const base = extra.clearTask ? kept : entry.record;
     const restartDue = extra.restartDue === null ? undefined : (extra.restartDue ?? entry.record.restartDue);
     entry.record = {
@@ -81,6 +87,7 @@ export function fakeStores(): FakeStores {
       ...(restartDue !== undefined ? { restartDue } : {}),
       ...(extra.backOff ? { backOff: extra.backOff } : {}),
       ...(extra.previousTaskArn ? { previousTaskArn: extra.previousTaskArn } : {}),
+      ...(extra.specGeneration !== undefined ? { specGeneration: extra.specGeneration } : {}),
     };
     entry.record = { ...entry.record, stage: podStage(entry.record.pod, entry.record) };
     return clone(entry.record);

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   type ContainerInstanceView,
   nodeFromContainerInstance,
+  nodeInternalIP,
   nodeResourcesFromContainerInstance,
+  privateIpv4Attribute,
 } from '../../functions/core/nodes/from-container-instance';
 
 // A Kubernetes Node for an ECS container instance: well-known labels (kubernetes.io/hostname,
@@ -63,6 +65,21 @@ describe('nodeFromContainerInstance', () => {
     const node = nodeFromContainerInstance(instance(), now);
     expect(node.status?.allocatable).toEqual({ cpu: '4000m', memory: '7680Mi', pods: '110' });
     expect(node.status?.capacity).toEqual({ cpu: '4000m', memory: '7680Mi', pods: '110' });
+  });
+
+  it("gives the node an InternalIP from the instance's podplane.private-ipv4-address attribute", () => {
+    const addressed = instance({
+      attributes: { ...instance().attributes, [privateIpv4Attribute]: '10.0.12.34' },
+    });
+    const node = nodeFromContainerInstance(addressed, now);
+    expect(node.status?.addresses).toEqual([{ type: 'InternalIP', address: '10.0.12.34' }]);
+    expect(nodeInternalIP(node)).toBe('10.0.12.34');
+  });
+
+  it('leaves the addresses out when the instance does not register its address', () => {
+    const node = nodeFromContainerInstance(instance(), now);
+    expect(node.status).not.toHaveProperty('addresses');
+    expect(nodeInternalIP(node)).toBeUndefined();
   });
 
   it('cordons a DRAINING instance and leaves an ACTIVE one schedulable', () => {

@@ -54,6 +54,26 @@ describe('podStage', () => {
     );
   });
 
+  it('is replace while the spec is newer than the generation the kubelet acted on for the task', () => {
+    const taskArn = 'arn:aws:ecs:us-east-1:1:task/c/abc';
+    const at = (generation: number): Pod => ({
+      ...withStatus(bound, 'Running'),
+      metadata: { ...bound.metadata, generation },
+    });
+    expect(podStage(at(2), { taskArn, specGeneration: 1 })).toBe('replace');
+    expect(podStage(at(2), { taskArn, specGeneration: 2 })).toBe('run');
+    // Records written before the kubelet kept the generation ran the first spec.
+    expect(podStage(at(1), { taskArn })).toBe('run');
+    expect(podStage(at(2), { taskArn })).toBe('replace');
+    expect(podStage(at(2), { taskArn, restartDue: 1_000, specGeneration: 1 })).toBe('replace');
+    expect(podStage(at(2), { taskArn, restartDue: 1_000, specGeneration: 2 })).toBe('backoff');
+    // Not launched yet: it launches with the spec as it is.
+    expect(podStage(at(2), {})).toBe('launch');
+    expect(podStage({ ...at(2), status: { phase: 'Succeeded' } }, { taskArn, specGeneration: 1 })).toBe(
+      'done',
+    );
+  });
+
   it.each(['Succeeded', 'Failed'])('is done when the phase is %s', (phase) => {
     expect(podStage(withStatus(bound, phase), { taskArn: 'arn:aws:ecs:us-east-1:1:task/c/abc' })).toBe(
       'done',

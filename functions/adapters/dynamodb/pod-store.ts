@@ -52,6 +52,7 @@ export function podRecordFromItem(item: ObjectItem): PodRecord {
     ...(typeof item.restartDue === 'number' ? { restartDue: item.restartDue } : {}),
     ...(isBackOff(item.backOff) ? { backOff: item.backOff } : {}),
     ...(typeof item.previousTaskArn === 'string' ? { previousTaskArn: item.previousTaskArn } : {}),
+    ...(typeof item.specGeneration === 'number' ? { specGeneration: item.specGeneration } : {}),
   };
 }
 
@@ -66,6 +67,10 @@ const keyOf = (pod: Pod) => podKey(pod.metadata?.namespace ?? 'default', pod.met
 function podUpdate(record: PodRecord, next: Pod, write: PodWrite = {}) {
   const taskArn = write.clearTask ? write.taskArn : (write.taskArn ?? record.taskArn);
   const restartDue = write.restartDue === null ? undefined : (write.restartDue ?? record.restartDue);
+  // The generation the kubelet acted on belongs to the task: forgotten with it.
+  const specGeneration = write.clearTask
+    ? write.specGeneration
+    : (write.specGeneration ?? record.specGeneration);
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {
     ':body': bodyOf(next),
@@ -74,6 +79,7 @@ function podUpdate(record: PodRecord, next: Pod, write: PodWrite = {}) {
     ':stage': podStage(next, {
       ...(taskArn ? { taskArn } : {}),
       ...(restartDue !== undefined ? { restartDue } : {}),
+      ...(specGeneration !== undefined ? { specGeneration } : {}),
     }),
   };
   const sets = ['body = :body', 'rv = :rv', 'stage = :stage'];
@@ -109,6 +115,10 @@ function podUpdate(record: PodRecord, next: Pod, write: PodWrite = {}) {
     sets.push('backOff = :backOff');
     values[':backOff'] = write.backOff;
   }
+  if (write.specGeneration !== undefined) {
+    sets.push('specGeneration = :specGeneration');
+    values[':specGeneration'] = write.specGeneration;
+  } else if (write.clearTask) removes.push('specGeneration');
   if (!waiting) removes.push('waiting');
   return { sets, names, values, remove: removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : '' };
 }

@@ -18,7 +18,7 @@ import { fargateLaunchOf } from '../../core/nodes/fargate-pool';
 import { ec2InstanceIdAnnotation } from '../../core/nodes/from-container-instance';
 import { launchEnvironment } from '../../core/pod/ecs-admission';
 import type { PodRuntime } from '../../core/ports';
-import { clusterName, podLogGroup, region, taskExecutionRoleArn } from '../config';
+import { clusterName, podLogGroup, region, taskExecutionRoleArn, taskRoleArn } from '../config';
 import { TokenBucket } from './rate-limit';
 
 let client: ECSClient | undefined;
@@ -40,6 +40,7 @@ async function ensureTaskDefinition(pod: Pod, fargate: boolean): Promise<string>
     logGroup: podLogGroup(),
     region: region(),
     ...(taskExecutionRoleArn() ? { executionRoleArn: taskExecutionRoleArn() } : {}),
+    ...(taskRoleArn() ? { taskRoleArn: taskRoleArn() } : {}),
     fargate,
   });
   const known = registeredFamilies.get(definition.family);
@@ -82,7 +83,8 @@ export const ecsPodRuntime: PodRuntime = {
           cluster: clusterName(),
           taskDefinition,
           count: 1,
-
+          // ECS Exec needs it at launch: a running task cannot turn it on.
+          ...(taskRoleArn() ? { enableExecuteCommand: true } : {}),
           clientToken: runTaskClientToken(uid, generation),
           group: taskGroup(generation),
           // startedBy carries the pod uid (36 chars, ECS's limit) so events lead back to the pod.

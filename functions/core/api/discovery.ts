@@ -1,4 +1,4 @@
-import type { APIResourceList, APIVersions } from 'kubernetes-types/meta/v1';
+import type { APIGroupList, APIResourceList, APIVersions } from 'kubernetes-types/meta/v1';
 
 /** What kubectl asks first: which versions and resources this server has. */
 export const apiVersions: APIVersions = {
@@ -6,8 +6,6 @@ export const apiVersions: APIVersions = {
   versions: ['v1'],
   serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '' }],
 };
-
-export const apiGroupList = { kind: 'APIGroupList', apiVersion: 'v1', groups: [] };
 
 const verbs = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 
@@ -53,10 +51,73 @@ export const coreV1Resources: APIResourceList = {
       singularName: 'namespace',
       namespaced: false,
       kind: 'Namespace',
-      verbs: ['create', 'delete', 'get', 'list', 'watch'],
+      verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
       shortNames: ['ns'],
     },
   ],
+};
+
+/** `kubectl auth whoami`: who the caller's token says it is. */
+export const authenticationV1Resources: APIResourceList = {
+  kind: 'APIResourceList',
+  apiVersion: 'v1',
+  groupVersion: 'authentication.k8s.io/v1',
+  resources: [
+    {
+      name: 'selfsubjectreviews',
+      singularName: 'selfsubjectreview',
+      namespaced: false,
+      kind: 'SelfSubjectReview',
+      verbs: ['create'],
+    },
+  ],
+};
+
+/** `kubectl auth can-i`: what the caller's token may do, one request or all of a namespace. */
+export const authorizationV1Resources: APIResourceList = {
+  kind: 'APIResourceList',
+  apiVersion: 'v1',
+  groupVersion: 'authorization.k8s.io/v1',
+  resources: [
+    {
+      name: 'selfsubjectaccessreviews',
+      singularName: 'selfsubjectaccessreview',
+      namespaced: false,
+      kind: 'SelfSubjectAccessReview',
+      verbs: ['create'],
+    },
+    {
+      name: 'selfsubjectrulesreviews',
+      singularName: 'selfsubjectrulesreview',
+      namespaced: false,
+      kind: 'SelfSubjectRulesReview',
+      verbs: ['create'],
+    },
+  ],
+};
+
+/** Every group and version podplane serves, with its resources: `""` is the core group. */
+export const servedGroupVersions: readonly {
+  readonly group: string;
+  readonly version: string;
+  readonly resources: APIResourceList;
+}[] = [
+  { group: '', version: 'v1', resources: coreV1Resources },
+  { group: 'authentication.k8s.io', version: 'v1', resources: authenticationV1Resources },
+  { group: 'authorization.k8s.io', version: 'v1', resources: authorizationV1Resources },
+];
+
+/** The named groups (`/apis`); the core group is listed under `/api` instead. */
+export const apiGroupList: APIGroupList = {
+  kind: 'APIGroupList',
+  apiVersion: 'v1',
+  groups: servedGroupVersions
+    .filter(({ group }) => group !== '')
+    .map(({ group, version }) => ({
+      name: group,
+      versions: [{ groupVersion: `${group}/${version}`, version }],
+      preferredVersion: { groupVersion: `${group}/${version}`, version },
+    })),
 };
 
 export const serverVersion = {

@@ -1,3 +1,4 @@
+import type { User } from '../auth/identity';
 import { ApiError } from '../errors';
 
 /** An HTTP request as the apiserver core sees it, whoever carried it (API Gateway, local HTTPS). */
@@ -5,11 +6,18 @@ export interface ApiRequest {
   readonly method: string;
   readonly path: string;
   readonly query: Readonly<Record<string, string | undefined>>;
+  /**
+   * Every value of each query parameter, in order, for the parameters a client repeats (kubectl
+   * sends each word of an exec command as its own `command`); `query` keeps only the last.
+   */
+  readonly queryValues?: Readonly<Record<string, readonly string[]>>;
   /** Lower-case names. */
   readonly headers: Readonly<Record<string, string | undefined>>;
   readonly body?: string;
   /** The body's bytes, when it arrived binary (base64 through API Gateway), e.g. protobuf. */
   readonly bodyBytes?: Uint8Array;
+  /** Who is calling, as the authorizer named it; absent on the public health paths. */
+  readonly user?: User;
 }
 
 export interface ApiResponse {

@@ -1,4 +1,5 @@
 import { ApiError, badRequest } from '../errors';
+import { strategicMerge } from './strategic-merge';
 import { setOwn } from './unknown-fields';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -6,20 +7,22 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 const isObject = (value: unknown): value is Record<string, Json> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/**
- * JSON merge patch (RFC 7386). Strategic merge patches are applied the same way after dropping
- * their `$`-directives: podplane only lets metadata maps change on a pod, where the two agree.
- */
-export function mergePatch(target: unknown, patch: unknown, strategic = false): unknown {
+/** JSON merge patch (RFC 7386). */
+export function mergePatch(target: unknown, patch: unknown): unknown {
   if (!isObject(patch)) return patch;
   const result: Record<string, unknown> = isObject(target) ? { ...target } : {};
   for (const [key, value] of Object.entries(patch)) {
-    if (strategic && key.startsWith('$')) continue;
     if (value === null) delete result[key];
-    else
-      setOwn(result, key, mergePatch(Object.hasOwn(result, key) ? result[key] : undefined, value, strategic));
+    else setOwn(result, key, mergePatch(Object.hasOwn(result, key) ? result[key] : undefined, value));
   }
   return result;
+}
+
+/** The object a non-apply patch makes of the current one, by the patch's content type. */
+export function applyPatch(type: string, current: unknown, patch: unknown): unknown {
+  if (type === 'application/json-patch+json') return jsonPatch(current, patch);
+  if (type === 'application/strategic-merge-patch+json') return strategicMerge(current, patch);
+  return mergePatch(current, patch);
 }
 
 interface Operation {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ManagedFieldsEntry } from 'kubernetes-types/meta/v1';
 import { withFreshPod } from '../controllers/retry';
 import { alreadyExists, badRequest, invalid, notFound } from '../errors';
 import type { Pod } from '../k8s';
@@ -16,6 +17,8 @@ import {
   type PodStore,
 } from '../ports';
 import { kubernetesTime } from '../time';
+import { fieldManagerScope, type JsonObject, updateManagedFields } from './apply/managed-fields';
+import { fieldManagerOf } from './apply/request';
 import { parseObjectBody } from './body';
 import { checkPreconditions, type DeleteRequest, deleteOptionsOf } from './delete-options';
 import { type ApiRequest, type ApiResponse, json } from './http';
@@ -37,9 +40,37 @@ export interface ApiDeps {
 /** DynamoDB's item limit is 400 KB; keep headroom for the attributes stored beside the body. */
 export const maxStoredPodBytes = 380 * 1024;
 
+/** POST: a pod created from the request's body, owned by the request's field manager. */
 export async function createPod(namespace: string, request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   const admitted = admitFields('Pod', parseObjectBody(request), request);
-  const input = admitted.object as Pod & { kind?: unknown; apiVersion?: unknown };
+  const manager = fieldManagerOf(request);
+  return admitAndCreatePod(namespace, admitted.object as Pod, deps, admitted.warnings, (defaulted) =>
+    updateManagedFields(podFields, {
+      live: undefined,
+      next: defaulted as JsonObject,
+      requested: defaulted.metadata?.managedFields,
+      manager,
+      now: kubernetesTime(deps.now()),
+    }),
+  );
+}
+
+const podFields = fieldManagerScope('Pod');
+
+/**
+ * Admission and create, shared by POST and by a server-side apply that creates: the kind and
+ * namespace checks, the name (or one generated), validation, ECS admission, the namespace's
+ * lifecycle, defaults, and the stored pod with the managedFields `track` gives its defaulted
+ * form. 201 with the pod as stored.
+ */
+export async function admitAndCreatePod(
+  namespace: string,
+  decoded: Pod,
+  deps: ApiDeps,
+  warnings: readonly string[],
+  track: (defaulted: Pod) => ManagedFieldsEntry[] | undefined,
+): Promise<ApiResponse> {
+  const input = decoded as Pod & { kind?: unknown; apiVersion?: unknown };
   if (input.kind !== undefined && input.kind !== 'Pod')
     throw badRequest(`the kind ${JSON.stringify(input.kind)} does not match the resource pods`);
   if (input.apiVersion !== undefined && input.apiVersion !== 'v1')
@@ -59,9 +90,17 @@ export async function createPod(namespace: string, request: ApiRequest, deps: Ap
 
   const now = kubernetesTime(deps.now());
   const defaulted = withPodDefaults(candidate);
+  const { managedFields: _requested, ...defaultedMetadata } = defaulted.metadata ?? {};
+  const managedFields = track(defaulted);
   const pod: Pod = {
     ...defaulted,
-    metadata: { ...defaulted.metadata, uid: randomUUID(), creationTimestamp: now, generation: 1 },
+    metadata: {
+      ...defaultedMetadata,
+      uid: randomUUID(),
+      creationTimestamp: now,
+      generation: 1,
+      ...(managedFields ? { managedFields } : {}),
+    },
     status: { phase: 'Pending', qosClass: qosClass(defaulted) },
   };
   const size = Buffer.byteLength(JSON.stringify(pod));
@@ -76,7 +115,7 @@ export async function createPod(namespace: string, request: ApiRequest, deps: Ap
   try {
     const created = await deps.pods.createPod(pod);
     deps.metrics?.count('PodsCreated');
-    return withWarnings(json(201, created), [...admitted.warnings, ...admissionWarnings(pod)]);
+    return withWarnings(json(201, created), [...warnings, ...admissionWarnings(pod)]);
   } catch (error) {
     if (error instanceof AlreadyExistsError) throw alreadyExists('pods', name);
     throw error;

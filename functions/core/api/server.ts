@@ -1,15 +1,39 @@
 import { ApiError, methodNotAllowed } from '../errors';
 import type { NodeStore, PodLogs } from '../ports';
-import { apiGroupList, apiVersions, coreV1Resources, serverVersion } from './discovery';
+import {
+  createSelfSubjectAccessReview,
+  createSelfSubjectReview,
+  createSelfSubjectRulesReview,
+} from './auth-reviews';
+import { requestsDryRun } from './delete-options';
+import {
+  apiGroupList,
+  apiVersions,
+  authenticationV1Resources,
+  authorizationV1Resources,
+  coreV1Resources,
+  serverVersion,
+} from './discovery';
+import { dryRunDeps } from './dry-run';
 import { listEvents } from './events';
 import { type ApiRequest, type ApiResponse, internalError, json, statusResponse, text } from './http';
-import { createNamespace, deleteNamespace, getNamespace, listNamespaces } from './namespaces';
+import {
+  createNamespace,
+  deleteNamespace,
+  getNamespace,
+  listNamespaces,
+  patchNamespace,
+  replaceNamespace,
+} from './namespaces';
 import { getNode, listNodes } from './nodes';
+import { notServed } from './not-served';
 import { openApiV3CoreV1, openApiV3Root } from './openapi';
+import { proxyMethods, refuseConnection } from './pod-connect';
 import { listPods } from './pod-list';
 import { readPodLog } from './pod-logs';
 import { patchPod, replacePod } from './pod-update';
 import { type ApiDeps, createPod, deletePod, getPod } from './pods';
+import { checkQuery } from './query';
 
 export interface ServerDeps extends ApiDeps {
   readonly nodes: NodeStore;
@@ -35,6 +59,31 @@ const routes: { pattern: RegExp; keys: string[]; handlers: Handlers }[] = [
   { pattern: /^\/openapi\/v3\/api\/v1$/, keys: [], handlers: { GET: () => json(200, openApiV3CoreV1) } },
   { pattern: /^\/api\/?$/, keys: [], handlers: { GET: () => json(200, apiVersions) } },
   { pattern: /^\/apis\/?$/, keys: [], handlers: { GET: () => json(200, apiGroupList) } },
+  {
+    pattern: /^\/apis\/authentication\.k8s\.io\/v1$/,
+    keys: [],
+    handlers: { GET: () => json(200, authenticationV1Resources) },
+  },
+  {
+    pattern: /^\/apis\/authentication\.k8s\.io\/v1\/selfsubjectreviews$/,
+    keys: [],
+    handlers: { POST: (_p, r) => createSelfSubjectReview(r) },
+  },
+  {
+    pattern: /^\/apis\/authorization\.k8s\.io\/v1$/,
+    keys: [],
+    handlers: { GET: () => json(200, authorizationV1Resources) },
+  },
+  {
+    pattern: /^\/apis\/authorization\.k8s\.io\/v1\/selfsubjectaccessreviews$/,
+    keys: [],
+    handlers: { POST: (_p, r) => createSelfSubjectAccessReview(r) },
+  },
+  {
+    pattern: /^\/apis\/authorization\.k8s\.io\/v1\/selfsubjectrulesreviews$/,
+    keys: [],
+    handlers: { POST: (_p, r) => createSelfSubjectRulesReview(r) },
+  },
   { pattern: /^\/api\/v1\/?$/, keys: [], handlers: { GET: () => json(200, coreV1Resources) } },
   { pattern: /^\/api\/v1\/pods$/, keys: [], handlers: { GET: (_p, r, d) => listPods(undefined, r, d) } },
   {
@@ -69,6 +118,18 @@ const routes: { pattern: RegExp; keys: string[]; handlers: Handlers }[] = [
     keys: ['namespace', 'name'],
     handlers: { GET: (p, r, d) => readPodLog(p.namespace ?? '', p.name ?? '', r, d) },
   },
+  {
+    // kubectl exec, attach and port-forward: GET opens a WebSocket, POST is the SPDY fallback.
+    pattern: new RegExp(`^/api/v1/namespaces/${name}/pods/${name}/(exec|attach|portforward)$`),
+    keys: ['namespace', 'name', 'connection'],
+    handlers: { GET: refuseConnection(), POST: refuseConnection() },
+  },
+  {
+    // pods/<name>[:<port>]/proxy[/<path>], with any method, as kube-apiserver serves it.
+    pattern: new RegExp(`^/api/v1/namespaces/${name}/pods/(?:https?:)?${name}(?::[^/]+)?/proxy(?:/.*)?$`),
+    keys: ['namespace', 'name'],
+    handlers: Object.fromEntries(proxyMethods.map((method) => [method, refuseConnection('proxy')])),
+  },
   { pattern: /^\/api\/v1\/nodes$/, keys: [], handlers: { GET: (_p, r, d) => listNodes(r, d) } },
   {
     pattern: new RegExp(`^/api/v1/nodes/${name}$`),
@@ -91,7 +152,9 @@ const routes: { pattern: RegExp; keys: string[]; handlers: Handlers }[] = [
     keys: ['name'],
     handlers: {
       GET: (p, r, d) => getNamespace(p.name ?? '', r, d),
-      DELETE: (p, _r, d) => deleteNamespace(p.name ?? '', d),
+      PUT: (p, r, d) => replaceNamespace(p.name ?? '', r, d),
+      PATCH: (p, r, d) => patchNamespace(p.name ?? '', r, d),
+      DELETE: (p, r, d) => deleteNamespace(p.name ?? '', r, d),
     },
   },
 ];
@@ -108,9 +171,10 @@ export async function handleApiRequest(request: ApiRequest, deps: ServerDeps): P
       const params = Object.fromEntries(
         route.keys.map((key, i) => [key, decodeURIComponent(match[i + 1] ?? '')]),
       );
-      return await handler(params, request, deps);
+      checkQuery(request);
+      return await handler(params, request, requestsDryRun(request) ? dryRunDeps(deps) : deps);
     }
-    throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    throw notServed(path);
   } catch (error) {
     if (error instanceof ApiError) return statusResponse(error);
     deps.logError('request failed', error);

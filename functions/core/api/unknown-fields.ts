@@ -5,7 +5,12 @@ import schemas from './object-schema.generated.json' with { type: 'json' };
 
 const known = schemas as unknown as ObjectSchemas;
 
-export type SchemaKind = 'Pod' | 'Namespace' | 'DeleteOptions';
+export type SchemaKind =
+  | 'Pod'
+  | 'Namespace'
+  | 'DeleteOptions'
+  | 'SelfSubjectAccessReview'
+  | 'SelfSubjectRulesReview';
 
 /**
  * A value whose JSON type the field's Go type cannot hold. kube-apiserver's decoder stops at the
@@ -91,6 +96,10 @@ function zeroOf(schema: FieldSchema): unknown {
   }
 }
 
+const isEmptyCollection = (schema: FieldSchema, value: unknown) =>
+  (schema.kind === 'map' && Object.keys(value as object).length === 0) ||
+  (schema.kind === 'list' && (value as unknown[]).length === 0);
+
 /**
  * Decodes an incoming object as the kind's Go type would: every value is checked against its
  * field's type before anything reads it (a wrong type throws DecodeError), JSON nulls are left
@@ -138,12 +147,19 @@ export function decodeObject(kind: SchemaKind, input: Record<string, unknown>) {
           const field = Object.hasOwn(fields, key) ? fields[key] : undefined;
           const childAt = at ? `${at}.${key}` : key;
           if (!field) unknown.push(childAt);
-          else if (child !== null)
-            setOwn(
-              kept,
-              key,
-              walk(child, field, childAt, goPath ? `${goPath}.${key}` : key, typeName(schema.ref)),
+          else if (child !== null) {
+            const value = walk(
+              child,
+              field,
+              childAt,
+              goPath ? `${goPath}.${key}` : key,
+              typeName(schema.ref),
             );
+            // Kubernetes' maps and lists are `omitempty`: an empty one is not there once decoded
+            // and encoded again, so `annotations: {}` is no annotations, as apiserver stores it.
+            // An empty managedFields is a request to clear them, which the field manager reads.
+            if (key === 'managedFields' || !isEmptyCollection(field, value)) setOwn(kept, key, value);
+          }
         }
         return kept;
       }
@@ -163,8 +179,15 @@ export function fieldValidationOf(request: ApiRequest): FieldValidation {
   return value;
 }
 
-const cannotBeHandled = (kind: string, message: string) =>
-  badRequest(`${kind} in version "v1" cannot be handled as a ${kind}: ${message}`);
+/** The kind's group/version as apiserver names it in decode errors (`v1`, `authorization.k8s.io/v1`). */
+function groupVersionOf(kind: SchemaKind): string {
+  const [module = ''] = (known.roots[kind] ?? '').split('.');
+  const [group, version] = module.split('/');
+  return group === 'core' || group === 'meta' ? `${version}` : `${group}.k8s.io/${version}`;
+}
+
+const cannotBeHandled = (kind: SchemaKind, message: string) =>
+  badRequest(`${kind} in version "${groupVersionOf(kind)}" cannot be handled as a ${kind}: ${message}`);
 
 /** Decodes and applies the request's fieldValidation; a DecodeError is left to the caller to word. */
 function decodeValidated(kind: SchemaKind, input: Record<string, unknown>, request: ApiRequest) {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { authorizerContext } from './identity';
 
 /** What a bearer token stands for: who uses it and which namespaces it may act in (`*`: all). */
 export interface TokenGrant {
@@ -17,8 +18,12 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-/** Paths anyone with a valid token may read: discovery and schema, which kubectl needs first. */
-const discoveryPaths = [
+/**
+ * Paths every valid token may use: discovery and schema, which kubectl needs first; the health
+ * checks (public anyway); and the self-reviews, which only ever tell a caller about itself
+ * (as Kubernetes' system:basic-user and system:public-info-viewer roles allow).
+ */
+const everyTokenPaths = [
   '/api',
   '/api/v1',
   '/apis',
@@ -26,18 +31,29 @@ const discoveryPaths = [
   '/openapi/v2',
   '/openapi/v3',
   '/openapi/v3/*',
+  '/healthz',
+  '/livez',
+  '/readyz',
+  '/apis/authentication.k8s.io/v1',
+  '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+  '/apis/authorization.k8s.io/v1',
+  '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+  '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews',
 ];
 
 /**
  * The API paths a grant opens, as path patterns (`*` matches within the rest of the path): all
- * of them for a cluster-wide grant; otherwise discovery plus everything under its namespaces.
- * Cluster-scoped resources (nodes, all namespaces' pods, the namespace list) stay closed to a
- * namespaced grant, as a RoleBinding would leave them.
+ * of them for a cluster-wide grant; otherwise the paths every token may use plus everything
+ * under its namespaces. Cluster-scoped resources (nodes, all namespaces' pods, the namespace
+ * list) stay closed to a namespaced grant, as a RoleBinding would leave them.
+ *
+ * This is the one statement of what a token may do: the authorizer's policy is made from it,
+ * and access reviews ask it through grantAllows.
  */
 export function allowedPaths(grant: TokenGrant): string[] {
   if (grant.namespaces.includes('*')) return ['/*'];
   return [
-    ...discoveryPaths,
+    ...everyTokenPaths,
     ...grant.namespaces.flatMap((ns) => [`/api/v1/namespaces/${ns}`, `/api/v1/namespaces/${ns}/*`]),
   ];
 }
@@ -79,7 +95,7 @@ export function policyFor(grant: TokenGrant, methodArn: string): AuthorizerPolic
         },
       ],
     },
-    context: { subject: grant.subject, namespaces: grant.namespaces.join(',') },
+    context: authorizerContext(grant),
   };
 }
 
@@ -95,4 +111,21 @@ export function policyAllows(policy: AuthorizerPolicy, methodArn: string): boole
       ).test(methodArn),
     ),
   );
+}
+
+/** An API request as the authorizer sees it: a method and a path (no query). */
+export interface RequestTarget {
+  readonly method: string;
+  readonly path: string;
+}
+
+/**
+ * Whether a grant opens a request, decided exactly as on the request path: the policy the
+ * authorizer returns for the grant, matched against the request's method ARN the way API
+ * Gateway (or the local gateway) matches it. Access reviews ask this, so a review's answer and
+ * the answer the request itself gets cannot drift apart.
+ */
+export function grantAllows(grant: TokenGrant, request: RequestTarget): boolean {
+  const methodArn = `arn:aws:execute-api:review:000000000000:review/review/${request.method}${request.path}`;
+  return policyAllows(policyFor(grant, methodArn), methodArn);
 }

@@ -3,14 +3,17 @@ import { type EventRecorder, podEvent, recordContainerEvents, recordQuietly } fr
 import type { Pod } from '../k8s';
 import type { PodMetrics } from '../metrics';
 import { fargateLaunchOf } from '../nodes/fargate-pool';
+import { nodeInternalIP } from '../nodes/from-container-instance';
 import { withConditions } from '../pod/conditions';
 import { fargateIncompatibilities } from '../pod/ecs-admission';
 import { earlierRuns } from '../pod/restart';
+import { containersWithNewImage, withImagesOf } from '../pod/spec-change';
 import { podStage } from '../pod/stage';
 import type { NodeStore, PodRecord, PodRuntime, PodStore, PodTimers } from '../ports';
 import { scheduleDeadline } from './pod-deadline';
 import { requeueUnschedulable } from './requeue';
 import { RetryLater, withFreshPod } from './retry';
+import { syncSpecChange } from './spec-change';
 
 export interface KubeletDeps {
   readonly pods: PodStore;
@@ -24,13 +27,14 @@ export interface KubeletDeps {
 }
 
 /**
- * What the kubelet does for one pod record: launch its task once bound, stop it once deleted.
- * A record seen twice is harmless: RunTask's client token returns the same task, and a pod that
- * already has its task (or is gone) is left alone.
+ * What the kubelet does for one pod record: launch its task once bound, restart it from a new
+ * image (spec-change.ts), stop it once deleted. A record seen twice is harmless: RunTask's client
+ * token returns the same task, and a pod that already has its task (or is gone) is left alone.
  */
 export async function syncPod(first: PodRecord, deps: KubeletDeps): Promise<void> {
   const stage = podStage(first.pod, first);
   if (stage === 'launch') await launch(first, deps);
+  else if (stage === 'replace') await syncSpecChange(first, deps);
   else if (stage === 'stop') await stop(first, deps);
 }
 
@@ -82,15 +86,40 @@ async function launch(first: PodRecord, deps: KubeletDeps): Promise<void> {
       ),
     );
   if (first.taskGeneration === 0) await scheduleDeadline(first.pod, deps.timers);
+  const hostIP = nodeInternalIP(node);
+  // The spec this task runs: the record's. If the pod has changed since, it is replaced next.
+  const specGeneration = first.pod.metadata?.generation ?? 1;
   await withFreshPod(first, deps.pods, async (record) => {
     // A late record of an earlier generation got that generation's (stopped) task back from its
     // client token: it must not become the current task.
-    if (record.taskArn || record.taskGeneration !== first.taskGeneration) return;
+    if (record.taskGeneration !== first.taskGeneration) return;
+    if (record.taskArn) {
+      // The task's first event got here first and wrote its status; the node's address is
+      // still ours to add, as only the kubelet knows which node the pod landed on, and so is the
+      // spec the task was launched from. Records of two specs may have launched this generation
+      // (one client token, so one task): if the pod shows the other's images, the older spec is
+      // assumed, so that the change is acted on rather than missed.
+      if (record.taskArn !== result.taskArn) return;
+      const otherImages = containersWithNewImage({ ...record.pod, spec: first.pod.spec }).length > 0;
+      const launchedFrom =
+        record.specGeneration === undefined || (otherImages && record.specGeneration > specGeneration)
+          ? { specGeneration }
+          : undefined;
+      const next = hostIP && record.pod.status?.hostIP !== hostIP ? onHost(record.pod, hostIP) : record.pod;
+      if (launchedFrom)
+        await deps.pods.updatePod(
+          record,
+          { ...next, status: withImagesOf(next.status ?? {}, first.pod) },
+          launchedFrom,
+        );
+      else if (next !== record.pod) await deps.pods.updatePod(record, next);
+      return;
+    }
     // Deleted while we launched: keep the task's ARN so the stop stage finds it.
     const next = record.pod.metadata?.deletionTimestamp
       ? record.pod
-      : containerCreating(record.pod, deps.now());
-    await deps.pods.updatePod(record, next, { taskArn: result.taskArn });
+      : containerCreating(onHost(record.pod, hostIP), deps.now(), first.pod);
+    await deps.pods.updatePod(record, next, { taskArn: result.taskArn, specGeneration });
     deps.metrics?.count('PodsLaunched');
   });
 }
@@ -118,7 +147,18 @@ async function deleteNow(first: PodRecord, deps: KubeletDeps): Promise<void> {
   await requeueUnschedulable(deps);
 }
 
-function containerCreating(pod: Pod, now: string): Pod {
+/**
+ * status.hostIP: the address of the node the pod runs on, as the kubelet reports it. A Fargate
+ * node has none; its pods take their task's own address (ecs/pod-status.ts).
+ */
+function onHost(pod: Pod, hostIP: string | undefined): Pod {
+  if (!hostIP) return pod;
+  return { ...pod, status: { ...pod.status, hostIP, hostIPs: [{ ip: hostIP }] } };
+}
+
+/** Waiting for the task just launched from `launched` (whose images its statuses name). */
+function containerCreating(pod: Pod, now: string, launched: Pod): Pod {
+  const images = new Map((launched.spec?.containers ?? []).map((c) => [c.name, c.image]));
   return {
     ...pod,
     status: {
@@ -137,7 +177,7 @@ function containerCreating(pod: Pod, now: string): Pod {
       ),
       containerStatuses: (pod.spec?.containers ?? []).map((c) => ({
         name: c.name,
-        image: c.image ?? '',
+        image: images.get(c.name) ?? c.image ?? '',
         imageID: '',
         ready: false,
         started: false,

@@ -46,6 +46,23 @@ export async function scheduleDeadline(
 }
 
 /**
+ * spec.activeDeadlineSeconds set or lowered by an update while the pod runs (Kubernetes allows
+ * both, never a longer one): a timer for what is left of it, counted from status.startTime as
+ * the kubelet counts, and at once if that has already passed. A timer sent for a longer deadline
+ * still fires later, finds the pod finished and changes nothing. (Under `--time-scale` the time
+ * already spent is real time, so a changed deadline may fire late there, never early.)
+ */
+export async function scheduleChangedDeadline(pod: Pod, timers: PodTimers, now: string) {
+  const seconds = pod.spec?.activeDeadlineSeconds;
+  if (!seconds || seconds <= 0) return;
+  const startedAt = Date.parse(pod.status?.startTime ?? now);
+  const spent = Number.isNaN(startedAt) ? 0 : Math.max(0, Math.floor((Date.parse(now) - startedAt) / 1000));
+  const left = seconds - spent;
+  if (left > 0) return scheduleDeadline(pod, timers, left);
+  await schedulePodTimer(timers, pod, { kind: 'deadline', generation: 0, remainingSeconds: 0 }, 0);
+}
+
+/**
  * The deadline passed: the kubelet kills the pod and it fails with reason DeadlineExceeded,
  * whatever its restart policy. The task is stopped first, so a failed stop is retried (the
  * timer comes back) rather than leaving a task running under a finished pod.

@@ -6,10 +6,12 @@ import { type EventRecorder, podEvent, recordContainerEvents, recordQuietly } fr
 import type { Container, Pod } from '../k8s';
 import { isFirstRunning, latencySinceCreation, type PodMetrics } from '../metrics';
 import { type AfterStop, afterTaskStopped, podRef } from '../pod/restart';
+import { stoppedForNewDefinition, withShownImages } from '../pod/spec-change';
 import { isFinished } from '../pod/stage';
 import type { PodRecord, PodRuntime, PodStore, PodTimers } from '../ports';
 import { requeueUnschedulable } from './requeue';
 import { withFreshPod } from './retry';
+import { restartWithNewDefinition } from './spec-change';
 import { schedulePodTimer, scheduleProbe } from './timers';
 
 export interface PodStatusDeps {
@@ -83,8 +85,18 @@ async function applyToRecord(
     await deps.pods.deletePod(record);
     return 'deleted';
   }
-  const next: Pod = { ...record.pod, status: podStatusFromTask(record.pod, task, deps.now()) };
+  const read = podStatusFromTask(record.pod, task, deps.now());
+  // The images the pod shows are the ones its task was launched with, not a newer spec's.
+  const next: Pod = {
+    ...record.pod,
+    status: record.taskArn === task.taskArn ? withShownImages(read, record.pod.status) : read,
+  };
   if (task.lastStatus === 'STOPPED') {
+    // Stopped by the kubelet for a new image: the next task starts now, whatever the policy.
+    if (stoppedForNewDefinition(task)) {
+      await restartWithNewDefinition(record, task, next.status ?? {}, deps);
+      return 'restarting';
+    }
     const decision = afterTaskStopped(record.pod, task, next.status ?? {}, record.backOff);
     if (decision.kind === 'restart') {
       await backOff(record, { ...record.pod, status: decision.status }, decision, task, deps);

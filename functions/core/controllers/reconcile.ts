@@ -2,6 +2,7 @@ import type { TaskView } from '../ecs/types';
 import type { EventRecorder } from '../events';
 import type { Pod } from '../k8s';
 import type { PodMetrics } from '../metrics';
+import { podStage } from '../pod/stage';
 import type { NodeStore, PodOnNodeEntry, PodRecord, PodRuntime, PodStore, PodTimers } from '../ports';
 import { applyTaskState } from './pod-status';
 import { endBackOff } from './pod-timers';
@@ -57,7 +58,9 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
   const known = new Set<string>();
   for (const node of await deps.nodes.listNodes()) {
     const entries = await deps.pods.listPodsOnNode(node.node.metadata?.name ?? '');
-    const running = entries.filter((e) => e.taskArn && (e.stage === 'run' || e.stage === 'stop'));
+    const running = entries.filter(
+      (e) => e.taskArn && (e.stage === 'run' || e.stage === 'replace' || e.stage === 'stop'),
+    );
     for (const entry of entries) if (entry.taskArn) known.add(entry.taskArn);
     const tasks = new Map(
       (await deps.runtime.describeTasks(running.map((e) => e.taskArn as string))).map((t) => [t.taskArn, t]),
@@ -83,14 +86,14 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
         }
       }
     }
-    for (const entry of entries.filter((e) => e.stage === 'launch')) {
+    for (const entry of entries.filter((e) => e.stage === 'launch' || e.stage === 'replace')) {
       const stuck = await relaunchIfStuck(entry, deps);
       if (stuck) {
         relaunched++;
         acted.push({ action: 'relaunched', namespace: entry.namespace, name: entry.name, ...uidOf(stuck) });
       }
     }
-    for (const entry of entries.filter((e) => e.stage === 'backoff')) {
+    for (const entry of entries.filter((e) => e.stage === 'backoff' || e.stage === 'replace')) {
       const overdue = await restartIfOverdue(entry, deps);
       if (overdue) {
         relaunched++;
@@ -149,11 +152,16 @@ function taskLost(pod: Pod, taskArn: string, now: string): Pod {
   };
 }
 
-/** Rewrites a pod stuck in `launch`, so a new stream record reaches the kubelet; returns it if so. */
+/**
+ * Rewrites a pod stuck in `launch` (or in `replace`, a spec change the kubelet has not acted on),
+ * so a new stream record reaches the kubelet; returns it if so.
+ */
 async function relaunchIfStuck(entry: PodOnNodeEntry, deps: ReconcileDeps): Promise<Pod | undefined> {
   const record: PodRecord | undefined = await deps.pods.getPod(entry.namespace, entry.name, true);
   const writtenAt = (record?.resourceVersion ?? 0) / 1000;
-  if (!record || record.taskArn || Date.parse(deps.now()) - writtenAt < stuckLaunchMs) return undefined;
+  if (!record || Date.parse(deps.now()) - writtenAt < stuckLaunchMs) return undefined;
+  if (entry.stage === 'launch' ? record.taskArn : podStage(record.pod, record) !== 'replace')
+    return undefined;
   try {
     await deps.pods.updatePod(record, record.pod);
     return record.pod;

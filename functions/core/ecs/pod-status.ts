@@ -21,6 +21,11 @@ export function podStatusFromTask(pod: Pod, task: TaskView, now: string): PodSta
   }));
   const phase = podPhaseFromTask(pod, task, containerStatuses);
   const podIP = task.containers.find((c) => c.privateIpv4Address)?.privateIpv4Address ?? previous.podIP;
+  // The kubelet writes the node's address at launch. A pod without one (on Fargate, whose virtual
+  // node has no address) is its own host, as EKS on Fargate shows: its hostIP is its task's
+  // address, and follows it to the next task's.
+  const ownHost = !previous.hostIP || previous.hostIP === previous.podIP;
+  const hostIP = ownHost ? podIP : previous.hostIP;
   const conditions = withConditions(
     previous.conditions ?? [],
     [
@@ -36,6 +41,7 @@ export function podStatusFromTask(pod: Pod, task: TaskView, now: string): PodSta
     conditions,
     containerStatuses,
     ...(podIP ? { podIP, podIPs: [{ ip: podIP }] } : {}),
+    ...(hostIP ? { hostIP, hostIPs: [{ ip: hostIP }] } : {}),
     startTime: previous.startTime ?? task.createdAt ?? now,
   };
   const failure = task.lastStatus === 'STOPPED' && phase === 'Failed' ? stoppedReason(task) : undefined;

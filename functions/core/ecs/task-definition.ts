@@ -15,6 +15,8 @@ export interface TaskDefinitionContext {
   readonly logGroup: string;
   readonly region: string;
   readonly executionRoleArn?: string;
+  /** The role the task's containers run with: what ECS Exec's Session Manager channels need. */
+  readonly taskRoleArn?: string;
   /** A Fargate launch: awsvpc networking and one of Fargate's task sizes. */
   readonly fargate?: boolean;
 }
@@ -71,6 +73,7 @@ export function toTaskDefinition(pod: Pod, context: TaskDefinitionContext): Task
     requiresCompatibilities: [context.fargate ? ('FARGATE' as const) : ('EC2' as const)],
     ...(size ? { cpu: String(size.cpu), memory: String(size.memory) } : {}),
     ...(context.executionRoleArn ? { executionRoleArn: context.executionRoleArn } : {}),
+    ...(context.taskRoleArn ? { taskRoleArn: context.taskRoleArn } : {}),
     ...(pod.spec?.shareProcessNamespace ? { pidMode: 'task' as const } : {}),
     containerDefinitions: [...init, ...app],
     ...(pod.spec?.volumes?.length

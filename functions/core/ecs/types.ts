@@ -49,6 +49,8 @@ export interface TaskDefinitionInput {
   readonly cpu?: string;
   readonly memory?: string;
   readonly executionRoleArn?: string;
+  /** The role the task's containers run with: what ECS Exec's Session Manager channels need. */
+  readonly taskRoleArn?: string;
   /** `task`: the containers share one process namespace (shareProcessNamespace). */
   readonly pidMode?: 'task';
   readonly containerDefinitions: ContainerDefinition[];

@@ -20,6 +20,12 @@ export const containerInstanceArnAnnotation = 'podplane.dev/container-instance-a
 /** `ec2` for container instances, `fargate` for Fargate pools. */
 export const capacityAnnotation = 'podplane.dev/capacity';
 export const ec2InstanceIdAnnotation = 'podplane.dev/ec2-instance-id';
+/**
+ * The container instance attribute that holds the instance's private IPv4 address. ECS does not
+ * report an instance's address, so the instance sets this custom attribute when its agent
+ * registers (`ECS_INSTANCE_ATTRIBUTES` in /etc/ecs/ecs.config); the ECS simulator sets it too.
+ */
+export const privateIpv4Attribute = 'podplane.private-ipv4-address';
 
 const archLabel: Record<string, string> = { x86_64: 'amd64', arm64: 'arm64' };
 
@@ -33,6 +39,7 @@ export function nodeFromContainerInstance(instance: ContainerInstanceView, now: 
   const instanceType = instance.attributes['ecs.instance-type'];
   const arch = archLabel[instance.attributes['ecs.cpu-architecture'] ?? 'x86_64'] ?? 'amd64';
   const os = instance.attributes['ecs.os-type'] ?? 'linux';
+  const address = instance.attributes[privateIpv4Attribute];
   // Draining cordons a node (spec.unschedulable) without making it NotReady, as in Kubernetes.
   const ready = instance.agentConnected && (instance.status === 'ACTIVE' || instance.status === 'DRAINING');
   const quantities = {
@@ -67,6 +74,8 @@ export function nodeFromContainerInstance(instance: ContainerInstanceView, now: 
     status: {
       capacity: quantities,
       allocatable: quantities,
+      // The address pods on this node report as status.hostIP.
+      ...(address ? { addresses: [{ type: 'InternalIP', address }] } : {}),
       conditions: [
         {
           type: 'Ready',
@@ -94,6 +103,10 @@ export function nodeFromContainerInstance(instance: ContainerInstanceView, now: 
     },
   };
 }
+
+/** The node's InternalIP: a pod's status.hostIP. Fargate's virtual nodes have none. */
+export const nodeInternalIP = (node: Node): string | undefined =>
+  node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
 
 /** ECS registers CPU in units of 1/1024 vCPU and memory in MiB. */
 export function nodeResourcesFromContainerInstance(instance: ContainerInstanceView): NodeResources {

@@ -9,19 +9,32 @@ import type { Pod } from '../k8s';
  * - unschedulable: the scheduler found no node; waits for capacity
  * - launch: bound to a node, no ECS task yet: the kubelet runs one
  * - run: a task exists; status arrives from ECS events
+ * - replace: the spec changed since the task was started (metadata.generation grew past the
+ *   generation the kubelet last acted on): the kubelet restarts the task with a new image, or
+ *   records that nothing needs restarting
  * - backoff: the task stopped and the pod waits out its restart back-off (a timer ends it)
  * - stop: being deleted while a task may be running: the kubelet stops it
  * - done: Succeeded or Failed; nothing more to do
  *
  * (A deleted pod's item lingers as a tombstone with stage `deleted` so watchers see the deletion.)
  */
-export type PodStage = 'schedule' | 'unschedulable' | 'launch' | 'run' | 'backoff' | 'stop' | 'done';
+export type PodStage =
+  | 'schedule'
+  | 'unschedulable'
+  | 'launch'
+  | 'run'
+  | 'replace'
+  | 'backoff'
+  | 'stop'
+  | 'done';
 
 export interface PodRuntimeFacts {
   /** The ECS task the kubelet launched for this pod, once known. */
   readonly taskArn?: string;
   /** Set while the pod waits to restart. */
   readonly restartDue?: number;
+  /** The metadata.generation the kubelet last acted on for the task (absent: 1). */
+  readonly specGeneration?: number;
 }
 
 export function podStage(pod: Pod, facts: PodRuntimeFacts): PodStage {
@@ -34,8 +47,14 @@ export function podStage(pod: Pod, facts: PodRuntimeFacts): PodStage {
       ? 'unschedulable'
       : 'schedule';
   }
-  if (facts.restartDue !== undefined) return 'backoff';
-  return facts.taskArn ? 'run' : 'launch';
+  const specChanged = facts.taskArn !== undefined && specChangedSince(pod, facts.specGeneration);
+  if (facts.restartDue !== undefined) return specChanged ? 'replace' : 'backoff';
+  if (!facts.taskArn) return 'launch';
+  return specChanged ? 'replace' : 'run';
 }
+
+/** Whether the pod's spec changed after the generation the kubelet last acted on. */
+const specChangedSince = (pod: Pod, specGeneration: number | undefined) =>
+  (pod.metadata?.generation ?? 1) > (specGeneration ?? 1);
 
 export const isFinished = (pod: Pod) => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
