@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import * as clientNode from '@kubernetes/client-node';
 import ts from 'typescript';
+import { numberFormat } from './number-formats';
 
 /**
  * Regenerates functions/core/api/openapi-v1.generated.json, the schema half of the OpenAPI v3
@@ -58,20 +58,6 @@ const upstreamPackages: Record<string, string> = {
 };
 const intOrStringName = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
 const ref = (name: string) => `#/components/schemas/${name}`;
-
-/**
- * kubernetes-types declares every integer and floating-point field as `number`; the Kubernetes
- * JavaScript client (`@kubernetes/client-node`, generated from the same upstream OpenAPI) keeps
- * each one's format, so the document can say `integer`/`int32`/`int64` as upstream's does.
- */
-function numberFormat(group: string, owner: string, field: string): string | undefined {
-  const models = clientNode as unknown as Record<
-    string,
-    { getAttributeTypeMap?: () => { name: string; format: string }[] } | undefined
-  >;
-  const model = (group === 'core/v1' ? models[`CoreV1${owner}`] : undefined) ?? models[`V1${owner}`];
-  return model?.getAttributeTypeMap?.().find((attribute) => attribute.name === field)?.format || undefined;
-}
 
 function numberSchema(format: string | undefined): OpenApiSchema {
   if (format === 'int32' || format === 'int64') return { type: 'integer', format };

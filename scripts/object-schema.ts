@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import ts from 'typescript';
 import type { FieldSchema, ObjectSchemas, ScalarType } from '../functions/core/api/object-schema';
+import { numberFormat } from './number-formats';
 
 /**
  * The field tree of Kubernetes kinds, read from the type declarations of the maintained
@@ -79,13 +80,24 @@ export function buildObjectSchemas(kinds: readonly string[]): ObjectSchemas {
       for (const property of type.getProperties()) {
         const declaration = property.valueDeclaration ?? property.declarations?.[0];
         if (!declaration) continue;
-        types[name][property.name] = describe(
+        const field = describe(
           checker.getTypeOfSymbolAtLocation(property, declaration),
           writtenAs(declaration),
         );
+        types[name][property.name] = withNumberFormat(field, name, property.name);
       }
     }
     return { kind: 'object', ref: name };
+  };
+
+  // An integer field says which Go integer it is (int32 or int64), for the decoder's messages;
+  // a `number` that upstream declares a float (`double`) takes fractions.
+  const withNumberFormat = (field: FieldSchema, owner: string, property: string): FieldSchema => {
+    if (field.kind !== 'scalar' || field.type !== 'integer') return field;
+    const [group = '', ownerName = ''] = owner.split(/\.(?=[^.]+$)/);
+    const format = numberFormat(group, ownerName, property);
+    if (format === 'int32' || format === 'int64') return { ...field, format };
+    return format ? { kind: 'scalar', type: 'number' } : field;
   };
 
   const roots: Record<string, string> = {};

@@ -180,3 +180,31 @@ describe('selectors name own fields and labels only', () => {
     },
   );
 });
+
+describe('integers decode as the Go integer their field is', () => {
+  const withPort = (containerPort: unknown) => ({
+    ...pod(),
+    spec: { containers: [{ name: 'app', image: 'nginx', ports: [{ containerPort }] }] },
+  });
+
+  it.each([
+    ['"80"', '80', 'string'],
+    ['80.5', 80.5, 'number 80.5'],
+    ['3000000000', 3000000000, 'number 3000000000'],
+  ])('containerPort %s: 400 naming int32', async (_label, port, jsonKind) => {
+    const harness = apiHarness();
+    const response = await harness.call('POST', podPath, { body: withPort(port) });
+    expect(response.statusCode).toBe(400);
+    expect(response.json.message).toBe(
+      `Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal ${jsonKind} into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32`,
+    );
+  });
+
+  it('terminationGracePeriodSeconds is an int64', async () => {
+    const harness = apiHarness();
+    const response = await harness.call('POST', podPath, {
+      body: { ...pod(), spec: { ...pod().spec, terminationGracePeriodSeconds: 'x' } },
+    });
+    expect(response.json.message).toContain('PodSpec.spec.terminationGracePeriodSeconds of type int64');
+  });
+});

@@ -38,6 +38,7 @@ const jsonKindOf = (value: unknown) =>
 const goScalar: Readonly<Record<ScalarType, string>> = {
   string: 'string',
   integer: 'int64',
+  number: 'float64',
   boolean: 'bool',
   'int-or-string': 'intstr.IntOrString',
   quantity: 'resource.Quantity',
@@ -47,7 +48,7 @@ const goScalar: Readonly<Record<ScalarType, string>> = {
 function goTypeOf(schema: FieldSchema): string {
   switch (schema.kind) {
     case 'scalar':
-      return goScalar[schema.type];
+      return schema.format ?? goScalar[schema.type];
     case 'list':
       return `[]${goTypeOf(schema.items)}`;
     case 'map':
@@ -65,6 +66,8 @@ function scalarFits(type: ScalarType, value: unknown): boolean {
       return typeof value === 'string';
     case 'integer':
       return typeof value === 'number' && Number.isSafeInteger(value);
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
     case 'boolean':
       return typeof value === 'boolean';
     case 'int-or-string':
@@ -75,6 +78,10 @@ function scalarFits(type: ScalarType, value: unknown): boolean {
       return true;
   }
 }
+
+/** An int32 field holds only what an int32 holds. */
+const fitsFormat = (format: 'int32' | 'int64' | undefined, value: unknown) =>
+  format !== 'int32' || (typeof value === 'number' && value >= -2147483648 && value <= 2147483647);
 
 /** What Go's decoder leaves where JSON says null inside a list or map: the element's zero value. */
 function zeroOf(schema: FieldSchema): unknown {
@@ -87,6 +94,7 @@ function zeroOf(schema: FieldSchema): unknown {
     case 'quantity':
       return '0';
     case 'integer':
+    case 'number':
     case 'int-or-string':
       return 0;
     case 'boolean':
@@ -120,7 +128,7 @@ export function decodeObject(kind: SchemaKind, input: Record<string, unknown>) {
     };
     switch (schema.kind) {
       case 'scalar':
-        return scalarFits(schema.type, value) ? value : refuse();
+        return scalarFits(schema.type, value) && fitsFormat(schema.format, value) ? value : refuse();
       case 'list':
         if (!Array.isArray(value)) return refuse();
         return value.map((item, i) =>
