@@ -1,32 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { ManagedFieldsEntry } from 'kubernetes-types/meta/v1';
-import { jsonEqual } from '../equal';
-import { ApiError, alreadyExists, badRequest, conflict, invalid, notFound } from '../errors';
+import { ApiError, alreadyExists, badRequest, invalid, notFound } from '../errors';
 import type { Namespace } from '../k8s';
 import { isDns1123Label } from '../pod/validate';
 import { AlreadyExistsError, ConflictError } from '../ports';
 import { listResourceVersion } from '../resource-version';
 import { kubernetesTime } from '../time';
 import { validateAnnotations, validateLabels } from '../validation/labels';
-import {
-  applyConfiguration,
-  fieldManagerScope,
-  type JsonObject,
-  updateManagedFields,
-  withManagedFields,
-} from './apply/managed-fields';
-import {
-  applyPatchType,
-  fieldManagerOf,
-  forceOf,
-  parseApplyConfiguration,
-  patchTypeOf,
-  strictApplyWarnings,
-} from './apply/request';
-import { parseObjectBody } from './body';
 import { checkPreconditions, deleteOptionsOf } from './delete-options';
 import { type ApiRequest, type ApiResponse, json } from './http';
-import { applyPatch } from './patch';
 import { holdSeconds, wantsTable } from './pod-list';
 import { type ApiDeps, deletePodRecord } from './pods';
 import {
@@ -41,7 +23,7 @@ import {
   watchResponse,
 } from './selectors';
 import { namespaceTable, tableJson } from './tables';
-import { admitFields, admitPatched, withWarnings } from './unknown-fields';
+import { withWarnings } from './unknown-fields';
 
 /** Namespaces every cluster has; created on first use so a fresh table needs no seeding. */
 export const builtinNamespaces = new Set(['default', 'kube-system', 'kube-public']);
@@ -67,31 +49,13 @@ function namespaceObject(
   };
 }
 
-/** POST: a namespace from the request's body, owned by the request's field manager. */
-export async function createNamespace(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
-  const admitted = admitFields('Namespace', parseObjectBody(request), request);
-  const input = admitted.object as Namespace;
-  const manager = fieldManagerOf(request);
-  return admitAndCreateNamespace(input, deps, admitted.warnings, (declared) =>
-    updateManagedFields(namespaceWrites, {
-      live: undefined,
-      next: declared as JsonObject,
-      requested: input.metadata?.managedFields,
-      manager,
-      now: kubernetesTime(deps.now()),
-    }),
-  );
-}
-
-const namespaceWrites = fieldManagerScope('Namespace');
-
 /**
  * Admission and create, shared by POST and by a server-side apply that creates: the name, the
  * labels and annotations, and the stored namespace with the managedFields `track` gives what the
  * request declared (its name, annotations, and labels with the kubernetes.io/metadata.name label
  * defaulting adds). 201 with the namespace as stored.
  */
-async function admitAndCreateNamespace(
+export async function admitAndCreateNamespace(
   decoded: Namespace,
   deps: ApiDeps,
   warnings: readonly string[],
@@ -145,161 +109,12 @@ function metadataErrors(namespace: Namespace) {
   ];
 }
 
-/** PUT: replace the namespace's labels and annotations. */
-export async function replaceNamespace(
-  name: string,
-  request: ApiRequest,
-  deps: ApiDeps,
-): Promise<ApiResponse> {
-  const admitted = admitFields('Namespace', parseObjectBody(request), request);
-  const body = admitted.object as Namespace;
-  return withWarnings(
-    await updateNamespace(
-      name,
-      deps,
-      ordinaryNamespaceWrite(request, deps, () => body),
-    ),
-    admitted.warnings,
-  );
-}
-
-/**
- * PATCH: JSON merge, strategic merge, JSON patch (`kubectl label namespace`), or server-side
- * apply, which creates the namespace when it does not exist.
- */
-export async function patchNamespace(name: string, request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
-  const type = patchTypeOf(request);
-  if (type === applyPatchType) return applyNamespace(name, request, deps);
-  let patch: unknown;
-  try {
-    patch = JSON.parse(request.body ?? '');
-  } catch {
-    throw badRequest('the patch could not be decoded as JSON');
-  }
-  let warnings: readonly string[] = [];
-  const change = (current: Namespace): Namespace => {
-    const patched = applyPatch(type, current, patch);
-    const admitted = admitPatched('Namespace', name, patched, request);
-    warnings = admitted.warnings;
-    return admitted.object as Namespace;
-  };
-  const response = await updateNamespace(name, deps, ordinaryNamespaceWrite(request, deps, change));
-  return withWarnings(response, warnings);
-}
-
-async function applyNamespace(name: string, request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
-  const parsed = parseApplyConfiguration(request);
-  const manager = request.query.fieldManager ?? '';
-  const force = forceOf(request);
-  let warnings: readonly string[] = [];
-  const applyTo = (live: Namespace | undefined) => {
-    const applied = applyConfiguration(namespaceWrites, {
-      live: live as JsonObject | undefined,
-      config: parsed.config,
-      manager,
-      force,
-      now: kubernetesTime(deps.now()),
-    });
-    const strict = strictApplyWarnings(parsed, request);
-    const decoded = admitPatched('Namespace', name, applied.object, request);
-    warnings = [...strict, ...decoded.warnings];
-    return { namespace: decoded.object as Namespace, managedFields: applied.managedFields };
-  };
-  for (let attempt = 1; ; attempt++) {
-    const current = await readNamespace(name, deps);
-    if (current) {
-      let managedFields: ManagedFieldsEntry[] | undefined;
-      const write: NamespaceWrite = {
-        propose: (live) => {
-          const applied = applyTo(live);
-          managedFields = applied.managedFields;
-          return applied.namespace;
-        },
-        managedFields: () => managedFields,
-      };
-      return withWarnings(await updateNamespace(name, deps, write, current), warnings);
-    }
-    const { namespace, managedFields } = applyTo(undefined);
-    if (namespace.metadata?.uid)
-      throw new ApiError(
-        409,
-        'Conflict',
-        `Operation cannot be fulfilled on namespaces "${name}": uid mismatch: the provided object specified uid ${namespace.metadata.uid}, and no existing object was found`,
-        { name, kind: 'namespaces' },
-      );
-    if ((namespace.metadata?.name ?? '') !== name)
-      throw badRequest(
-        `the name of the object (${namespace.metadata?.name ?? ''}) does not match the name on the URL (${name})`,
-      );
-    try {
-      return await admitAndCreateNamespace(namespace, deps, warnings, () => managedFields);
-    } catch (error) {
-      if (!(error instanceof ApiError && error.reason === 'AlreadyExists') || attempt >= 3) throw error;
-    }
-  }
-}
-
-/** One write: the namespace it proposes from the current one, and its result's managedFields. */
-interface NamespaceWrite {
-  propose(current: Namespace): Namespace;
-  managedFields(live: Namespace, proposed: Namespace, next: Namespace): ManagedFieldsEntry[] | undefined;
-}
-
-function ordinaryNamespaceWrite(
-  request: ApiRequest,
-  deps: ApiDeps,
-  change: (current: Namespace) => Namespace,
-): NamespaceWrite {
-  const manager = fieldManagerOf(request);
-  return {
-    propose: change,
-    managedFields: (live, proposed, next) =>
-      updateManagedFields(namespaceWrites, {
-        live: live as JsonObject,
-        next: next as JsonObject,
-        requested: proposed.metadata?.managedFields,
-        manager,
-        now: kubernetesTime(deps.now()),
-      }),
-  };
-}
-
-/**
- * An update of a namespace, conditioned on the resourceVersion it read (or the one the request
- * names) and redone on a lost race, as GuaranteedUpdate does.
- */
-async function updateNamespace(
-  name: string,
-  deps: ApiDeps,
-  write: NamespaceWrite,
-  read?: Namespace,
-): Promise<ApiResponse> {
-  let current = read ?? (await readNamespace(name, deps));
-  for (let attempt = 1; ; attempt++) {
-    if (!current) throw notFound('namespaces', name);
-    const proposed = write.propose(structuredClone(current));
-    const precondition = proposed.metadata?.resourceVersion;
-    if (precondition !== undefined && precondition !== current.metadata?.resourceVersion)
-      throw conflict('namespaces', name);
-    const admitted = admittedNamespace(current, proposed, name);
-    const next = withManagedFields(admitted, write.managedFields(current, proposed, admitted), current);
-    if (jsonEqual(next, current)) return json(200, current);
-    try {
-      return json(200, await deps.namespaces.updateNamespace(next));
-    } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-      if (attempt >= 8) throw conflict('namespaces', name);
-      current = await deps.namespaces.getNamespace(name);
-    }
-  }
-}
-
 /**
  * What an update may change on a namespace: its labels and annotations (the
  * kubernetes.io/metadata.name label always names it, as defaulting sets it). Its spec and status
  * stay, as the namespace strategy keeps them; identity fields always stay.
  */
-function admittedNamespace(current: Namespace, proposed: Namespace, name: string): Namespace {
+export function admitNamespaceUpdate(current: Namespace, proposed: Namespace, name: string): Namespace {
   if (proposed.metadata?.name !== undefined && proposed.metadata.name !== name)
     throw badRequest(
       `the name of the object (${proposed.metadata.name}) does not match the name on the URL (${name})`,

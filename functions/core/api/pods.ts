@@ -17,16 +17,13 @@ import {
   type PodStore,
 } from '../ports';
 import { kubernetesTime } from '../time';
-import { fieldManagerScope, type JsonObject, updateManagedFields } from './apply/managed-fields';
-import { fieldManagerOf } from './apply/request';
-import { parseObjectBody } from './body';
 import { checkPreconditions, type DeleteRequest, deleteOptionsOf } from './delete-options';
 import { type ApiRequest, type ApiResponse, json } from './http';
 import { requireActiveNamespace } from './namespaces';
 import { wantsTable } from './pod-list';
 import { podTable } from './pod-table';
 import { tableJson } from './tables';
-import { admitFields, withWarnings } from './unknown-fields';
+import { withWarnings } from './unknown-fields';
 
 export interface ApiDeps {
   readonly pods: PodStore;
@@ -39,23 +36,6 @@ export interface ApiDeps {
 
 /** DynamoDB's item limit is 400 KB; keep headroom for the attributes stored beside the body. */
 export const maxStoredPodBytes = 380 * 1024;
-
-/** POST: a pod created from the request's body, owned by the request's field manager. */
-export async function createPod(namespace: string, request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
-  const admitted = admitFields('Pod', parseObjectBody(request), request);
-  const manager = fieldManagerOf(request);
-  return admitAndCreatePod(namespace, admitted.object as Pod, deps, admitted.warnings, (defaulted) =>
-    updateManagedFields(podFields, {
-      live: undefined,
-      next: defaulted as JsonObject,
-      requested: defaulted.metadata?.managedFields,
-      manager,
-      now: kubernetesTime(deps.now()),
-    }),
-  );
-}
-
-const podFields = fieldManagerScope('Pod');
 
 /**
  * Admission and create, shared by POST and by a server-side apply that creates: the kind and

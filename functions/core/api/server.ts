@@ -17,23 +17,21 @@ import {
 import { dryRunDeps } from './dry-run';
 import { listEvents } from './events';
 import { type ApiRequest, type ApiResponse, internalError, json, statusResponse, text } from './http';
-import {
-  createNamespace,
-  deleteNamespace,
-  getNamespace,
-  listNamespaces,
-  patchNamespace,
-  replaceNamespace,
-} from './namespaces';
+import { namespaceStrategy } from './namespace-strategy';
+import { deleteNamespace, getNamespace, listNamespaces } from './namespaces';
 import { getNode, listNodes } from './nodes';
 import { notServed } from './not-served';
 import { openApiV3CoreV1, openApiV3Root } from './openapi';
 import { proxyMethods, refuseConnection } from './pod-connect';
 import { listPods } from './pod-list';
 import { readPodLog } from './pod-logs';
-import { patchPod, replacePod } from './pod-update';
-import { type ApiDeps, createPod, deletePod, getPod } from './pods';
+import { podStrategy } from './pod-strategy';
+import { type ApiDeps, deletePod, getPod } from './pods';
 import { checkQuery } from './query';
+import { createResource } from './registry/create';
+import { patchResource } from './registry/patch';
+import type { ObjectKey } from './registry/strategy';
+import { replaceResource } from './registry/update';
 
 export interface ServerDeps extends ApiDeps {
   readonly nodes: NodeStore;
@@ -50,6 +48,9 @@ type Handlers = Partial<
 >;
 
 const name = '([a-z0-9][-a-z0-9.]*)';
+
+/** The object a path names; a cluster-scoped one's namespace is ''. */
+const keyOf = (params: Params): ObjectKey => ({ namespace: params.namespace ?? '', name: params.name ?? '' });
 
 /** Kubernetes core/v1 paths; each route lists the verbs it serves, anything else is 405. */
 const routes: { pattern: RegExp; keys: string[]; handlers: Handlers }[] = [
@@ -91,7 +92,7 @@ const routes: { pattern: RegExp; keys: string[]; handlers: Handlers }[] = [
     keys: ['namespace'],
     handlers: {
       GET: (p, r, d) => listPods(p.namespace, r, d),
-      POST: (p, r, d) => createPod(p.namespace ?? '', r, d),
+      POST: (p, r, d) => createResource(podStrategy, p.namespace ?? '', r, d),
     },
   },
   {
@@ -99,8 +100,8 @@ const routes: { pattern: RegExp; keys: string[]; handlers: Handlers }[] = [
     keys: ['namespace', 'name'],
     handlers: {
       GET: (p, r, d) => getPod(p.namespace ?? '', p.name ?? '', r, d),
-      PUT: (p, r, d) => replacePod(p.namespace ?? '', p.name ?? '', 'object', r, d),
-      PATCH: (p, r, d) => patchPod(p.namespace ?? '', p.name ?? '', 'object', r, d),
+      PUT: (p, r, d) => replaceResource(podStrategy, keyOf(p), 'object', r, d),
+      PATCH: (p, r, d) => patchResource(podStrategy, keyOf(p), 'object', r, d),
       DELETE: (p, r, d) => deletePod(p.namespace ?? '', p.name ?? '', r, d),
     },
   },
@@ -109,8 +110,8 @@ const routes: { pattern: RegExp; keys: string[]; handlers: Handlers }[] = [
     keys: ['namespace', 'name'],
     handlers: {
       GET: (p, r, d) => getPod(p.namespace ?? '', p.name ?? '', r, d),
-      PUT: (p, r, d) => replacePod(p.namespace ?? '', p.name ?? '', 'status', r, d),
-      PATCH: (p, r, d) => patchPod(p.namespace ?? '', p.name ?? '', 'status', r, d),
+      PUT: (p, r, d) => replaceResource(podStrategy, keyOf(p), 'status', r, d),
+      PATCH: (p, r, d) => patchResource(podStrategy, keyOf(p), 'status', r, d),
     },
   },
   {
@@ -145,15 +146,18 @@ const routes: { pattern: RegExp; keys: string[]; handlers: Handlers }[] = [
   {
     pattern: /^\/api\/v1\/namespaces$/,
     keys: [],
-    handlers: { GET: (_p, r, d) => listNamespaces(r, d), POST: (_p, r, d) => createNamespace(r, d) },
+    handlers: {
+      GET: (_p, r, d) => listNamespaces(r, d),
+      POST: (_p, r, d) => createResource(namespaceStrategy, '', r, d),
+    },
   },
   {
     pattern: new RegExp(`^/api/v1/namespaces/${name}$`),
     keys: ['name'],
     handlers: {
       GET: (p, r, d) => getNamespace(p.name ?? '', r, d),
-      PUT: (p, r, d) => replaceNamespace(p.name ?? '', r, d),
-      PATCH: (p, r, d) => patchNamespace(p.name ?? '', r, d),
+      PUT: (p, r, d) => replaceResource(namespaceStrategy, keyOf(p), 'object', r, d),
+      PATCH: (p, r, d) => patchResource(namespaceStrategy, keyOf(p), 'object', r, d),
       DELETE: (p, r, d) => deleteNamespace(p.name ?? '', r, d),
     },
   },
