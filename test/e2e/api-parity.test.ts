@@ -1,6 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
   ApiException,
@@ -9,60 +7,28 @@ import {
   PatchStrategy,
   setHeaderOptions,
 } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, eventually, hasKubectl, type RunningControlPlane, startCli } from './control-plane';
+import { describe, expect, it } from 'vitest';
+import { call, eventually, hasKubectl, kubectlFor, useControlPlane, writeManifest } from './control-plane';
 
 /**
  * What real clients send beyond the everyday commands: kubectl's server-side dry runs and diff,
  * `--sort-by` (which asks Tables for whole objects), Go-style booleans in queries, and the
  * official Python client, which podplane's own code does not use.
  */
-const stateDir = mkdtempSync(join(tmpdir(), 'podplane-parity-'));
-let plane: RunningControlPlane;
-
-function kubectl(...args: string[]): string {
-  return execFileSync(
-    'kubectl',
-    ['--kubeconfig', plane.kubeconfig, '--cache-dir', join(stateDir, 'cache'), ...args],
-    {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-}
-
-/** kubectl's output and exit code, whatever the code. */
-function kubectlStatus(...args: string[]): { code: number | null; out: string } {
-  const run = spawnSync(
-    'kubectl',
-    ['--kubeconfig', plane.kubeconfig, '--cache-dir', join(stateDir, 'cache'), ...args],
-    { encoding: 'utf8' },
-  );
-  return { code: run.status, out: `${run.stdout}${run.stderr}` };
-}
-
-const manifest = (name: string, labels: Record<string, string> = {}) => {
-  const file = join(stateDir, `${name}.yaml`);
-  const labelLines = Object.entries(labels).map(([k, v]) => `    ${k}: ${v}\n`);
-  writeFileSync(
-    file,
-    `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n${labelLines.length ? `  labels:\n${labelLines.join('')}` : ''}spec:\n  containers:\n  - name: app\n    image: nginx:1.27\n`,
-  );
-  return file;
-};
-
 const hasPythonClient =
   spawnSync('/usr/bin/python3', ['-c', 'import kubernetes'], { stdio: 'ignore' }).status === 0;
 
 describe.skipIf(!hasKubectl)('API parity with kube-apiserver for real clients', () => {
-  beforeAll(async () => {
-    plane = await startCli(stateDir, ['--nodes', '1']);
-  });
-
-  afterAll(async () => {
-    if (plane && plane.child.exitCode === null) await plane.interrupt();
-    rmSync(stateDir, { recursive: true, force: true });
-  });
+  const plane = useControlPlane('podplane-parity-', ['--nodes', '1']);
+  const { run: kubectl, status: kubectlStatus } = kubectlFor(plane);
+  const manifest = (name: string, labels: Record<string, string> = {}) => {
+    const labelLines = Object.entries(labels).map(([k, v]) => `    ${k}: ${v}\n`);
+    return writeManifest(
+      plane,
+      `${name}.yaml`,
+      `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n${labelLines.length ? `  labels:\n${labelLines.join('')}` : ''}spec:\n  containers:\n  - name: app\n    image: nginx:1.27\n`,
+    );
+  };
 
   it('server-side dry runs of create, apply and delete print "(server dry run)" and change nothing', async () => {
     const file = manifest('dry');

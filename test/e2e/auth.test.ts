@@ -1,31 +1,14 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasKubectl, type RunningControlPlane, startCli } from './control-plane';
+import { describe, expect, it } from 'vitest';
+import { hasKubectl, kubectlFor, useControlPlane } from './control-plane';
 
 /**
  * `kubectl auth whoami` and `kubectl auth can-i` against `npm start`'s program, with its admin
  * token and with a token `npm run kubeconfig -- --local` minted for one namespace while it runs.
  */
-
-const stateDir = mkdtempSync(join(tmpdir(), 'podplane-auth-'));
-const aliceConfig = join(stateDir, 'alice.kubeconfig');
-let plane: RunningControlPlane;
-
-/** kubectl's exit code and output (`can-i` exits 1 for "no"). */
-function kubectl(
-  kubeconfig: string,
-  ...args: string[]
-): { code: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(
-    'kubectl',
-    ['--kubeconfig', kubeconfig, '--cache-dir', join(stateDir, 'cache'), ...args],
-    { encoding: 'utf8' },
-  );
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 /** `npm run kubeconfig -- --local ...`, as a user runs it beside `npm start`. */
 function mintLocal(...args: string[]): { code: number; output: string } {
@@ -46,25 +29,21 @@ function mintLocal(...args: string[]): { code: number; output: string } {
 }
 
 describe.skipIf(!hasKubectl)('kubectl auth against podplane', () => {
-  beforeAll(async () => {
-    plane = await startCli(stateDir, ['--nodes', '1']);
-  });
-
-  afterAll(async () => {
-    if (plane && plane.child.exitCode === null) await plane.interrupt();
-    rmSync(stateDir, { recursive: true, force: true });
-  });
+  const plane = useControlPlane('podplane-auth-', ['--nodes', '1']);
+  const { stateDir } = plane;
+  const aliceConfig = join(stateDir, 'alice.kubeconfig');
+  /** kubectl's exit code and output (`can-i` exits 1 for "no"), with the admin token or alice's. */
+  const admin = kubectlFor(plane);
+  const alice = kubectlFor(plane, { kubeconfig: aliceConfig });
 
   it('tells the admin token who it is', () => {
-    const whoami = kubectl(plane.kubeconfig, 'auth', 'whoami');
+    const whoami = admin.status('auth', 'whoami');
     expect(whoami.code).toBe(0);
     expect(whoami.stdout).toMatch(/^ATTRIBUTE\s+VALUE$/m);
     expect(whoami.stdout).toMatch(/^Username\s+admin$/m);
     expect(whoami.stdout).toMatch(/^Groups\s+\[system:masters system:authenticated\]$/m);
-    expect(kubectl(plane.kubeconfig, 'auth', 'can-i', 'list', 'nodes').stdout).toBe('yes\n');
-    expect(kubectl(plane.kubeconfig, 'auth', 'can-i', 'create', 'pods', '-n', 'anywhere').stdout).toBe(
-      'yes\n',
-    );
+    expect(admin.status('auth', 'can-i', 'list', 'nodes').stdout).toBe('yes\n');
+    expect(admin.status('auth', 'can-i', 'create', 'pods', '-n', 'anywhere').stdout).toBe('yes\n');
   });
 
   it('mints a token for one namespace while the control plane runs', () => {
@@ -79,48 +58,48 @@ describe.skipIf(!hasKubectl)('kubectl auth against podplane', () => {
       aliceConfig,
     );
     expect(minted).toEqual({ code: 0, output: '' });
-    const whoami = kubectl(aliceConfig, 'auth', 'whoami');
+    const whoami = alice.status('auth', 'whoami');
     expect(whoami.stdout).toMatch(/^Username\s+alice$/m);
     expect(whoami.stdout).toMatch(/^Groups\s+\[system:authenticated\]$/m);
     expect(whoami.stdout).toMatch(/^Extra: podplane\.dev\/namespaces\s+\[team-a\]$/m);
   });
 
   it('answers can-i from the grant: yes in its namespace, no elsewhere, as the requests themselves fare', () => {
-    expect(kubectl(aliceConfig, 'auth', 'can-i', 'create', 'pods', '-n', 'team-a')).toMatchObject({
+    expect(alice.status('auth', 'can-i', 'create', 'pods', '-n', 'team-a')).toMatchObject({
       code: 0,
       stdout: 'yes\n',
     });
-    const elsewhere = kubectl(aliceConfig, 'auth', 'can-i', 'create', 'pods', '-n', 'default');
+    const elsewhere = alice.status('auth', 'can-i', 'create', 'pods', '-n', 'default');
     expect(elsewhere.code).toBe(1);
     expect(elsewhere.stdout).toMatch(
       /^no - podplane: the token grant of "alice" covers namespace team-a only/,
     );
-    expect(kubectl(aliceConfig, 'auth', 'can-i', 'list', 'nodes').stdout).toMatch(/^no\b/);
+    expect(alice.status('auth', 'can-i', 'list', 'nodes').stdout).toMatch(/^no\b/);
 
-    const forbidden = kubectl(aliceConfig, 'get', 'pods', '-n', 'default');
+    const forbidden = alice.status('get', 'pods', '-n', 'default');
     expect(forbidden.code).toBe(1);
     expect(forbidden.stderr).toContain(
       'Error from server (Forbidden): forbidden: User "alice" may not act outside the namespaces its token grants',
     );
     // Discovery (with the review groups) stays open to it: no discovery errors, just the answer.
-    const allowed = kubectl(aliceConfig, 'get', 'pods', '-n', 'team-a');
+    const allowed = alice.status('get', 'pods', '-n', 'team-a');
     expect(allowed).toMatchObject({ code: 0, stderr: 'No resources found in team-a namespace.\n' });
   });
 
   it('says no, and why, for what podplane does not serve', () => {
-    const deployments = kubectl(plane.kubeconfig, 'auth', 'can-i', 'create', 'deployments.apps');
+    const deployments = admin.status('auth', 'can-i', 'create', 'deployments.apps');
     expect(deployments.code).toBe(1);
     expect(deployments.stdout).toBe('no - podplane does not serve deployments.apps\n');
   });
 
   it('lists what the token may do in a namespace (can-i --list)', () => {
-    const list = kubectl(aliceConfig, 'auth', 'can-i', '--list', '-n', 'team-a');
+    const list = alice.status('auth', 'can-i', '--list', '-n', 'team-a');
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/^Resources\s+Non-Resource URLs\s+Resource Names\s+Verbs$/m);
     expect(list.stdout).toMatch(/^pods\s+\[\]\s+\[\]\s+\[create delete get list patch update watch\]$/m);
     expect(list.stdout).toMatch(/^namespaces\s+\[\]\s+\[team-a\]\s+\[delete get patch update\]$/m);
     expect(list.stdout).not.toMatch(/^nodes\s/m);
-    const elsewhere = kubectl(aliceConfig, 'auth', 'can-i', '--list', '-n', 'default');
+    const elsewhere = alice.status('auth', 'can-i', '--list', '-n', 'default');
     expect(elsewhere.stdout).not.toMatch(/^pods\s/m);
   });
 

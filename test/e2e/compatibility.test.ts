@@ -1,9 +1,7 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasKubectl, type RunningControlPlane, startCli } from './control-plane';
+import { describe, expect, it } from 'vitest';
+import { hasKubectl, kubectlFor, useControlPlane } from './control-plane';
 
 /**
  * docs/compatibility.md's kubectl table, run as written: rows in order, in one control plane,
@@ -33,17 +31,11 @@ function kubectlRows(markdown: string): Row[] {
 }
 
 const rows = kubectlRows(table);
-const stateDir = mkdtempSync(join(tmpdir(), 'podplane-compat-'));
-let plane: RunningControlPlane;
 
 describe.skipIf(!hasKubectl)('docs/compatibility.md, run', () => {
-  beforeAll(async () => {
-    plane = await startCli(stateDir, ['--nodes', '1']);
-  });
-
-  afterAll(async () => {
-    if (plane && plane.child.exitCode === null) await plane.interrupt();
-    rmSync(stateDir, { recursive: true, force: true });
+  const kubectl = kubectlFor(useControlPlane('podplane-compat-', ['--nodes', '1']), {
+    cwd: root,
+    timeout: 60_000,
   });
 
   it('has a kubectl table to run', () => {
@@ -53,14 +45,9 @@ describe.skipIf(!hasKubectl)('docs/compatibility.md, run', () => {
   for (const row of rows)
     it(`${row.command}: ${row.result}`, () => {
       const args = row.command.split(' ').slice(1);
-      const run = spawnSync(
-        'kubectl',
-        ['--kubeconfig', plane.kubeconfig, '--cache-dir', join(stateDir, 'cache'), ...args],
-        { cwd: root, encoding: 'utf8', timeout: 60_000 },
-      );
-      const output = `${run.stdout}${run.stderr}`;
-      if (row.result === 'works') expect(run.status, output).toBe(0);
-      else expect(run.status, output).not.toBe(0);
-      expect(output).toContain(row.prints);
+      const run = kubectl.status(...args);
+      if (row.result === 'works') expect(run.code, run.out).toBe(0);
+      else expect(run.code, run.out).not.toBe(0);
+      expect(run.out).toContain(row.prints);
     });
 });

@@ -1,9 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasKubectl, type RunningControlPlane, startCli } from './control-plane';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { hasKubectl, kubectlFor, untilPrinted, useControlPlane } from './control-plane';
 
 /**
  * What the kubectl on this machine prints for the commands podplane cannot carry through API
@@ -11,48 +7,22 @@ import { hasKubectl, type RunningControlPlane, startCli } from './control-plane'
  * with its node size given as Kubernetes quantities.
  */
 
-const stateDir = mkdtempSync(join(tmpdir(), 'podplane-connect-'));
-let plane: RunningControlPlane;
-
-function kubectl(...args: string[]): string {
-  return execFileSync(
-    'kubectl',
-    ['--kubeconfig', plane.kubeconfig, '--cache-dir', join(stateDir, 'cache'), ...args],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 },
-  );
-}
-
-/** kubectl's combined output, for commands expected to fail. */
-function kubectlFails(...args: string[]): string {
-  try {
-    kubectl(...args);
-  } catch (error) {
-    const failure = error as { stdout: string; stderr: string };
-    return `${failure.stdout}${failure.stderr}`;
-  }
-  throw new Error(`kubectl ${args.join(' ')} succeeded`);
-}
-
-async function until(check: () => boolean, what: string) {
-  const deadline = Date.now() + 20_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 const taskArn = /--task (arn:aws:ecs:us-east-1:\d{12}:task\/podplane\/[0-9a-f]+) /;
 
 describe.skipIf(!hasKubectl)('kubectl connections and node addresses', () => {
-  beforeAll(async () => {
-    plane = await startCli(stateDir, ['--nodes', '2', '--node-cpu', '2000m', '--node-memory', '4Gi']);
-    kubectl('run', 'web', '--image=nginx:1.27', '--port=80');
-    await until(() => /^web\s+1\/1\s+Running/m.test(kubectl('get', 'pods')), 'web to run');
-  });
+  const plane = useControlPlane('podplane-connect-', [
+    '--nodes',
+    '2',
+    '--node-cpu',
+    '2000m',
+    '--node-memory',
+    '4Gi',
+  ]);
+  const { run: kubectl, fails: kubectlFails } = kubectlFor(plane, { timeout: 20_000 });
 
-  afterAll(async () => {
-    if (plane && plane.child.exitCode === null) await plane.interrupt();
-    rmSync(stateDir, { recursive: true, force: true });
+  beforeAll(async () => {
+    kubectl('run', 'web', '--image=nginx:1.27', '--port=80');
+    await untilPrinted(() => kubectl('get', 'pods'), /^web\s+1\/1\s+Running/m, 'web to run');
   });
 
   it('sizes the nodes from --node-cpu 2000m and --node-memory 4Gi', () => {

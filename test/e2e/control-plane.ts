@@ -1,6 +1,8 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { callApi } from '../../local/api-client';
 
 export interface RunningControlPlane {
@@ -56,6 +58,116 @@ export async function startCli(stateDir: string, extraArgs: string[] = []): Prom
   };
 }
 
+/**
+ * A control plane for the enclosing `describe` (or file): a fresh state directory named after
+ * `prefix` now, `startCli(stateDir, args)` in beforeAll, and in afterAll Ctrl-C (unless a test
+ * stopped it already) and the directory removed. What it returns stands for the running plane:
+ * `stateDir` and `kubeconfig` are known at once, the rest once beforeAll has started it.
+ */
+export function useControlPlane(prefix: string, args: string[] = []): RunningControlPlane {
+  const stateDir = mkdtempSync(join(tmpdir(), prefix));
+  let started: RunningControlPlane | undefined;
+  const running = (): RunningControlPlane => {
+    if (!started)
+      throw new Error(`the control plane in ${stateDir} has not started (use it in tests and hooks)`);
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startCli(stateDir, args);
+  });
+  afterAll(async () => {
+    if (started && started.child.exitCode === null) await started.interrupt();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+  return {
+    stateDir,
+    kubeconfig: join(stateDir, 'kubeconfig'),
+    get url() {
+      return running().url;
+    },
+    get dynamoDbPid() {
+      return running().dynamoDbPid;
+    },
+    get child() {
+      return running().child;
+    },
+    output: () => running().output(),
+    interrupt: () => running().interrupt(),
+  };
+}
+
+/** Writes `text` to `name` in the plane's state directory (a manifest for `kubectl -f`); its path. */
+export function writeManifest(
+  plane: Pick<RunningControlPlane, 'stateDir'>,
+  name: string,
+  text: string,
+): string {
+  const file = join(plane.stateDir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+export interface KubectlOptions {
+  /** Another kubeconfig than the plane's own (a minted token's). */
+  readonly kubeconfig?: string;
+  /** kubectl's --cache-dir, a directory in the state directory; false for none (kubectl's default). */
+  readonly cacheDir?: string | false;
+  /** Kills kubectl after this many milliseconds. */
+  readonly timeout?: number;
+  readonly cwd?: string;
+}
+
+export interface KubectlResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** stdout then stderr, as a terminal shows them. */
+  readonly out: string;
+}
+
+/**
+ * The kubectl on this machine against `plane`: its kubeconfig, and a discovery cache in its
+ * state directory. `run` returns what a command prints and throws if it fails; `fails` returns
+ * what a command that must fail prints (stdout then stderr) and throws if it succeeds; `status`
+ * returns the exit code and output, whatever the code.
+ */
+export function kubectlFor(
+  plane: Pick<RunningControlPlane, 'stateDir' | 'kubeconfig'>,
+  options: KubectlOptions = {},
+) {
+  const { cacheDir = 'cache', timeout, cwd } = options;
+  const withFlags = (args: string[]) => [
+    '--kubeconfig',
+    options.kubeconfig ?? plane.kubeconfig,
+    ...(cacheDir === false ? [] : ['--cache-dir', join(plane.stateDir, cacheDir)]),
+    ...args,
+  ];
+  const spawning = { encoding: 'utf8' as const, ...(timeout ? { timeout } : {}), ...(cwd ? { cwd } : {}) };
+  const run = (...args: string[]): string =>
+    execFileSync('kubectl', withFlags(args), { ...spawning, stdio: ['ignore', 'pipe', 'pipe'] });
+  return {
+    run,
+    fails(...args: string[]): string {
+      try {
+        run(...args);
+      } catch (error) {
+        const failure = error as { stdout: string; stderr: string };
+        return `${failure.stdout}${failure.stderr}`;
+      }
+      throw new Error(`kubectl ${args.join(' ')} succeeded`);
+    },
+    status(...args: string[]): KubectlResult {
+      const result = spawnSync('kubectl', withFlags(args), spawning);
+      return {
+        code: result.status,
+        stdout: result.stdout,
+        stderr: result.stderr,
+        out: `${result.stdout}${result.stderr}`,
+      };
+    },
+  };
+}
+
 export interface HttpResult {
   readonly status: number;
   readonly body: string;
@@ -102,12 +214,13 @@ export const hasKubectl = (() => {
   }
 })();
 
-/** Polls until `accept` holds, failing with the last value seen after `timeoutMs`. */
+/** Polls every `intervalMs` until `accept` holds, failing with the last value seen after `timeoutMs`. */
 export async function eventually<T>(
   probe: () => Promise<T>,
   accept: (value: T) => boolean,
   what: string,
   timeoutMs = 15_000,
+  intervalMs = 100,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -115,6 +228,19 @@ export async function eventually<T>(
     if (accept(value)) return value;
     if (Date.now() > deadline)
       throw new Error(`timed out waiting for ${what}; last saw ${JSON.stringify(value).slice(0, 500)}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/**
+ * Polls what a kubectl command prints until it matches `expected` (a pattern, or the whole
+ * text): every 200 ms, for up to 20 s.
+ */
+export const untilPrinted = (print: () => string, expected: RegExp | string, what: string): Promise<string> =>
+  eventually(
+    async () => print(),
+    (printed) => (typeof expected === 'string' ? printed === expected : expected.test(printed)),
+    what,
+    20_000,
+    200,
+  );

@@ -1,38 +1,17 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasKubectl, type RunningControlPlane, startCli } from './control-plane';
+import { describe, expect, it } from 'vitest';
+import { hasKubectl, kubectlFor, useControlPlane } from './control-plane';
 
 /**
  * `kubectl explain` against `npm start`'s program: kubectl reads the fields, their types and
  * descriptions from the served OpenAPI v3 document, checked by what kubectl prints.
  */
 
-const stateDir = mkdtempSync(join(tmpdir(), 'podplane-explain-'));
-let plane: RunningControlPlane;
-
-function explain(...args: string[]): string {
-  return execFileSync(
-    'kubectl',
-    ['--kubeconfig', plane.kubeconfig, '--cache-dir', join(stateDir, 'cache'), 'explain', ...args],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-}
-
 /** Collapses the 80-column wrapping kubectl gives descriptions, so sentences can be matched whole. */
 const unwrapped = (text: string) => text.replace(/\s+/g, ' ');
 
 describe.skipIf(!hasKubectl)('kubectl explain against podplane', () => {
-  beforeAll(async () => {
-    plane = await startCli(stateDir, ['--nodes', '1']);
-  });
-
-  afterAll(async () => {
-    if (plane && plane.child.exitCode === null) await plane.interrupt();
-    rmSync(stateDir, { recursive: true, force: true });
-  });
+  const kubectl = kubectlFor(useControlPlane('podplane-explain-', ['--nodes', '1']));
+  const explain = (...args: string[]) => kubectl.run('explain', ...args);
 
   it('explains a resource: its kind, version, description and fields', () => {
     const output = explain('pods');

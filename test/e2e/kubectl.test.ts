@@ -1,66 +1,18 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasKubectl, type RunningControlPlane, startCli } from './control-plane';
+import { describe, expect, it } from 'vitest';
+import { hasKubectl, kubectlFor, untilPrinted, useControlPlane, writeManifest } from './control-plane';
 
 /**
  * The kubectl on this machine, with its default validation, against `npm start`'s program:
  * every command the API server issue lists, checked by what kubectl prints.
  */
 
-const stateDir = mkdtempSync(join(tmpdir(), 'podplane-kubectl-'));
-let plane: RunningControlPlane;
-
-function kubectl(...args: string[]): string {
-  return execFileSync(
-    'kubectl',
-    ['--kubeconfig', plane.kubeconfig, '--cache-dir', join(stateDir, 'cache'), ...args],
-    {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-}
-
-/** kubectl's combined output and exit status, for commands expected to fail. */
-function kubectlFails(...args: string[]): string {
-  try {
-    kubectl(...args);
-  } catch (error) {
-    const failure = error as { stdout: string; stderr: string };
-    return `${failure.stdout}${failure.stderr}`;
-  }
-  throw new Error(`kubectl ${args.join(' ')} succeeded`);
-}
-
-async function until(check: () => boolean, what: string) {
-  const deadline = Date.now() + 20_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-const manifest = (path: string, text: string) => {
-  const file = join(stateDir, path);
-  writeFileSync(file, text);
-  return file;
-};
-
 describe.skipIf(!hasKubectl)('kubectl against podplane', () => {
-  beforeAll(async () => {
-    plane = await startCli(stateDir, ['--nodes', '2']);
-  });
-
-  afterAll(async () => {
-    if (plane && plane.child.exitCode === null) await plane.interrupt();
-    rmSync(stateDir, { recursive: true, force: true });
-  });
+  const plane = useControlPlane('podplane-kubectl-', ['--nodes', '2']);
+  const { run: kubectl, fails: kubectlFails } = kubectlFor(plane);
 
   it('creates, applies and re-applies a pod, and lists it by label and across namespaces', async () => {
-    const web = manifest(
+    const web = writeManifest(
+      plane,
       'web.yaml',
       `apiVersion: v1
 kind: Pod
@@ -80,13 +32,14 @@ spec:
     );
     expect(kubectl('create', '-f', web).trim()).toBe('pod/web created');
     expect(kubectlFails('create', '-f', web)).toContain('Error from server (AlreadyExists)');
-    const db = manifest(
+    const db = writeManifest(
+      plane,
       'db.yaml',
       'apiVersion: v1\nkind: Pod\nmetadata:\n  name: db\n  labels: { app: db }\nspec:\n  containers: [{ name: db, image: postgres:17 }]\n',
     );
     expect(kubectl('apply', '-f', db).trim()).toBe('pod/db created');
     expect(kubectl('apply', '-f', db).trim()).toBe('pod/db unchanged');
-    await until(() => /^web\s+1\/1\s+Running/m.test(kubectl('get', 'pods')), 'web to run');
+    await untilPrinted(() => kubectl('get', 'pods'), /^web\s+1\/1\s+Running/m, 'web to run');
 
     const table = kubectl('get', 'pods');
     expect(table.split('\n')[0]).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE$/);
@@ -134,8 +87,8 @@ spec:
         'echo done',
       ).trim(),
     ).toBe('pod/once created');
-    await until(() => /^quick\s+1\/1\s+Running\s+0\s/m.test(kubectl('get', 'pods')), 'quick to run');
-    await until(() => /^once\s+0\/1\s+Completed\s+0\s/m.test(kubectl('get', 'pods')), 'once to complete');
+    await untilPrinted(() => kubectl('get', 'pods'), /^quick\s+1\/1\s+Running\s+0\s/m, 'quick to run');
+    await untilPrinted(() => kubectl('get', 'pods'), /^once\s+0\/1\s+Completed\s+0\s/m, 'once to complete');
     expect(
       kubectl('get', 'pod', 'quick', '-o', 'jsonpath={.spec.containers[0].ports[0].containerPort}'),
     ).toBe('80');
@@ -146,14 +99,16 @@ spec:
   });
 
   it('rejects invalid pods and unknown fields with the apiserver’s messages', () => {
-    const typo = manifest(
+    const typo = writeManifest(
+      plane,
       'typo.yaml',
       'apiVersion: v1\nkind: Pod\nmetadata: { name: typo }\nspec:\n  containers: [{ name: app, image: nginx, imagePullPolicyy: Always }]\n',
     );
     expect(kubectlFails('apply', '-f', typo)).toContain(
       'unknown field "spec.containers[0].imagePullPolicyy"',
     );
-    const bad = manifest(
+    const bad = writeManifest(
+      plane,
       'bad.yaml',
       'apiVersion: v1\nkind: Pod\nmetadata: { name: bad }\nspec:\n  containers: [{ name: Bad_Name, image: nginx }]\n',
     );
@@ -176,12 +131,13 @@ spec:
     expect(kubectl('get', 'nodes', '-o', 'name').trim().split('\n')).toHaveLength(2);
     expect(kubectl('create', 'namespace', 'team-a').trim()).toBe('namespace/team-a created');
     expect(kubectl('get', 'ns')).toMatch(/^team-a\s+Active\s+\d+s$/m);
-    const pod = manifest(
+    const pod = writeManifest(
+      plane,
       'team.yaml',
       'apiVersion: v1\nkind: Pod\nmetadata: { name: worker }\nspec:\n  containers: [{ name: app, image: busybox:1.36 }]\n',
     );
     expect(kubectl('-n', 'team-a', 'apply', '-f', pod).trim()).toBe('pod/worker created');
-    await until(() => /Running/.test(kubectl('-n', 'team-a', 'get', 'pods')), 'worker to run');
+    await untilPrinted(() => kubectl('-n', 'team-a', 'get', 'pods'), /Running/, 'worker to run');
     expect(kubectl('delete', 'namespace', 'team-a').trim()).toBe('namespace "team-a" deleted');
     expect(kubectl('get', 'ns', '-o', 'name')).not.toContain('team-a');
     expect(kubectlFails('-n', 'team-a', 'get', 'pod', 'worker')).toContain('NotFound');

@@ -1,31 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dynamoTokenStore } from '../../functions/adapters/dynamodb/token-store';
 import { tokenHash } from '../../functions/core/auth/tokens';
-import {
-  call,
-  eventually,
-  hasKubectl,
-  processAlive,
-  type RunningControlPlane,
-  startCli,
-} from './control-plane';
+import { call, eventually, hasKubectl, kubectlFor, processAlive, useControlPlane } from './control-plane';
 
-const stateDir = mkdtempSync(join(tmpdir(), 'podplane-e2e-'));
-let plane: RunningControlPlane;
-
-beforeAll(async () => {
-  plane = await startCli(stateDir, ['--nodes', '2']);
-});
-
-afterAll(async () => {
-  if (plane && plane.child.exitCode === null) await plane.interrupt();
-  rmSync(stateDir, { recursive: true, force: true });
-});
+const plane = useControlPlane('podplane-e2e-', ['--nodes', '2']);
 
 const podPath = '/api/v1/namespaces/default/pods';
 
@@ -125,14 +105,7 @@ describe('the local control plane, end to end', () => {
   });
 
   it.skipIf(!hasKubectl)('works with plain kubectl: apply, get, delete', () => {
-    const kubectl = (...args: string[]) =>
-      execFileSync(
-        'kubectl',
-        ['--kubeconfig', plane.kubeconfig, '--cache-dir', join(stateDir, 'kube-cache'), ...args],
-        {
-          encoding: 'utf8',
-        },
-      );
+    const { run: kubectl } = kubectlFor(plane, { cacheDir: 'kube-cache' });
     expect(kubectl('apply', '-f', 'examples/nginx.yaml').trim()).toBe('pod/nginx created');
     let table = '';
     const deadline = Date.now() + 15_000;
@@ -142,16 +115,7 @@ describe('the local control plane, end to end', () => {
     expect(table).toMatch(/^nginx\s+1\/1\s+Running\s+0\s+\d+s$/m);
     expect(kubectl('get', 'nodes', '-o', 'name').trim().split('\n')).toHaveLength(2);
     expect(kubectl('delete', 'pod', 'nginx').trim()).toBe('pod "nginx" deleted');
-    expect(
-      execFileSync(
-        'kubectl',
-        ['--kubeconfig', plane.kubeconfig, '--cache-dir', join(stateDir, 'kube-cache'), 'get', 'pods'],
-        {
-          encoding: 'utf8',
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      ),
-    ).toBe('');
+    expect(kubectl('get', 'pods')).toBe('');
   });
 
   it('serves @kubernetes/client-node: create, list, read status, delete', async () => {

@@ -1,10 +1,6 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ContainerStatus, Event, Pod } from 'kubernetes-types/core/v1';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, eventually, hasKubectl, type RunningControlPlane, startCli } from './control-plane';
+import { describe, expect, it } from 'vitest';
+import { call, eventually, hasKubectl, kubectlFor, useControlPlane } from './control-plane';
 
 /**
  * Restart policies, back-off, probes and image pulls, driven through the ECS simulator's
@@ -13,17 +9,7 @@ import { call, eventually, hasKubectl, type RunningControlPlane, startCli } from
  * as lower bounds, in real time.
  */
 const timeScale = 0.01;
-const stateDir = mkdtempSync(join(tmpdir(), 'podplane-restarts-'));
-let plane: RunningControlPlane;
-
-beforeAll(async () => {
-  plane = await startCli(stateDir, ['--nodes', '2', '--time-scale', String(timeScale)]);
-});
-
-afterAll(async () => {
-  if (plane && plane.child.exitCode === null) await plane.interrupt();
-  rmSync(stateDir, { recursive: true, force: true });
-});
+const plane = useControlPlane('podplane-restarts-', ['--nodes', '2', '--time-scale', String(timeScale)]);
 
 const podsPath = '/api/v1/namespaces/default/pods';
 
@@ -317,8 +303,7 @@ describe('image pulls', () => {
 });
 
 describe('kubectl', () => {
-  const kubectl = (...args: string[]) =>
-    spawnSync('kubectl', ['--kubeconfig', plane.kubeconfig, ...args], { encoding: 'utf8' });
+  const { status: kubectl } = kubectlFor(plane, { cacheDir: false });
 
   it.skipIf(!hasKubectl)(
     'shows CrashLoopBackOff and a growing RESTARTS column for examples/crashloop.yaml',

@@ -1,9 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasKubectl, type RunningControlPlane, startCli } from './control-plane';
+import { describe, expect, it } from 'vitest';
+import { hasKubectl, kubectlFor, useControlPlane, writeManifest } from './control-plane';
 
 /**
  * Server-side apply with the kubectl on this machine against `npm start`'s program: what
@@ -11,53 +9,6 @@ import { hasKubectl, type RunningControlPlane, startCli } from './control-plane'
  * the managedFields `--show-managed-fields` shows, and switching between client-side and
  * server-side apply in both directions.
  */
-
-const stateDir = mkdtempSync(join(tmpdir(), 'podplane-ssa-'));
-let plane: RunningControlPlane;
-
-function kubectl(...args: string[]): string {
-  return execFileSync(
-    'kubectl',
-    ['--kubeconfig', plane.kubeconfig, '--cache-dir', join(stateDir, 'cache'), ...args],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-}
-
-/** kubectl's combined output, for commands expected to fail. */
-function kubectlFails(...args: string[]): string {
-  try {
-    kubectl(...args);
-  } catch (error) {
-    const failure = error as { stdout: string; stderr: string };
-    return `${failure.stdout}${failure.stderr}`;
-  }
-  throw new Error(`kubectl ${args.join(' ')} succeeded`);
-}
-
-/** kubectl's stdout and stderr of a command that succeeds (warnings go to stderr). */
-function kubectlWithWarnings(...args: string[]): { stdout: string; stderr: string } {
-  const result = execFileSync(
-    'sh',
-    [
-      '-c',
-      `kubectl "$@" 2>"${join(stateDir, 'stderr')}"`,
-      'kubectl',
-      '--kubeconfig',
-      plane.kubeconfig,
-      '--cache-dir',
-      join(stateDir, 'cache'),
-      ...args,
-    ],
-    { encoding: 'utf8' },
-  );
-  return { stdout: result, stderr: readFileSync(join(stateDir, 'stderr'), 'utf8') };
-}
-
-const manifest = (name: string, text: string) => {
-  const file = join(stateDir, name);
-  writeFileSync(file, text);
-  return file;
-};
 
 const nginxExample = join(process.cwd(), 'examples', 'nginx.yaml');
 const nginxWith = (labels: string) =>
@@ -70,24 +21,19 @@ interface ManagedFieldsEntry {
   subresource?: string;
   fieldsV1: Record<string, unknown>;
 }
-const managedFields = (kind: string, name: string): ManagedFieldsEntry[] =>
-  JSON.parse(kubectl('get', kind, name, '-o', 'json', '--show-managed-fields')).metadata.managedFields ?? [];
-const managers = (kind: string, name: string) =>
-  managedFields(kind, name)
-    .map((e) => `${e.manager}/${e.operation}`)
-    .sort();
-const label = (kind: string, name: string, key: string) =>
-  kubectl('get', kind, name, '-o', `jsonpath={.metadata.labels.${key}}`);
 
 describe.skipIf(!hasKubectl)('kubectl apply --server-side against podplane', () => {
-  beforeAll(async () => {
-    plane = await startCli(stateDir, ['--nodes', '1']);
-  });
-
-  afterAll(async () => {
-    if (plane && plane.child.exitCode === null) await plane.interrupt();
-    rmSync(stateDir, { recursive: true, force: true });
-  });
+  const plane = useControlPlane('podplane-ssa-', ['--nodes', '1']);
+  const { run: kubectl, fails: kubectlFails, status } = kubectlFor(plane);
+  const managedFields = (kind: string, name: string): ManagedFieldsEntry[] =>
+    JSON.parse(kubectl('get', kind, name, '-o', 'json', '--show-managed-fields')).metadata.managedFields ??
+    [];
+  const managers = (kind: string, name: string) =>
+    managedFields(kind, name)
+      .map((e) => `${e.manager}/${e.operation}`)
+      .sort();
+  const label = (kind: string, name: string, key: string) =>
+    kubectl('get', kind, name, '-o', `jsonpath={.metadata.labels.${key}}`);
 
   it('creates, re-applies as a no-op, changes a label, reports a conflict, and forces it', async () => {
     expect(kubectl('apply', '--server-side', '-f', nginxExample).trim()).toBe('pod/nginx serverside-applied');
@@ -103,11 +49,12 @@ describe.skipIf(!hasKubectl)('kubectl apply --server-side against podplane', () 
     expect(managedFields('pod', 'nginx')).toEqual(first);
     expect(kubectl('get', 'pod', 'nginx', '-o', 'jsonpath={.metadata.generation}')).toBe('1');
 
-    const api = manifest('nginx-api.yaml', nginxWith('    app: api\n'));
+    const api = writeManifest(plane, 'nginx-api.yaml', nginxWith('    app: api\n'));
     expect(kubectl('apply', '--server-side', '-f', api).trim()).toBe('pod/nginx serverside-applied');
     expect(label('pod', 'nginx', 'app')).toBe('api');
 
-    const other = manifest(
+    const other = writeManifest(
+      plane,
       'other.yaml',
       'apiVersion: v1\nkind: Pod\nmetadata:\n  name: nginx\n  labels:\n    app: other\n',
     );
@@ -133,7 +80,7 @@ describe.skipIf(!hasKubectl)('kubectl apply --server-side against podplane', () 
   });
 
   it('a server-side dry run changes nothing', () => {
-    const dry = manifest('nginx-dry.yaml', nginxWith('    app: dry\n'));
+    const dry = writeManifest(plane, 'nginx-dry.yaml', nginxWith('    app: dry\n'));
     expect(kubectl('apply', '--server-side', '--force-conflicts', '--dry-run=server', '-f', dry).trim()).toBe(
       'pod/nginx serverside-applied (server dry run)',
     );
@@ -142,7 +89,8 @@ describe.skipIf(!hasKubectl)('kubectl apply --server-side against podplane', () 
 
   it('client-side apply, then server-side apply takes over, then client-side apply again', () => {
     const web = (app: string) =>
-      manifest(
+      writeManifest(
+        plane,
         `web-${app}.yaml`,
         `apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  labels:\n    app: ${app}\nspec:\n  containers:\n    - name: web\n      image: nginx:1.27\n`,
       );
@@ -173,7 +121,8 @@ describe.skipIf(!hasKubectl)('kubectl apply --server-side against podplane', () 
   });
 
   it('client-side apply of a pod server-side apply created adds the annotation it lacks', () => {
-    const { stdout, stderr } = kubectlWithWarnings('apply', '-f', nginxExample);
+    // Warnings go to stderr.
+    const { stdout, stderr } = status('apply', '-f', nginxExample);
     expect(stdout.trim()).toBe('pod/nginx configured');
     expect(stderr).toContain('missing the kubectl.kubernetes.io/last-applied-configuration annotation');
     expect(label('pod', 'nginx', 'app')).toBe('web');
@@ -181,7 +130,8 @@ describe.skipIf(!hasKubectl)('kubectl apply --server-side against podplane', () 
   });
 
   it('applies namespaces too, and labels them', () => {
-    const ns = manifest(
+    const ns = writeManifest(
+      plane,
       'ns.yaml',
       'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-ssa\n  labels:\n    team: a\n',
     );

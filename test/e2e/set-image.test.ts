@@ -1,9 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasKubectl, type RunningControlPlane, startCli } from './control-plane';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { hasKubectl, kubectlFor, untilPrinted, useControlPlane, writeManifest } from './control-plane';
 
 /**
  * In-place pod updates through kubectl against `npm start`'s program: a new image restarts the
@@ -11,73 +7,36 @@ import { hasKubectl, type RunningControlPlane, startCli } from './control-plane'
  * with its message. Checked by what kubectl prints.
  */
 
-const stateDir = mkdtempSync(join(tmpdir(), 'podplane-set-image-'));
-let plane: RunningControlPlane;
-
-function kubectl(...args: string[]): string {
-  return execFileSync(
-    'kubectl',
-    ['--kubeconfig', plane.kubeconfig, '--cache-dir', join(stateDir, 'cache'), ...args],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-}
-
-function kubectlFails(...args: string[]): string {
-  try {
-    kubectl(...args);
-  } catch (error) {
-    const failure = error as { stdout: string; stderr: string };
-    return `${failure.stdout}${failure.stderr}`;
-  }
-  throw new Error(`kubectl ${args.join(' ')} succeeded`);
-}
-
-async function until(check: () => boolean, what: string, last: () => string) {
-  const deadline = Date.now() + 20_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last saw ${last()}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-const field = (pod: string, path: string) => kubectl('get', 'pod', pod, '-o', `jsonpath={${path}}`);
-
-/**
- * The pod's events in the order `kubectl get events` prints them (by time, in whole seconds):
- * reason and message.
- */
-const eventsOf = (pod: string) =>
-  kubectl('get', 'events')
-    .split('\n')
-    .map((line) => /^\S+\s+\S+\s+(\S+)\s+pod\/(\S+)\s+(.*)$/.exec(line))
-    .filter((match) => match?.[2] === pod)
-    .map((match) => `${match?.[1]} ${match?.[3]}`);
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!hasKubectl)('kubectl set image', () => {
+  const plane = useControlPlane('podplane-set-image-', ['--nodes', '2']);
+  const { run: kubectl, fails: kubectlFails } = kubectlFor(plane);
+  const field = (pod: string, path: string) => kubectl('get', 'pod', pod, '-o', `jsonpath={${path}}`);
+
+  /**
+   * The pod's events in the order `kubectl get events` prints them (by time, in whole seconds):
+   * reason and message.
+   */
+  const eventsOf = (pod: string) =>
+    kubectl('get', 'events')
+      .split('\n')
+      .map((line) => /^\S+\s+\S+\s+(\S+)\s+pod\/(\S+)\s+(.*)$/.exec(line))
+      .filter((match) => match?.[2] === pod)
+      .map((match) => `${match?.[1]} ${match?.[3]}`);
+
   beforeAll(async () => {
-    plane = await startCli(stateDir, ['--nodes', '2']);
-    const manifest = join(stateDir, 'web.yaml');
-    writeFileSync(
-      manifest,
+    const manifest = writeManifest(
+      plane,
+      'web.yaml',
       // Containers start 1.1 s after RunTask, so each run's Started is a second later than what
       // came before it, and the printed order of events (by whole seconds) is their real order.
       'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  annotations: { sim.podplane.dev/start-delay: 1100ms }\nspec:\n  containers: [{ name: app, image: nginx:1.27 }]\n',
     );
     expect(kubectl('apply', '-f', manifest).trim()).toBe('pod/web created');
-    await until(
-      () => /^web\s+1\/1\s+Running\s+0\s/m.test(kubectl('get', 'pods')),
-      'web to run',
-      () => kubectl('get', 'pods'),
-    );
+    await untilPrinted(() => kubectl('get', 'pods'), /^web\s+1\/1\s+Running\s+0\s/m, 'web to run');
     // The first run's events are a second older than anything the image change makes.
     await sleep(1100);
-  });
-
-  afterAll(async () => {
-    if (plane && plane.child.exitCode === null) await plane.interrupt();
-    rmSync(stateDir, { recursive: true, force: true });
   });
 
   it('restarts the pod once with the new image: restartCount 1, Killing then Started', async () => {
@@ -86,7 +45,7 @@ describe.skipIf(!hasKubectl)('kubectl set image', () => {
     expect(field('web', '.metadata.generation')).toBe('2');
     const status = () =>
       `${field('web', '.status.phase')} ${field('web', '.status.containerStatuses[0].image')} ${field('web', '.status.containerStatuses[0].restartCount')} ${field('web', '.status.containerStatuses[0].ready')}`;
-    await until(() => status() === 'Running nginx:1.28 1 true', 'the new image to run', status);
+    await untilPrinted(status, 'Running nginx:1.28 1 true', 'the new image to run');
     expect(field('web', '.status.containerStatuses[0].lastState.terminated.reason')).toBe('Completed');
     expect(kubectl('get', 'pods')).toMatch(/^web\s+1\/1\s+Running\s+1 \(\S+ ago\)\s/m);
 
@@ -140,7 +99,7 @@ describe.skipIf(!hasKubectl)('kubectl set image', () => {
     ).toBe('pod/web patched');
     const status = () =>
       `${field('web', '.status.containerStatuses[0].image')} ${field('web', '.status.containerStatuses[0].restartCount')} ${field('web', '.status.containerStatuses[0].ready')}`;
-    await until(() => status() === 'nginx:1.29 2 true', 'the second image to run', status);
+    await untilPrinted(status, 'nginx:1.29 2 true', 'the second image to run');
   });
 
   it('refuses a patch that also changes restartPolicy, naming the forbidden change, and changes nothing', async () => {

@@ -1,9 +1,24 @@
-import { vi } from 'vitest';
-import type { ApiRequest } from '../../functions/core/api/http';
+import { expect, vi } from 'vitest';
+import type { ApiRequest, ApiResponse } from '../../functions/core/api/http';
 import { handleApiRequest, type ServerDeps } from '../../functions/core/api/server';
+import type { User } from '../../functions/core/auth/identity';
 import { type FakeStores, fakeStores } from './fakes';
 
 export const now = new Date('2026-03-01T12:00:00Z');
+
+export interface CallOptions {
+  /** A string is sent as it is, anything else as JSON. */
+  readonly body?: unknown;
+  /** A binary body (protobuf), as API Gateway hands it over; it wins over `body`. */
+  readonly bytes?: Buffer;
+  readonly query?: Record<string, string>;
+  /** Every value of the parameters a client repeats (`query` keeps the last). */
+  readonly queryValues?: Record<string, string[]>;
+  /** Over `content-type: application/json`. */
+  readonly headers?: Record<string, string>;
+  /** The caller, as the authorizer names it. */
+  readonly user?: User;
+}
 
 /** The API over in-memory stores, and a `call` that sends one request the way a client would. */
 export const apiHarness = (override: Partial<ServerDeps> = {}) => {
@@ -20,19 +35,19 @@ export const apiHarness = (override: Partial<ServerDeps> = {}) => {
     logError,
     ...override,
   };
-  const call = async (
-    method: string,
-    path: string,
-    options: { body?: unknown; query?: Record<string, string>; headers?: Record<string, string> } = {},
-  ) => {
+  const call = async (method: string, path: string, options: CallOptions = {}) => {
     const request: ApiRequest = {
       method,
       path,
       query: options.query ?? {},
+      ...(options.queryValues ? { queryValues: options.queryValues } : {}),
       headers: { 'content-type': 'application/json', ...options.headers },
-      ...(options.body === undefined
-        ? {}
-        : { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) }),
+      ...(options.bytes
+        ? { body: options.bytes.toString('utf8'), bodyBytes: options.bytes }
+        : options.body === undefined
+          ? {}
+          : { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) }),
+      ...(options.user ? { user: options.user } : {}),
     };
     const response = await handleApiRequest(request, deps);
     const json = response.headers['content-type']?.startsWith('application/json')
@@ -41,4 +56,19 @@ export const apiHarness = (override: Partial<ServerDeps> = {}) => {
     return { ...response, json };
   };
   return { stores, deps, logError, call };
+};
+
+/**
+ * What the API answers whatever it is sent: never a 5xx, and each 4xx a Status with its own
+ * code. Returns whether the request was refused (4xx), when it must have changed nothing.
+ */
+export const expectNoFault = (response: ApiResponse): boolean => {
+  expect(response.statusCode).toBeLessThan(500);
+  if (response.statusCode < 400) return false;
+  expect(JSON.parse(response.body)).toMatchObject({
+    kind: 'Status',
+    status: 'Failure',
+    code: response.statusCode,
+  });
+  return true;
 };

@@ -51,6 +51,18 @@ const config = (labels: Record<string, string>, extra: JsonObject = {}): JsonObj
 const apply = (live: JsonObject | undefined, cfg: JsonObject, manager: string, force = false, now = t1) =>
   applyConfiguration(pods, { live, config: cfg, manager, force, now });
 
+/** A pod `kubectl create` made (an Update by kubectl-create at t0): its entries, and the pod as stored. */
+const createdByKubectl = (labels?: Record<string, string>) => {
+  const created = updateManagedFields(pods, {
+    live: undefined,
+    next: stored(labels),
+    requested: undefined,
+    manager: 'kubectl-create',
+    now: t0,
+  });
+  return { created, live: stored(labels, created) };
+};
+
 /** The live object after an apply, with its managedFields, as the handler stores it. */
 const stored_ = (result: ApplyResult): JsonObject => ({
   ...result.object,
@@ -132,14 +144,7 @@ describe('an ordinary write records an Update entry for its manager', () => {
   });
 
   it('on update: the manager gains what changed, the previous owner loses it, everyone loses what went', () => {
-    const created = updateManagedFields(pods, {
-      live: undefined,
-      next: stored({ app: 'web', tier: 'front' }),
-      requested: undefined,
-      manager: 'kubectl-create',
-      now: t0,
-    });
-    const live = stored({ app: 'web', tier: 'front' }, created);
+    const { created, live } = createdByKubectl({ app: 'web', tier: 'front' });
     const entries = updateManagedFields(pods, {
       live,
       next: stored({ app: 'api' }),
@@ -158,14 +163,7 @@ describe('an ordinary write records an Update entry for its manager', () => {
   });
 
   it('a write that changes nothing changes no entry', () => {
-    const created = updateManagedFields(pods, {
-      live: undefined,
-      next: stored(),
-      requested: undefined,
-      manager: 'kubectl-create',
-      now: t0,
-    });
-    const live = stored(undefined, created);
+    const { created, live } = createdByKubectl();
     expect(
       updateManagedFields(pods, {
         live,
@@ -178,14 +176,7 @@ describe('an ordinary write records an Update entry for its manager', () => {
   });
 
   it('status writes are owned with subresource "status", and only the status', () => {
-    const created = updateManagedFields(pods, {
-      live: undefined,
-      next: stored(),
-      requested: undefined,
-      manager: 'kubectl-create',
-      now: t0,
-    });
-    const live = stored(undefined, created);
+    const { live } = createdByKubectl();
     const next = { ...live, status: { phase: 'Running', message: 'ok' } };
     const entries = updateManagedFields(podStatus, {
       live,
@@ -208,14 +199,7 @@ describe('an ordinary write records an Update entry for its manager', () => {
   });
 
   it('takes the request’s managedFields when they decode, `[]` clears them, and garbage is ignored', () => {
-    const created = updateManagedFields(pods, {
-      live: undefined,
-      next: stored(),
-      requested: undefined,
-      manager: 'kubectl-create',
-      now: t0,
-    });
-    const live = stored(undefined, created);
+    const { created, live } = createdByKubectl();
     const renamed = created?.map((e) => ({ ...e, manager: 'renamed' }));
     expect(
       entry(
@@ -339,14 +323,7 @@ describe('server-side apply', () => {
   });
 
   it('names updaters with their API version, and lists several conflicts by manager', () => {
-    const created = updateManagedFields(pods, {
-      live: undefined,
-      next: stored({ app: 'web', tier: 'a' }),
-      requested: undefined,
-      manager: 'kubectl-create',
-      now: t0,
-    });
-    const live = stored({ app: 'web', tier: 'a' }, created);
+    const { live } = createdByKubectl({ app: 'web', tier: 'a' });
     const status = conflictOf(() => apply(live, config({ app: 'x', tier: 'b' }), 'ci'));
     expect(status.message).toBe(
       'Apply failed with 2 conflicts: conflicts with "kubectl-create" using v1:\n- .metadata.labels.app\n- .metadata.labels.tier',

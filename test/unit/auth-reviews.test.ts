@@ -2,8 +2,6 @@ import fc from 'fast-check';
 import type { ResourceAttributes } from 'kubernetes-types/authorization/v1';
 import { describe, expect, it } from 'vitest';
 import { servedResources } from '../../functions/core/api/auth-reviews';
-import type { ApiRequest } from '../../functions/core/api/http';
-import { handleApiRequest, type ServerDeps } from '../../functions/core/api/server';
 import {
   decideNonResourceAccess,
   decideResourceAccess,
@@ -16,7 +14,7 @@ import {
   userFromAuthorizerContext,
 } from '../../functions/core/auth/identity';
 import { policyAllows, policyFor, type TokenGrant } from '../../functions/core/auth/tokens';
-import { fakeStores } from './fakes';
+import { apiHarness } from './api-harness';
 
 const alice: TokenGrant = { subject: 'alice', namespaces: ['team-a'] };
 const admin: TokenGrant = { subject: 'admin', namespaces: ['*'] };
@@ -181,31 +179,18 @@ describe('the caller’s identity', () => {
 });
 
 describe('the review endpoints', () => {
-  const stores = fakeStores();
-  const deps: ServerDeps = {
-    pods: stores.pods,
-    nodes: stores.nodes,
-    namespaces: stores.namespaces,
-    events: stores.events,
-    logs: { read: async () => '' },
-    now: () => new Date('2026-03-01T12:00:00Z'),
-    sleep: async () => {},
-    logError: () => {},
-  };
+  const harness = apiHarness();
+  /** A review request (POST unless `method` says otherwise) and its JSON answer. */
   const call = async (
     path: string,
     options: { body?: unknown; user?: User; method?: string; contentType?: string; bytes?: Buffer } = {},
   ) => {
-    const request: ApiRequest = {
-      method: options.method ?? 'POST',
-      path,
-      query: {},
-      headers: { 'content-type': options.contentType ?? 'application/json' },
-      ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-      ...(options.bytes ? { body: options.bytes.toString('utf8'), bodyBytes: options.bytes } : {}),
-      ...(options.user ? { user: options.user } : {}),
-    };
-    const response = await handleApiRequest(request, deps);
+    const { method = 'POST', contentType, body, ...rest } = options;
+    const response = await harness.call(method, path, {
+      ...rest,
+      ...(contentType ? { headers: { 'content-type': contentType } } : {}),
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
     return { statusCode: response.statusCode, json: JSON.parse(response.body) };
   };
   const asAlice = userFor(alice);

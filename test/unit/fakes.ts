@@ -1,5 +1,5 @@
 import type { Event } from '../../functions/core/events';
-import type { Namespace, Node, Pod } from '../../functions/core/k8s';
+import type { Namespace, Node, Pod, PodSpec } from '../../functions/core/k8s';
 import type { PodRequests } from '../../functions/core/pod/requests';
 import { podStage } from '../../functions/core/pod/stage';
 import {
@@ -17,6 +17,7 @@ import {
   type PodWrite,
 } from '../../functions/core/ports';
 import type { NodeInfo, NodeResources } from '../../functions/core/scheduler/framework';
+import { storedPod } from '../fixtures';
 
 /**
  * In-memory stores with the contract of the DynamoDB adapters: every write bumps a
@@ -329,4 +330,27 @@ export function fakeTimers(): PodTimers & {
       scheduled.push({ timer: clone(timer), delaySeconds });
     },
   };
+}
+
+/**
+ * node-1, with room (4 vCPUs, 8 GiB, 110 pods), and storedPod('web') bound to it at generation 1,
+ * with `spec` over its spec and `record` over the record's fields; the seeded record.
+ */
+export async function seedBoundPod(
+  stores: FakeStores,
+  options: { spec?: Partial<PodSpec>; record?: Partial<Omit<PodRecord, 'pod' | 'resourceVersion'>> } = {},
+): Promise<PodRecord> {
+  await stores.nodes.putNode(
+    { metadata: { name: 'node-1' } },
+    { cpuMillis: 4000, memoryBytes: 8 * 2 ** 30, pods: 110 },
+  );
+  const pod = storedPod('web');
+  return stores.pods.seed(
+    {
+      ...pod,
+      metadata: { ...pod.metadata, generation: 1 },
+      spec: { ...pod.spec, containers: pod.spec?.containers ?? [], nodeName: 'node-1', ...options.spec },
+    },
+    options.record,
+  );
 }

@@ -1,11 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { describe, expect, it, vi } from 'vitest';
-import type { ApiRequest } from '../../functions/core/api/http';
+import { describe, expect, it } from 'vitest';
 import { ecsExecCommand, parseTaskArn, shellWord } from '../../functions/core/api/pod-connect';
-import { handleApiRequest, type ServerDeps } from '../../functions/core/api/server';
 import type { Pod } from '../../functions/core/k8s';
 import type { PodRecord } from '../../functions/core/ports';
-import { fakeStores } from './fakes';
+import { apiHarness } from './api-harness';
 
 // exec, attach, port-forward and proxy need a connection API Gateway cannot carry (an upgraded
 // SPDY/WebSocket stream) or a path into the pods' network the Lambda does not have. Each
@@ -28,26 +26,15 @@ const pod = (status: Pod['status'] = { phase: 'Running', podIP: '10.0.0.7' }): P
 });
 
 const setup = (seeded?: { pod: Pod; record?: Partial<Omit<PodRecord, 'pod' | 'resourceVersion'>> }) => {
-  const stores = fakeStores();
+  const { stores, call } = apiHarness();
   if (seeded) stores.pods.seed(seeded.pod, seeded.record);
-  const deps: ServerDeps = {
-    pods: stores.pods,
-    nodes: stores.nodes,
-    namespaces: stores.namespaces,
-    events: stores.events,
-    logs: { read: async () => '' },
-    now: () => new Date('2026-03-01T12:00:00Z'),
-    sleep: async () => {},
-    logError: vi.fn(),
-  };
   return async (
     method: string,
     path: string,
     query: Record<string, string> = {},
     queryValues?: Record<string, string[]>,
   ) => {
-    const request: ApiRequest = { method, path, query, headers: {}, ...(queryValues ? { queryValues } : {}) };
-    const response = await handleApiRequest(request, deps);
+    const response = await call(method, path, { query, queryValues });
     return { statusCode: response.statusCode, status: JSON.parse(response.body) };
   };
 };

@@ -7,8 +7,7 @@ import { taskGroup } from '../../functions/core/ecs/task-definition';
 import type { TaskView } from '../../functions/core/ecs/types';
 import type { Pod } from '../../functions/core/k8s';
 import type { PodRecord, PodRuntime } from '../../functions/core/ports';
-import { storedPod } from '../fixtures';
-import { fakeStores, fakeTimers } from './fakes';
+import { fakeStores, fakeTimers, seedBoundPod } from './fakes';
 
 const now = '2026-11-27T10:05:00Z';
 const startedAt = '2026-11-27T10:00:00Z';
@@ -38,23 +37,10 @@ async function running(restartPolicy: 'Always' | 'Never' = 'Always', extra: Part
     listRunningTasks: async () => [],
     listContainerInstances: async () => [],
   };
-  await stores.nodes.putNode(
-    { metadata: { name: 'node-1' } },
-    { cpuMillis: 4000, memoryBytes: 8 * 2 ** 30, pods: 110 },
-  );
-  const pod = storedPod('web');
-  const bound: Pod = {
-    ...pod,
-    metadata: { ...pod.metadata, generation: 1 },
-    spec: {
-      ...pod.spec,
-      containers: pod.spec?.containers ?? [],
-      nodeName: 'node-1',
-      restartPolicy,
-      ...extra,
-    },
-  };
-  stores.pods.seed(bound, { taskArn: 'task-0', specGeneration: 1 });
+  const bound = await seedBoundPod(stores, {
+    spec: { restartPolicy, ...extra },
+    record: { taskArn: 'task-0', specGeneration: 1 },
+  });
   const deps = {
     pods: stores.pods,
     nodes: stores.nodes,
@@ -67,7 +53,7 @@ async function running(restartPolicy: 'Always' | 'Never' = 'Always', extra: Part
     },
     now: () => now,
   };
-  const uid = bound.metadata?.uid ?? '';
+  const uid = bound.pod.metadata?.uid ?? '';
   const read = async (): Promise<PodRecord> => {
     const record = await stores.pods.getPod('default', 'web');
     if (!record) throw new Error('pod gone');
@@ -316,16 +302,7 @@ describe('a new image for a pod that is not running', () => {
   it('launches a pod not yet launched with the new image', async () => {
     const stores = fakeStores();
     const launched: (string | undefined)[] = [];
-    await stores.nodes.putNode(
-      { metadata: { name: 'node-1' } },
-      { cpuMillis: 4000, memoryBytes: 2 ** 33, pods: 110 },
-    );
-    const pod = storedPod('web');
-    const record = stores.pods.seed({
-      ...pod,
-      metadata: { ...pod.metadata, generation: 1 },
-      spec: { ...pod.spec, containers: pod.spec?.containers ?? [], nodeName: 'node-1' },
-    });
+    const record = await seedBoundPod(stores);
     const changed = await stores.pods.updatePod(record, {
       ...record.pod,
       metadata: { ...record.pod.metadata, generation: 2 },
@@ -371,16 +348,7 @@ describe('the spec a launched task runs', () => {
   async function launching() {
     const stores = fakeStores();
     const stopped: string[] = [];
-    await stores.nodes.putNode(
-      { metadata: { name: 'node-1' } },
-      { cpuMillis: 4000, memoryBytes: 2 ** 33, pods: 110 },
-    );
-    const pod = storedPod('web');
-    const record = stores.pods.seed({
-      ...pod,
-      metadata: { ...pod.metadata, generation: 1 },
-      spec: { ...pod.spec, containers: pod.spec?.containers ?? [], nodeName: 'node-1' },
-    });
+    const record = await seedBoundPod(stores);
     const deps = {
       pods: stores.pods,
       nodes: stores.nodes,
@@ -400,7 +368,7 @@ describe('the spec a launched task runs', () => {
       },
     };
     const read = async () => (await stores.pods.getPod('default', 'web')) ?? never();
-    return { stores, deps, record, stopped, read, uid: pod.metadata?.uid ?? '' };
+    return { stores, deps, record, stopped, read, uid: record.pod.metadata?.uid ?? '' };
   }
 
   it('is recorded by the kubelet even when the first event of the task got there first', async () => {

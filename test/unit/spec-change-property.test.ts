@@ -8,8 +8,7 @@ import type { TaskView } from '../../functions/core/ecs/types';
 import type { Pod } from '../../functions/core/k8s';
 import { podStage } from '../../functions/core/pod/stage';
 import type { PodRecord, PodRuntime } from '../../functions/core/ports';
-import { storedPod } from '../fixtures';
-import { fakeStores, fakeTimers } from './fakes';
+import { fakeStores, fakeTimers, seedBoundPod } from './fakes';
 
 /**
  * Image changes while kubelet records repeat and arrive late, task events repeat and reorder,
@@ -38,12 +37,7 @@ const startedAt = '2026-11-27T10:00:00Z';
 async function run(steps: readonly Step[]): Promise<void> {
   const stores = fakeStores();
   const timers = fakeTimers();
-  await stores.nodes.putNode(
-    { metadata: { name: 'node-1' } },
-    { cpuMillis: 4000, memoryBytes: 2 ** 33, pods: 110 },
-  );
-  const pod = storedPod('web');
-  const uid = pod.metadata?.uid ?? '';
+  const uid = (await seedBoundPod(stores)).pod.metadata?.uid ?? '';
   /** ECS: one task per client token (uid, generation), launched with the first spec sent. */
   const tasks = new Map<string, { image: string; fate?: 'definition' | 'crash' }>();
   let definitionStops = 0;
@@ -63,11 +57,6 @@ async function run(steps: readonly Step[]): Promise<void> {
     listRunningTasks: async () => [],
     listContainerInstances: async () => [],
   };
-  stores.pods.seed({
-    ...pod,
-    metadata: { ...pod.metadata, generation: 1 },
-    spec: { ...pod.spec, containers: pod.spec?.containers ?? [], nodeName: 'node-1' },
-  });
   const deps = {
     pods: stores.pods,
     nodes: stores.nodes,
