@@ -208,3 +208,18 @@ describe('integers decode as the Go integer their field is', () => {
     expect(response.json.message).toContain('PodSpec.spec.terminationGracePeriodSeconds of type int64');
   });
 });
+
+describe('a resourceVersion that is not a number', () => {
+  it.each([
+    [podPath, { resourceVersion: 'abc' }],
+    [podPath, { resourceVersion: '-1', watch: 'true' }],
+    ['/api/v1/namespaces', { resourceVersion: '1.5', watch: '1' }],
+  ])('GET %s %j: 400 invalid resource version', async (path, query) => {
+    const harness = await withPod();
+    const response = await harness.call('GET', path, { query });
+    expect(response.statusCode).toBe(400);
+    expect(response.json.message).toBe(
+      `invalid resource version: strconv.ParseUint: parsing "${query.resourceVersion}": invalid syntax`,
+    );
+  });
+});

@@ -143,6 +143,12 @@ export function checkQuery(request: ApiRequest): void {
   const kind = optionsKindOf(request.method);
   const { query } = request;
   if (kind === 'ListOptions') {
+    // The storage layer parses resourceVersion as a uint64 before reading anything.
+    const version = query.resourceVersion;
+    if (version !== undefined && version !== '' && !/^[0-9]{1,20}$/.test(version))
+      throw badRequest(
+        `invalid resource version: strconv.ParseUint: parsing ${goQuote(version)}: invalid syntax`,
+      );
     const match = query.resourceVersionMatch;
     if (match !== undefined && match !== '') {
       if (!resourceVersionMatchValues.includes(match))
