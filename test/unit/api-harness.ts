@@ -24,14 +24,19 @@ export interface CallOptions {
 export const apiHarness = (override: Partial<ServerDeps> = {}) => {
   const stores: FakeStores = fakeStores();
   const logError = vi.fn();
+  // Time stands still but for sleeps, which pass at once and move the clock: a watch held until
+  // its deadline ends after its hold, not never.
+  let slept = 0;
   const deps: ServerDeps = {
     pods: stores.pods,
     nodes: stores.nodes,
     namespaces: stores.namespaces,
     events: stores.events,
     logs: { read: async () => '' },
-    now: () => now,
-    sleep: async () => {},
+    now: () => new Date(now.getTime() + slept),
+    sleep: async (ms) => {
+      slept += ms;
+    },
     logError,
     ...override,
   };
@@ -50,9 +55,11 @@ export const apiHarness = (override: Partial<ServerDeps> = {}) => {
       ...(options.user ? { user: options.user } : {}),
     };
     const response = await handleApiRequest(request, deps);
-    const json = response.headers['content-type']?.startsWith('application/json')
-      ? JSON.parse(response.body)
-      : undefined;
+    // A watch answers JSON lines, or nothing when nothing changed.
+    const json =
+      response.headers['content-type']?.startsWith('application/json') && response.body !== ''
+        ? JSON.parse(response.body)
+        : undefined;
     return { ...response, json };
   };
   return { stores, deps, logError, call };

@@ -223,3 +223,19 @@ describe('a resourceVersion that is not a number', () => {
     );
   });
 });
+
+describe('a watch that sees no change', () => {
+  it.each([
+    [podPath, { watch: 'true', resourceVersion: '99999999999999999' }],
+    ['/api/v1/namespaces', { watch: '1', resourceVersion: '99999999999999999' }],
+    ['/api/v1/namespaces/default/events', { watch: 'true', resourceVersion: '99999999999999999' }],
+  ])('GET %s %j ends after its hold with no events', async (path, query) => {
+    const harness = await withPod();
+    const response = await harness.call('GET', path, { query });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toBe('');
+    expect(harness.deps.now().getTime() - new Date('2026-03-01T12:00:00Z').getTime()).toBeGreaterThanOrEqual(
+      2000,
+    );
+  });
+});
