@@ -13,9 +13,9 @@ import { grantOf, type User, userInfoFor } from '../auth/identity';
 import type { TokenGrant } from '../auth/tokens';
 import { ApiError, badRequest, unauthorized } from '../errors';
 import { parseObjectBody } from './body';
+import { admitFields } from './decode';
 import { servedGroupVersions } from './discovery';
 import { type ApiRequest, type ApiResponse, json } from './http';
-import { admitFields } from './unknown-fields';
 
 /**
  * The reviews `kubectl auth` sends: who am I (SelfSubjectReview), may I (SelfSubjectAccessReview)

@@ -1,9 +1,9 @@
 import type { DeleteOptions } from 'kubernetes-types/meta/v1';
 import { ApiError } from '../errors';
 import { parseObjectBody } from './body';
+import { admitFields } from './decode';
 import type { ApiRequest } from './http';
 import { dryRunOf, invalidOptions, optionsKindOf, queryInt } from './query';
-import { admitFields } from './unknown-fields';
 
 export interface DeleteRequest {
   readonly gracePeriodSeconds?: number;

@@ -7,6 +7,7 @@ import { AlreadyExistsError, ConflictError } from '../ports';
 import { listResourceVersion } from '../resource-version';
 import { kubernetesTime } from '../time';
 import { validateAnnotations, validateLabels } from '../validation/labels';
+import { withWarnings } from './decode';
 import { checkPreconditions, deleteOptionsOf } from './delete-options';
 import { type ApiRequest, type ApiResponse, json } from './http';
 import { holdSeconds, wantsTable } from './pod-list';
@@ -23,7 +24,6 @@ import {
   watchResponse,
 } from './selectors';
 import { namespaceTable, tableJson } from './tables';
-import { withWarnings } from './unknown-fields';
 
 /** Namespaces every cluster has; created on first use so a fresh table needs no seeding. */
 export const builtinNamespaces = new Set(['default', 'kube-system', 'kube-public']);

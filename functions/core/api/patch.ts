@@ -1,6 +1,6 @@
 import { ApiError, badRequest } from '../errors';
+import { setOwn } from './decode';
 import { strategicMerge } from './strategic-merge';
-import { setOwn } from './unknown-fields';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

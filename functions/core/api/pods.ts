@@ -17,13 +17,13 @@ import {
   type PodStore,
 } from '../ports';
 import { kubernetesTime } from '../time';
+import { withWarnings } from './decode';
 import { checkPreconditions, type DeleteRequest, deleteOptionsOf } from './delete-options';
 import { type ApiRequest, type ApiResponse, json } from './http';
 import { requireActiveNamespace } from './namespaces';
 import { wantsTable } from './pod-list';
 import { podTable } from './pod-table';
 import { tableJson } from './tables';
-import { withWarnings } from './unknown-fields';
 
 export interface ApiDeps {
   readonly pods: PodStore;

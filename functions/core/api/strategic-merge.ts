@@ -1,4 +1,4 @@
-import { setOwn } from './unknown-fields';
+import { setOwn } from './decode';
 
 /**
  * Strategic merge patch of a Pod or a Namespace (k8s.io/apimachinery/pkg/util/strategicpatch, with the patch

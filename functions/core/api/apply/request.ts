@@ -1,9 +1,9 @@
 import { isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { ApiError, badRequest } from '../../errors';
 import { maxRequestBytes } from '../body';
+import { fieldValidationOf } from '../decode';
 import type { ApiRequest } from '../http';
 import { queryBool } from '../query';
-import { fieldValidationOf } from '../unknown-fields';
 import type { JsonObject } from './managed-fields';
 
 /**

@@ -3,9 +3,9 @@ import { ApiError, badRequest, notFound } from '../../errors';
 import { kubernetesTime } from '../../time';
 import { applyConfiguration, type JsonObject } from '../apply/managed-fields';
 import { forceOf, parseApplyConfiguration, strictApplyWarnings } from '../apply/request';
+import { admitPatched, withWarnings } from '../decode';
 import type { ApiRequest, ApiResponse } from '../http';
 import type { ApiDeps } from '../pods';
-import { admitPatched, withWarnings } from '../unknown-fields';
 import {
   fieldManagerScopeOf,
   type ObjectKey,

@@ -2,9 +2,9 @@ import { kubernetesTime } from '../../time';
 import { updateManagedFields } from '../apply/managed-fields';
 import { fieldManagerOf } from '../apply/request';
 import { parseObjectBody } from '../body';
+import { admitFields } from '../decode';
 import type { ApiRequest, ApiResponse } from '../http';
 import type { ApiDeps } from '../pods';
-import { admitFields } from '../unknown-fields';
 import { asJson, type ObjectWithMeta, type Strategy } from './strategy';
 
 /**

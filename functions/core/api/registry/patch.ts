@@ -1,9 +1,9 @@
 import { badRequest } from '../../errors';
 import { applyPatchType, patchTypeOf } from '../apply/request';
+import { admitPatched, withWarnings } from '../decode';
 import type { ApiRequest, ApiResponse } from '../http';
 import { applyPatch } from '../patch';
 import type { ApiDeps } from '../pods';
-import { admitPatched, withWarnings } from '../unknown-fields';
 import { applyResource } from './apply';
 import type { ObjectKey, ObjectWithMeta, Part, Strategy } from './strategy';
 import { updateByManager, updateObject } from './update';

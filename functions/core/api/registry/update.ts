@@ -5,9 +5,9 @@ import { kubernetesTime } from '../../time';
 import { updateManagedFields, withManagedFields } from '../apply/managed-fields';
 import { fieldManagerOf } from '../apply/request';
 import { parseObjectBody } from '../body';
+import { admitFields, withWarnings } from '../decode';
 import { type ApiRequest, type ApiResponse, json } from '../http';
 import type { ApiDeps } from '../pods';
-import { admitFields, withWarnings } from '../unknown-fields';
 import {
   asJson,
   fieldManagerScopeOf,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { admitFields, decodeObject, withWarnings } from '../../functions/core/api/decode';
 import { json } from '../../functions/core/api/http';
-import { admitFields, decodeObject, withWarnings } from '../../functions/core/api/unknown-fields';
 import { ApiError } from '../../functions/core/errors';
 import { schemaKinds, schemaPath } from '../../scripts/generate-object-schema';
 import { buildObjectSchemas } from '../../scripts/object-schema';
