@@ -23,6 +23,10 @@ export const environmentVariables = {
   fargatePools: 'PODPLANE_FARGATE_POOLS',
   /** The SQS delay queue behind restart back-offs and probe periods. */
   timerQueueUrl: 'PODPLANE_TIMER_QUEUE_URL',
+  /** How EC2 pods are networked: `awsvpc` (an ENI and address per pod, the default) or `bridge`. */
+  podNetworking: 'PODPLANE_POD_NETWORKING',
+  /** Where awsvpc pods on EC2 get their ENIs: JSON `{"subnets": [...], "securityGroups": [...]}`. */
+  podNetwork: 'PODPLANE_POD_NETWORK',
 } as const;
 
 export interface TableDefinition {
