@@ -19,6 +19,8 @@ Options:
   --state-dir DIR     CA, token and kubeconfig directory (default .podplane)
   --fargate           add a Fargate pool: one virtual node (tainted; pods opt in)
   --scoring-strategy S  LeastAllocated (default, spreads) or MostAllocated (bin-packs)
+  --pod-networking N  awsvpc (default: every pod its own address) or bridge (pods
+                      share their node's address and publish host ports)
   --log-level LEVEL   Lambda handler log level (default WARN)
   --time-scale X      real seconds per simulated second (default 1; 0.1 runs task
                       lifetimes, restart back-offs and probe periods 10 times faster)
@@ -38,6 +40,7 @@ const { values } = orExit(() =>
       'state-dir': { type: 'string', default: '.podplane' },
       'log-level': { type: 'string', default: 'WARN' },
       'scoring-strategy': { type: 'string', default: 'LeastAllocated' },
+      'pod-networking': { type: 'string', default: 'awsvpc' },
       fargate: { type: 'boolean', default: false },
       'time-scale': { type: 'string', default: '1' },
       help: { type: 'boolean', short: 'h' },
@@ -89,6 +92,12 @@ function scoringStrategy(text: string): 'LeastAllocated' | 'MostAllocated' {
   process.exit(2);
 }
 
+function podNetworking(text: string): 'awsvpc' | 'bridge' {
+  if (text === 'awsvpc' || text === 'bridge') return text;
+  process.stderr.write(`--pod-networking must be awsvpc or bridge, got "${text}"\n`);
+  process.exit(2);
+}
+
 const nodeCpu = orExit(() => nodeCpuFromFlag(values['node-cpu']));
 const nodeMemoryMiB = orExit(() => nodeMemoryMiBFromFlag(values['node-memory']));
 
@@ -103,6 +112,7 @@ try {
     stateDir: values['state-dir'],
     logLevel: values['log-level'],
     scoringStrategy: scoringStrategy(values['scoring-strategy']),
+    podNetworking: podNetworking(values['pod-networking']),
     fargate: values.fargate,
     timeScale: timeScale(values['time-scale']),
     ...(values.kubeconfig ? { kubeconfigPath: values.kubeconfig } : {}),

@@ -2,9 +2,11 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { privateIpv4Attribute } from '../functions/core/nodes/from-container-instance';
 import { acceptFindings } from './nag';
+import { AwsvpcTrunking } from './trunking';
 
 /** `podplane:ec2Capacity`: the container instances pods are scheduled onto. */
 export interface Ec2Capacity {
@@ -18,6 +20,9 @@ export interface Ec2CapacityProps {
   readonly cluster: ecs.Cluster;
   readonly vpc: ec2.IVpc;
   readonly capacity: Ec2Capacity;
+  /** `podplane:awsvpcTrunking`: turn ECS ENI trunking on for the instances before any launches. */
+  readonly awsvpcTrunking?: boolean;
+  readonly logRetention: logs.RetentionDays;
 }
 
 /**
@@ -33,6 +38,12 @@ export interface Ec2CapacityProps {
 export class Ec2CapacityGroup extends Construct {
   readonly autoScalingGroup: autoscaling.AutoScalingGroup;
   readonly capacityProvider: ecs.AsgCapacityProvider;
+  /** The instances' group: pods' security group lets it in, so nodes reach pods. */
+  readonly securityGroup: ec2.SecurityGroup;
+  /** The role the ECS agent registers instances with. */
+  readonly instanceRole: iam.Role;
+  /** The subnets instances launch in: public ones when the VPC has any, else private. */
+  readonly subnets: readonly ec2.ISubnet[];
 
   constructor(scope: Construct, id: string, props: Ec2CapacityProps) {
     super(scope, id);
@@ -45,6 +56,10 @@ export class Ec2CapacityGroup extends Construct {
         ? ecs.AmiHardwareType.ARM
         : ecs.AmiHardwareType.STANDARD;
     const publicSubnets = vpc.publicSubnets.length > 0;
+    const vpcSubnets = {
+      subnetType: publicSubnets ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS,
+    };
+    this.subnets = vpc.selectSubnets(vpcSubnets).subnets;
 
     const securityGroup = new ec2.SecurityGroup(this, 'Instances', {
       vpc,
@@ -56,6 +71,8 @@ export class Ec2CapacityGroup extends Construct {
       description: 'podplane container instances: the ECS agent',
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
     });
+    this.securityGroup = securityGroup;
+    this.instanceRole = role;
     const launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
       role,
       instanceType,
@@ -76,7 +93,7 @@ export class Ec2CapacityGroup extends Construct {
     });
     this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'Group', {
       vpc,
-      vpcSubnets: { subnetType: publicSubnets ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      vpcSubnets,
       launchTemplate,
       minCapacity: capacity.minCapacity,
       maxCapacity: capacity.maxCapacity,
@@ -93,6 +110,20 @@ export class Ec2CapacityGroup extends Construct {
       enableManagedDraining: true,
     });
     props.cluster.addAsgCapacityProvider(this.capacityProvider);
+    if (props.awsvpcTrunking) {
+      const trunking = new AwsvpcTrunking(this, 'AwsvpcTrunking', {
+        instanceRole: role,
+        instanceType: capacity.instanceType,
+        logRetention: props.logRetention,
+      });
+      // ECS reads the setting when an instance registers: on before the first one launches.
+      this.autoScalingGroup.node.addDependency(trunking.resource);
+      // ECS trunks only instances without resource-based (A record) DNS names.
+      (launchTemplate.node.defaultChild as ec2.CfnLaunchTemplate).addPropertyOverride(
+        'LaunchTemplateData.PrivateDnsNameOptions.EnableResourceNameDnsARecord',
+        false,
+      );
+    }
     acceptFindings(this.autoScalingGroup, [
       {
         id: 'AwsSolutions-AS3',

@@ -1,6 +1,7 @@
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { TokenGrant } from '../functions/core/auth/tokens';
 import type { Ec2Capacity } from './capacity';
+import type { PodNetworking } from './pod-network';
 import type { FargateCapacity } from './runtime';
 import type { PodplaneStackProps } from './stack';
 
@@ -18,12 +19,22 @@ export function stackPropsFromContext(context: ContextReader): PodplaneStackProp
   const ec2Capacity = ec2CapacityFromContext(context('podplane:ec2Capacity'));
   const tokens = tokensFromContext(context('podplane:tokens'));
   const ecsExec = booleanFromContext(context('podplane:ecsExec'), 'podplane:ecsExec', true);
+  const podNetworking = podNetworkingFromContext(context('podplane:podNetworking'));
+  const podSecurityGroupId = podSecurityGroupIdFromContext(context('podplane:podSecurityGroupId'));
+  const awsvpcTrunking = booleanFromContext(
+    context('podplane:awsvpcTrunking'),
+    'podplane:awsvpcTrunking',
+    false,
+  );
   return {
     stackName,
     description: 'podplane: the Kubernetes pod lifecycle on API Gateway, Lambda, DynamoDB and ECS',
     logRetention: logRetentionFromContext(context('podplane:logRetentionDays')),
     scoringStrategy: scoringStrategyFromContext(context('podplane:scoringStrategy')),
     ecsExec,
+    awsvpcTrunking,
+    ...(podNetworking ? { podNetworking } : {}),
+    ...(podSecurityGroupId ? { podSecurityGroupId } : {}),
     ...(fargate ? { fargate } : {}),
     ...(vpcId ? { vpcId } : {}),
     ...(clusterName ? { clusterName } : {}),
@@ -67,6 +78,26 @@ function scoringStrategyFromContext(value: unknown): 'LeastAllocated' | 'MostAll
   throw new Error(
     `podplane:scoringStrategy must be LeastAllocated or MostAllocated, not ${JSON.stringify(value)}`,
   );
+}
+
+/**
+ * `podplane:podNetworking`: `awsvpc` or `bridge`; absent lets the stack choose (awsvpc where pods'
+ * subnets have egress, bridge otherwise: see lib/pod-network.ts).
+ */
+function podNetworkingFromContext(value: unknown): PodNetworking | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value === 'awsvpc' || value === 'bridge') return value;
+  throw new Error(`podplane:podNetworking must be awsvpc or bridge, not ${JSON.stringify(value)}`);
+}
+
+/** `podplane:podSecurityGroupId`: an existing security group for pods' ENIs instead of the stack's. */
+function podSecurityGroupIdFromContext(value: unknown): string | undefined {
+  const id = optionalString(value, 'podplane:podSecurityGroupId');
+  if (id !== undefined && !/^sg-[0-9a-f]{8,17}$/.test(id))
+    throw new Error(
+      `podplane:podSecurityGroupId must be a security group id like sg-0123456789abcdef0, got ${JSON.stringify(id)}`,
+    );
+  return id;
 }
 
 /** `podplane:fargate`: `{ "cpu": "64", "memory": "256Gi", "pods": 100, "spot": false }`, or absent for none. */

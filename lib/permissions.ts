@@ -152,6 +152,17 @@ function grantLaunchTasks(fn: lambda.IFunction, runtime: ContainerRuntime): void
   );
 }
 
+/**
+ * The delete-time teardown (lib/cluster-teardown.ts): lists this cluster's tasks, stops them and
+ * watches them stop; nothing else in ECS, nothing outside this cluster.
+ */
+export function grantClusterTeardown(fn: lambda.IFunction, runtime: ContainerRuntime): void {
+  allow(fn, ['ecs:StopTask', 'ecs:DescribeTasks'], [runtime.arnInCluster('task')], inCluster(runtime));
+  acceptClusterTasks(fn);
+  allow(fn, ['ecs:ListTasks'], ['*'], inCluster(runtime));
+  acceptListTasks(fn);
+}
+
 function acceptClusterTasks(fn: lambda.IFunction): void {
   accept(fn, {
     reason:

@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type Ec2Capacity, Ec2CapacityGroup } from './capacity';
 import { acceptFindings } from './nag';
+import { PodNetwork, type PodNetworking } from './pod-network';
 
 /** What the SSM agent in a container needs for `aws ecs execute-command`: its two channels. */
 export const ecsExecActions = [
@@ -27,6 +28,12 @@ export interface ContainerRuntimeProps {
   readonly ec2Capacity?: Ec2Capacity;
   /** `podplane:ecsExec`: a task role that lets `aws ecs execute-command` reach pods (default on). */
   readonly ecsExec?: boolean;
+  /** `podplane:podNetworking`; absent lets lib/pod-network.ts choose from the VPC. */
+  readonly podNetworking?: PodNetworking;
+  /** `podplane:podSecurityGroupId`: the security group on pods' ENIs instead of one the stack makes. */
+  readonly podSecurityGroupId?: string;
+  /** `podplane:awsvpcTrunking`: ENI trunking for the stack's container instances (default off). */
+  readonly awsvpcTrunking?: boolean;
 }
 
 /** `podplane:fargate` context: each zone's virtual node size, and Spot or not. */
@@ -49,7 +56,13 @@ export class ContainerRuntime extends Construct {
   /** Absent when nothing the stack makes needs one (an existing cluster, no capacity added). */
   readonly vpc?: ec2.IVpc;
   readonly cluster: ecs.ICluster;
+  /** The cluster when the stack made it (absent with `clusterName`): the stack may stop its tasks. */
+  readonly ownCluster?: ecs.Cluster;
   readonly ec2Capacity?: Ec2CapacityGroup;
+  /** How EC2 pods are networked, and where pods' ENIs go (PODPLANE_POD_NETWORKING / _NETWORK). */
+  readonly podNetwork: PodNetwork;
+  /** The Fargate pools' security group, when there are pools. */
+  readonly fargateSecurityGroup?: ec2.SecurityGroup;
   readonly podLogGroup: logs.LogGroup;
   readonly taskExecutionRole: iam.Role;
   /** The role pod tasks run with, allowed only ECS Exec's channels; absent with ECS Exec off. */
@@ -68,6 +81,10 @@ export class ContainerRuntime extends Construct {
         : this.createVpc(props.logRetention);
     this.vpc = vpc;
 
+    if (props.awsvpcTrunking && !props.ec2Capacity)
+      throw new Error(
+        'podplane:awsvpcTrunking turns ENI trunking on for the container instances the stack launches: it needs podplane:ec2Capacity',
+      );
     if (props.clusterName) {
       if (props.ec2Capacity)
         throw new Error(
@@ -104,11 +121,26 @@ export class ContainerRuntime extends Construct {
           cluster,
           vpc,
           capacity: props.ec2Capacity,
+          awsvpcTrunking: props.awsvpcTrunking ?? false,
+          logRetention: props.logRetention,
         });
       this.cluster = cluster;
+      this.ownCluster = cluster;
     }
 
-    this.fargatePools = props.fargate && vpc ? this.addFargatePools(props.fargate, vpc) : [];
+    const capacity = this.ec2Capacity;
+    this.podNetwork = new PodNetwork(this, 'PodNetwork', {
+      ...(vpc ? { vpc } : {}),
+      ...(props.podNetworking ? { requested: props.podNetworking } : {}),
+      ...(props.podSecurityGroupId ? { securityGroupId: props.podSecurityGroupId } : {}),
+      ...(capacity
+        ? { instances: { subnets: capacity.subnets, securityGroup: capacity.securityGroup } }
+        : {}),
+      fargate: props.fargate !== undefined && vpc !== undefined,
+    });
+    const fargate = props.fargate && vpc ? this.addFargatePools(props.fargate, vpc) : undefined;
+    this.fargatePools = fargate?.pools ?? [];
+    if (fargate) this.fargateSecurityGroup = fargate.securityGroup;
 
     this.podLogGroup = new logs.LogGroup(this, 'PodLogs', {
       logGroupName: `/podplane/${stack.stackName}/pods`,
@@ -211,11 +243,15 @@ export class ContainerRuntime extends Construct {
   /**
    * Fargate pools, one per subnet pods run in: the public subnets, with public IPs because a new
    * VPC has no NAT gateway (tasks must reach image registries); or, in an existing VPC without
-   * public subnets, its private subnets behind their NAT. Their security group allows no inbound.
+   * public subnets, its private subnets behind their NAT. Their own security group allows no
+   * inbound; they also carry the pods' group (lib/pod-network.ts), so pods reach each other.
    * On an existing cluster (`clusterName`) the FARGATE and FARGATE_SPOT capacity providers must
    * already be associated with it.
    */
-  private addFargatePools(fargate: FargateCapacity, vpc: ec2.IVpc): Record<string, unknown>[] {
+  private addFargatePools(
+    fargate: FargateCapacity,
+    vpc: ec2.IVpc,
+  ): { pools: Record<string, unknown>[]; securityGroup: ec2.SecurityGroup } {
     const publicSubnets = vpc.publicSubnets.length > 0;
     const subnets = publicSubnets ? vpc.publicSubnets : vpc.privateSubnets;
     const securityGroup = new ec2.SecurityGroup(this, 'FargateTasks', {
@@ -223,7 +259,9 @@ export class ContainerRuntime extends Construct {
       description: 'podplane pods on Fargate: outbound only',
       allowAllOutbound: true,
     });
-    return subnets.map((subnet, i) => ({
+    const podGroup = this.podNetwork.securityGroup;
+    const securityGroups = [securityGroup.securityGroupId, ...(podGroup ? [podGroup.securityGroupId] : [])];
+    const pools = subnets.map((subnet, i) => ({
       name: `fargate-${i}`,
       zone: subnet.availabilityZone,
       cpu: fargate.cpu,
@@ -231,9 +269,10 @@ export class ContainerRuntime extends Construct {
       pods: fargate.pods,
       capacityProvider: fargate.spot ? 'FARGATE_SPOT' : 'FARGATE',
       subnets: [subnet.subnetId],
-      securityGroups: [securityGroup.securityGroupId],
+      securityGroups,
       assignPublicIp: publicSubnets,
     }));
+    return { pools, securityGroup };
   }
 
   /** ARN pattern of this cluster's tasks or container instances (ECS's long ARN format). */

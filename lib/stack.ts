@@ -15,10 +15,12 @@ import {
 } from '../functions/wiring';
 import { Api } from './api';
 import type { Ec2Capacity } from './capacity';
+import { ClusterTeardown } from './cluster-teardown';
 import { PodplaneDashboard } from './dashboard';
 import { ClusterEventRule } from './events';
 import { type FunctionEnvironment, HandlerFunction } from './functions';
 import { grants } from './permissions';
+import type { PodNetworking } from './pod-network';
 import { ContainerRuntime, type FargateCapacity } from './runtime';
 import { ScheduledInvocation } from './schedule';
 import { Store } from './store';
@@ -52,6 +54,15 @@ export interface PodplaneStackProps extends StackProps {
   readonly podLogsEndpoint?: string;
   /** Bearer tokens made at deploy time, one per subject, kept in Secrets Manager. */
   readonly tokens?: readonly TokenGrant[];
+  /**
+   * How EC2 pods are networked: `awsvpc` (an ENI and address per pod) or `bridge`. Absent: awsvpc
+   * where the VPC has private subnets for pods, bridge where it has public ones only (lib/pod-network.ts).
+   */
+  readonly podNetworking?: PodNetworking;
+  /** An existing security group for pods' ENIs instead of the one the stack makes. */
+  readonly podSecurityGroupId?: string;
+  /** ECS ENI trunking for the stack's container instances (more awsvpc pods per instance); default off. */
+  readonly awsvpcTrunking?: boolean;
 }
 
 /** podplane in one stack: every handler and trigger comes from functions/wiring.ts. */
@@ -69,7 +80,19 @@ export class PodplaneStack extends Stack {
       ...(props.clusterName ? { clusterName: props.clusterName } : {}),
       ...(props.ec2Capacity ? { ec2Capacity: props.ec2Capacity } : {}),
       ecsExec: props.ecsExec ?? true,
+      ...(props.podNetworking ? { podNetworking: props.podNetworking } : {}),
+      ...(props.podSecurityGroupId ? { podSecurityGroupId: props.podSecurityGroupId } : {}),
+      awsvpcTrunking: props.awsvpcTrunking ?? false,
     });
+    // Pods' tasks are started outside CloudFormation: on `cdk destroy` this stops them before the
+    // cluster and what their ENIs sit in are deleted. Not for a cluster the stack does not own.
+    const teardown = runtime.ownCluster
+      ? new ClusterTeardown(this, 'ClusterTeardown', {
+          runtime,
+          logRetention,
+          ...(props.ecsEndpoint ? { ecsEndpoint: props.ecsEndpoint } : {}),
+        })
+      : undefined;
     const timers = new TimerQueue(this, 'Timers', {
       definition: timerQueue,
       maxReceiveCount: functionDefinitions.podTimers.trigger.maxReceiveCount,
@@ -90,6 +113,8 @@ export class PodplaneStack extends Stack {
       scoringStrategy: props.scoringStrategy ?? 'LeastAllocated',
       fargatePools: this.toJsonString(runtime.fargatePools),
       timerQueueUrl: timers.queue.queueUrl,
+      podNetworking: runtime.podNetwork.networking,
+      podNetwork: this.toJsonString(runtime.podNetwork.configuration),
     };
 
     const functions: { name: string; function: lambda.IFunction }[] = [];
@@ -109,6 +134,8 @@ export class PodplaneStack extends Stack {
         ...(extraEnvironment ? { extraEnvironment } : {}),
       }).function;
       grants[name](fn, { table, runtime, timers: timers.queue });
+      // Deleted (with its triggers) before the teardown stops tasks, so nothing restarts them.
+      if (teardown) fn.node.addDependency(teardown.resource);
       functions.push({ name, function: fn });
 
       const { trigger } = definition;

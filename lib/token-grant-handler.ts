@@ -10,6 +10,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { dynamoTokenStore } from '../functions/adapters/dynamodb/token-store';
 import { type TokenGrant, tokenHash } from '../functions/core/auth/tokens';
+import { type CustomResourceResult, reasonOf, respond } from './cfn-response';
 
 export interface TokenGrantProperties {
   readonly SecretArn: string;
@@ -21,7 +22,7 @@ const isHash = (id: string | undefined): id is string => /^[0-9a-f]{64}$/.test(i
 
 export async function handler(event: CloudFormationCustomResourceEvent): Promise<void> {
   const physicalId = 'PhysicalResourceId' in event ? event.PhysicalResourceId : undefined;
-  let result: { Status: 'SUCCESS' | 'FAILED'; PhysicalResourceId: string; Reason?: string };
+  let result: CustomResourceResult;
   try {
     result = { Status: 'SUCCESS', PhysicalResourceId: await apply(event, physicalId) };
   } catch (error) {
@@ -29,21 +30,10 @@ export async function handler(event: CloudFormationCustomResourceEvent): Promise
     result = {
       Status: 'FAILED',
       PhysicalResourceId: physicalId ?? `failed-${event.RequestId}`,
-      Reason: error instanceof Error ? error.message : String(error),
+      Reason: reasonOf(error),
     };
   }
-  const response = await fetch(event.ResponseURL, {
-    method: 'PUT',
-    // The pre-signed URL is signed without a content type.
-    headers: { 'content-type': '' },
-    body: JSON.stringify({
-      ...result,
-      StackId: event.StackId,
-      RequestId: event.RequestId,
-      LogicalResourceId: event.LogicalResourceId,
-    }),
-  });
-  if (!response.ok) throw new Error(`CloudFormation response: HTTP ${response.status}`);
+  await respond(event, result);
 }
 
 async function apply(

@@ -1,4 +1,4 @@
-import { CustomResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -16,6 +16,9 @@ export interface DeployTimeTokensProps {
   readonly table: dynamodb.ITable;
   readonly logRetention: logs.RetentionDays;
 }
+
+/** How long CloudFormation waits for the grant writer to answer. */
+const tokenGrantServiceTimeout = Duration.minutes(5);
 
 /** Where each subject's token is kept, for `npm run kubeconfig -- --subject NAME`. */
 export interface TokenSecretReference {
@@ -84,6 +87,10 @@ export class DeployTimeTokens extends Construct {
         serviceToken: writer.function.functionArn,
         resourceType: 'Custom::PodplaneTokenGrant',
         properties,
+        // The function answers in seconds; if it dies without answering (Lambda retries a failed
+        // asynchronous invocation twice, minutes apart), the deploy fails after this instead of
+        // CloudFormation's default hour.
+        serviceTimeout: tokenGrantServiceTimeout,
       });
       resource.node.addDependency(writer.role);
       secrets[grant.subject] = { secretArn: secret.secretArn, namespaces: grant.namespaces };

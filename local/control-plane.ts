@@ -44,6 +44,8 @@ export interface ControlPlaneOptions {
   readonly fargate?: boolean;
   /** NodeResourcesFit scoring strategy for the scheduler. */
   readonly scoringStrategy?: 'LeastAllocated' | 'MostAllocated';
+  /** How EC2 pods are networked, as podplane:podNetworking on AWS. Default awsvpc. */
+  readonly podNetworking?: 'awsvpc' | 'bridge';
   /** Lambda log level (Powertools); WARN keeps `npm start` readable. */
   readonly logLevel?: string;
   /**
@@ -77,6 +79,8 @@ const localFargatePool = {
   subnets: ['subnet-local'],
   securityGroups: ['sg-local'],
 };
+/** Where awsvpc pods on the simulated instances get their ENIs. */
+const localPodNetwork = { subnets: ['subnet-local'], securityGroups: ['sg-local-pods'] };
 const clusterName = 'podplane';
 const tableName = 'podplane-objects';
 const podLogGroup = '/podplane/local/pods';
@@ -166,6 +170,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       [environmentVariables.logGroup]: podLogGroup,
       [environmentVariables.scoringStrategy]: options.scoringStrategy ?? 'LeastAllocated',
       [environmentVariables.fargatePools]: options.fargate ? JSON.stringify([localFargatePool]) : '[]',
+      [environmentVariables.podNetworking]: options.podNetworking ?? 'awsvpc',
+      [environmentVariables.podNetwork]: JSON.stringify(localPodNetwork),
     });
 
     const streamArn = await step('creating tables from functions/wiring.ts', async () => {

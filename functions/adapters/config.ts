@@ -1,3 +1,4 @@
+import { podNetworkingOf } from '../core/ecs/task-definition';
 import { parseFargatePools } from '../core/nodes/fargate-pool';
 import { environmentVariables } from '../wiring';
 
@@ -22,3 +23,15 @@ export const taskRoleArn = () => process.env[environmentVariables.taskRole] || u
 export const scoringStrategy = () => process.env[environmentVariables.scoringStrategy] || 'LeastAllocated';
 export const fargatePools = () => parseFargatePools(process.env[environmentVariables.fargatePools]);
 export const timerQueueUrl = () => required(environmentVariables.timerQueueUrl);
+/** How EC2 pods are networked: awsvpc (the default) or bridge. */
+export const podNetworking = () => podNetworkingOf(process.env[environmentVariables.podNetworking]);
+
+/** The subnets and security groups awsvpc pods on EC2 get their ENIs in. */
+export function podNetwork(): { subnets: string[]; securityGroups: string[] } {
+  const text = process.env[environmentVariables.podNetwork];
+  if (!text) return { subnets: [], securityGroups: [] };
+  const parsed = JSON.parse(text) as { subnets?: unknown; securityGroups?: unknown };
+  const strings = (value: unknown) =>
+    Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+  return { subnets: strings(parsed.subnets), securityGroups: strings(parsed.securityGroups) };
+}

@@ -1,5 +1,6 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { podNetworking } from '../adapters/config';
 import { cloudWatchPodLogs } from '../adapters/logs/cloudwatch';
 import { powertoolsPodMetrics } from '../commons/metrics';
 import { observability } from '../commons/middleware';
@@ -15,6 +16,7 @@ const deps = {
   ...stores,
   pods: podStoreNotingLogKeys(stores.pods),
   logs: cloudWatchPodLogs,
+  podNetworking: podNetworking(),
   metrics: powertoolsPodMetrics(),
   now: () => new Date(),
   sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),

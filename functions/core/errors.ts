@@ -62,6 +62,7 @@ export interface FieldError {
     | 'FieldValueNotSupported'
     | 'FieldValueDuplicate'
     | 'FieldValueTooLong'
+    | 'FieldValueTooMany'
     | 'FieldValueForbidden'
     | 'FieldValueNotFound';
   readonly message: string;

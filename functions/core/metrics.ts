@@ -20,6 +20,10 @@ export const podMetricNames = {
   PodsLaunched: 'Count',
   /** RunTask was rate-limited or throttled; the record is retried. */
   RunTaskThrottled: 'Count',
+  /** ECS rejected a pod's task definition or RunTask request; the pod failed with the reason. */
+  PodsRefusedByEcs: 'Count',
+  /** ECS found no room on the pod's node (RunTask failures[]); the pod was scheduled again. */
+  PodsUnplaceable: 'Count',
   /** A container was restarted under the pod's restartPolicy. */
   PodRestarts: 'Count',
   /** From the pod's creationTimestamp to its binding. */

@@ -80,6 +80,11 @@ export interface PodStore {
   updatePod(record: PodRecord, next: Pod, write?: PodWrite): Promise<PodRecord>;
   /** Sets spec.nodeName and takes the requests from the node in one transaction. */
   bindPod(record: PodRecord, bound: Pod, node: NodeInfo, requests: PodRequests): Promise<BindOutcome>;
+  /**
+   * Takes a bound pod off its node (ECS found no room there): clears spec.nodeName, gives the
+   * node capacity back, and stores `next` (which says why) in one transaction.
+   */
+  unbindPod(record: PodRecord, next: Pod, write?: PodWrite): Promise<PodRecord>;
   /** Records a finished pod and gives its node capacity back, once. */
   finishPod(record: PodRecord, next: Pod, write?: PodWrite): Promise<PodRecord>;
   /** Removes the pod and gives back its node capacity if it still holds any. */
@@ -102,7 +107,8 @@ export interface PodStore {
  * due, or the pod's activeDeadlineSeconds ran out.
  */
 export interface PodTimer {
-  readonly kind: 'restart' | 'image-backoff' | 'probe' | 'deadline';
+  /** `requeue`: a pod ECS could not place waited out its back-off and is scheduled again. */
+  readonly kind: 'restart' | 'image-backoff' | 'probe' | 'deadline' | 'requeue';
   readonly namespace: string;
   readonly name: string;
   readonly uid: string;
@@ -139,8 +145,18 @@ export interface NamespaceStore {
 
 export type LaunchResult =
   | { readonly kind: 'launched'; readonly taskArn: string }
-  /** ECS refused for a reason that retrying later may fix (throttling, capacity). */
-  | { readonly kind: 'retry'; readonly reason: string; readonly throttled?: boolean };
+  /** ECS refused for a reason that retrying later may fix (throttling, a server error). */
+  | { readonly kind: 'retry'; readonly reason: string; readonly throttled?: boolean }
+  /**
+   * ECS found no room for the task on the pod's node (RunTask `failures[]`: RESOURCE:CPU,
+   * RESOURCE:MEMORY, RESOURCE:PORTS, RESOURCE:ENI, AGENT, ...): the pod needs another node.
+   */
+  | { readonly kind: 'unplaceable'; readonly reason: string }
+  /**
+   * ECS rejected the request itself (ClientException, InvalidParameterException from
+   * RegisterTaskDefinition or RunTask): the same request will never succeed.
+   */
+  | { readonly kind: 'refused'; readonly reason: string };
 
 /**
  * The few verbs the kubelet needs of a container runtime, after virtual-kubelet's provider

@@ -1,6 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import middy from '@middy/core';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { podNetworking } from '../adapters/config';
 import { powertoolsPodMetrics } from '../commons/metrics';
 import { observability } from '../commons/middleware';
 import { forPodRecord } from '../commons/pod-records';
@@ -8,7 +9,14 @@ import { logger } from '../commons/powertools';
 import { isoNow, runtime, stores, timers } from '../commons/stores';
 import { syncPod } from '../core/controllers/kubelet';
 
-const deps = { ...stores, runtime, timers, now: isoNow, metrics: powertoolsPodMetrics() };
+const deps = {
+  ...stores,
+  runtime,
+  timers,
+  now: isoNow,
+  metrics: powertoolsPodMetrics(),
+  networking: podNetworking(),
+};
 
 /** Pods with stage "launch", "replace" or "stop"; each record is one pod, so they run in parallel. */
 export const handler = middy(async (event: DynamoDBStreamEvent) => {

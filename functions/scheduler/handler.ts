@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import middy from '@middy/core';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
-import { scoringStrategy } from '../adapters/config';
+import { podNetworking, scoringStrategy } from '../adapters/config';
 import { powertoolsPodMetrics } from '../commons/metrics';
 import { observability } from '../commons/middleware';
 import { forPodRecord } from '../commons/pod-records';
@@ -17,9 +17,10 @@ import { createProfile, type ScoringStrategy } from '../core/scheduler/profile';
 // Read once per Lambda instance: an unknown strategy fails the deployment's first invocation loudly.
 const profile = createProfile({ scoringStrategy: scoringStrategy() as ScoringStrategy });
 const metrics = powertoolsPodMetrics();
+const networking = podNetworking();
 
 export const handler = middy(async (event: DynamoDBStreamEvent) => {
-  const scheduler = createScheduler({ ...stores, profile, now: isoNow, metrics });
+  const scheduler = createScheduler({ ...stores, profile, now: isoNow, metrics, networking });
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
   return processPartialResponse(
     event,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { TaskOverride } from '@aws-sdk/client-ecs';
 import type { EventBridgeEvent } from 'aws-lambda';
 import type { SimTask } from './model';
+import { containerNetworkBindings, containerNetworkInterfaces, taskAttachments } from './networking';
 import { compact, isoTime, type Wire } from './wire';
 
 /** A container in an "ECS Task State Change" event. */
@@ -14,6 +15,8 @@ export interface TaskStateChangeContainer {
   reason?: string;
   taskArn: string;
   networkInterfaces: { attachmentId?: string; privateIpv4Address?: string }[];
+  /** Bridge and host tasks: where each port mapping is bound on the instance. */
+  networkBindings: { bindIP?: string; containerPort?: number; hostPort?: number; protocol?: string }[];
   /** ECS does not promise health in events; read it with DescribeTasks. */
   healthStatus?: string;
   runtimeId?: string;
@@ -27,7 +30,13 @@ export interface TaskStateChangeContainer {
  * returns epoch seconds); tags are not part of the event.
  */
 export interface TaskStateChangeDetail {
-  attachments: { id?: string; type?: string; status?: string; details?: { name: string; value: string }[] }[];
+  /** An awsvpc task's ENI, with `type: 'eni'` (DescribeTasks says `ElasticNetworkInterface`). */
+  attachments: {
+    id?: string;
+    type?: string;
+    status?: string;
+    details?: { name?: string; value?: string }[];
+  }[];
   attributes: { name: string; value?: string }[];
   availabilityZone: string;
   capacityProviderName?: string;
@@ -69,7 +78,7 @@ export function toTaskStateChangeEvent(
   context: { account: string; region: string },
 ): EcsTaskStateChangeEvent {
   const detail: TaskStateChangeDetail = compact({
-    attachments: [],
+    attachments: taskAttachments(task, 'eni'),
     attributes: [{ name: 'ecs.cpu-architecture', value: 'x86_64' }],
     availabilityZone: task.availabilityZone,
     capacityProviderName: task.capacityProviderName,
@@ -86,7 +95,8 @@ export function toTaskStateChangeEvent(
         exitCode: container.exitCode,
         reason: container.reason,
         taskArn: task.taskArn,
-        networkInterfaces: [{ privateIpv4Address: task.privateIpv4Address }],
+        networkInterfaces: containerNetworkInterfaces(task),
+        networkBindings: containerNetworkBindings(container),
         healthStatus: container.healthStatus,
         runtimeId: container.runtimeId,
         cpu: String(container.cpu),

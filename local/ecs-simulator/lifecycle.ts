@@ -39,6 +39,10 @@ export class TaskLifecycle {
         task.timers.after(delay - step, () => this.failImagePull(task));
         return;
       }
+      if (task.containers.some((container) => container.createError)) {
+        task.timers.after(delay - step, () => this.failContainerCreation(task));
+        return;
+      }
       task.timers.after(step, () => {
         this.moveTo(task, 'ACTIVATING', (now) => {
           task.pullStoppedAt = now;
@@ -145,6 +149,17 @@ export class TaskLifecycle {
     });
   }
 
+  /** Docker refused to create a container: the task stops from PENDING with the daemon's words. */
+  private failContainerCreation(task: SimTask): void {
+    const reason = task.containers.find((container) => container.createError)?.createError ?? '';
+    for (const container of task.containers)
+      if (container.createError) container.reason = container.createError;
+    task.pullStoppedAt = this.hooks.now();
+    if (this.markStopping(task, 'TaskFailedToStart', reason)) {
+      this.afterSteps(task, [() => this.finish(task)]);
+    }
+  }
+
   private failImagePull(task: SimTask): void {
     const reasons = task.containers.map(
       (container) =>
@@ -161,7 +176,7 @@ export class TaskLifecycle {
 
   private finish(task: SimTask): void {
     const instance = task.containerInstance;
-    if (instance) release(instance, task.cpu, task.memory, task.startedAt !== undefined);
+    if (instance && task.claim) release(instance, task.claim, task.startedAt !== undefined);
     this.moveTo(task, 'STOPPED', (now) => {
       task.stoppedAt = now;
     });

@@ -1,6 +1,7 @@
 import type { HealthStatus, Tag, TaskOverride, TaskStopCode } from '@aws-sdk/client-ecs';
 import type { TaskBehaviour } from './behaviour';
-import type { SimContainerInstance } from './container-instances';
+import type { ResourceClaim, SimContainerInstance } from './container-instances';
+import type { ContainerPortBinding, TaskEni } from './networking';
 import type { TimerGroup } from './timers';
 import type { Wire } from './wire';
 
@@ -16,6 +17,8 @@ export type TaskLastStatus =
   | 'STOPPED';
 
 export type ContainerLastStatus = 'PENDING' | 'RUNNING' | 'STOPPED';
+
+export type NetworkMode = 'bridge' | 'host' | 'awsvpc' | 'none';
 
 export interface SimContainer {
   readonly containerArn: string;
@@ -34,6 +37,13 @@ export interface SimContainer {
   /** `<group>` and `<prefix>/<name>/<task id>` when the container logs with awslogs. */
   readonly logGroup?: string;
   readonly logStreamName?: string;
+  /**
+   * Bridge and host tasks: each port mapping's binding on the instance, static or dynamic. ECS
+   * shows them once the container has started.
+   */
+  readonly networkBindings: readonly ContainerPortBinding[];
+  /** Docker refuses to create the container (e.g. under its 6 MiB memory minimum): the task fails to start. */
+  readonly createError?: string;
   runtimeId?: string;
   lastStatus: ContainerLastStatus;
   exitCode?: number;
@@ -57,7 +67,11 @@ export interface SimTask {
   readonly tags: Wire<Tag>[];
   readonly overrides: Wire<TaskOverride>;
   readonly availabilityZone: string;
-  readonly privateIpv4Address: string;
+  readonly networkMode: NetworkMode;
+  /** An awsvpc task's elastic network interface; bridge, host and none tasks have none. */
+  readonly eni?: TaskEni;
+  /** What the task took from its container instance (EC2 only), given back when it stops. */
+  readonly claim?: ResourceClaim;
   readonly enableExecuteCommand: boolean;
   readonly behaviour: TaskBehaviour;
   readonly timers: TimerGroup;

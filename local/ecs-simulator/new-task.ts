@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { ContainerDefinition, ContainerOverride, Tag, TaskOverride } from '@aws-sdk/client-ecs';
 import type { Arns } from './arns';
 import type { TaskBehaviour } from './behaviour';
-import type { SimContainerInstance } from './container-instances';
+import type { ResourceClaim, SimContainerInstance } from './container-instances';
 import { invalidParameter } from './errors';
-import type { SimContainer, SimTask } from './model';
+import type { NetworkMode, SimContainer, SimTask } from './model';
+import type { ContainerPortBinding, TaskEni } from './networking';
 import { parseTaskCpu, parseTaskMemory, type RegisteredTaskDefinition } from './task-definitions';
 import type { TimerGroup } from './timers';
 import type { Wire } from './wire';
@@ -86,7 +87,11 @@ export interface NewTask {
   readonly capacityProviderName?: string;
   readonly containerInstance?: SimContainerInstance;
   readonly availabilityZone: string;
-  readonly privateIpv4Address: string;
+  readonly networkMode: NetworkMode;
+  readonly eni?: TaskEni;
+  readonly claim?: ResourceClaim;
+  /** Each container's port bindings on the instance (bridge and host), in definition order. */
+  readonly portBindings: readonly (readonly ContainerPortBinding[])[];
   readonly group?: string;
   readonly startedBy?: string;
   readonly tags: Wire<Tag>[];
@@ -108,7 +113,7 @@ export function newTask(spec: NewTask): SimTask {
     ),
   );
   const containers = spec.sizing.containers.map(
-    ({ definition, cpu, memory, memoryReservation }): SimContainer => {
+    ({ definition, cpu, memory, memoryReservation }, index): SimContainer => {
       const name = definition.name ?? '';
       const essential = definition.essential ?? true;
       const logOptions =
@@ -129,6 +134,8 @@ export function newTask(spec: NewTask): SimTask {
         ...(memoryReservation !== undefined ? { memoryReservation } : {}),
         ...(logGroup ? { logGroup } : {}),
         ...(streamPrefix ? { logStreamName: `${streamPrefix}/${name}/${taskId}` } : {}),
+        networkBindings: spec.portBindings[index] ?? [],
+        ...(spec.launchType === 'EC2' ? dockerCreateError(memory, memoryReservation) : {}),
         lastStatus: 'PENDING',
         healthStatus: 'UNKNOWN',
       };
@@ -149,7 +156,9 @@ export function newTask(spec: NewTask): SimTask {
     tags: spec.tags,
     overrides: spec.overrides,
     availabilityZone: spec.availabilityZone,
-    privateIpv4Address: spec.privateIpv4Address,
+    networkMode: spec.networkMode,
+    ...(spec.eni ? { eni: spec.eni } : {}),
+    ...(spec.claim ? { claim: spec.claim } : {}),
     enableExecuteCommand: spec.enableExecuteCommand,
     behaviour: spec.behaviour,
     timers: spec.timers,
@@ -161,4 +170,23 @@ export function newTask(spec: NewTask): SimTask {
     createdAt: spec.now,
     updatedAt: spec.now,
   };
+}
+
+/** Docker 20.10 and later will not create a container with less than 6 MiB of memory. */
+const dockerMinimumMemoryMiB = 6;
+
+/**
+ * ECS registers and places a container under Docker's memory minimum; Docker then refuses to
+ * create it, and the task stops with CannotCreateContainerError.
+ */
+function dockerCreateError(
+  memory: number | undefined,
+  memoryReservation: number | undefined,
+): { createError?: string } {
+  const daemon = 'CannotCreateContainerError: Error response from daemon:';
+  if (memory !== undefined && memory < dockerMinimumMemoryMiB)
+    return { createError: `${daemon} Minimum memory limit allowed is 6MB` };
+  if (memoryReservation !== undefined && memoryReservation < dockerMinimumMemoryMiB)
+    return { createError: `${daemon} Minimum memory reservation allowed is 6MB` };
+  return {};
 }

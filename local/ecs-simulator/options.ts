@@ -30,6 +30,12 @@ export interface EcsSimulatorOptions {
    * task's timestamps read as if 10 minutes had passed. Default 1. RunTask's rate stays real.
    */
   timeScale?: number;
+  /**
+   * ECS's `awsvpcTrunking` account setting, on by default here: every container instance gets a
+   * trunk ENI (the `ecs.awsvpc-trunk-id` attribute) and holds as many awsvpc tasks as ECS's
+   * trunking table allows for its instance type; off, one per ENI beyond the primary.
+   */
+  awsvpcTrunking?: boolean;
 }
 
 export interface SimulatorConfig {
@@ -45,6 +51,7 @@ export interface SimulatorConfig {
   readonly runTaskRate: { readonly burst: number; readonly perSecond: number } | false;
   readonly defaultStartDelayMs: number;
   readonly timeScale: number;
+  readonly awsvpcTrunking: boolean;
 }
 
 export function resolveOptions(options: EcsSimulatorOptions): SimulatorConfig {
@@ -75,6 +82,7 @@ export function resolveOptions(options: EcsSimulatorOptions): SimulatorConfig {
     runTaskRate: options.runTaskRate ?? { burst: 100, perSecond: 20 },
     defaultStartDelayMs: options.defaultStartDelayMs ?? 5,
     timeScale: options.timeScale ?? 1,
+    awsvpcTrunking: options.awsvpcTrunking ?? true,
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Failure, PlacementConstraint, PlacementStrategy } from '@aws-sdk/client-ecs';
-import type { SimContainerInstance } from './container-instances';
+import { type ResourceNeeds, type SimContainerInstance, shortfall } from './container-instances';
 import { invalidParameter } from './errors';
 import type { Wire } from './wire';
 
@@ -11,8 +11,7 @@ import type { Wire } from './wire';
 type InstanceTest = (instance: SimContainerInstance) => boolean;
 
 export interface PlacementRequest {
-  readonly cpu: number;
-  readonly memory: number;
+  readonly needs: ResourceNeeds;
   readonly memberOf: readonly InstanceTest[];
   readonly distinctInstance: boolean;
   readonly strategies: readonly Wire<PlacementStrategy>[];
@@ -110,7 +109,9 @@ function escapeRegExp(text: string): string {
 
 /**
  * Picks an instance for one task, or says why none fits in ECS's words: `RESOURCE:CPU`,
- * `RESOURCE:MEMORY`, or an unsatisfied memberOf constraint.
+ * `RESOURCE:MEMORY`, `RESOURCE:PORTS` (a static host port taken), `RESOURCE:ENI` (no ENI left for
+ * an awsvpc task), or an unsatisfied constraint. A resource failure names the first instance that
+ * met the constraints, with the first resource it is short of.
  */
 export function placeTask(
   instances: readonly SimContainerInstance[],
@@ -122,13 +123,14 @@ export function placeTask(
       request.memberOf.every((test) => test(instance)) &&
       !(request.distinctInstance && usedInThisCall.has(instance)),
   );
-  const fitting = members.filter((i) => i.remainingCpu >= request.cpu && i.remainingMemory >= request.memory);
+  const fitting = members.filter((instance) => shortfall(instance, request.needs) === undefined);
   const [chosen] = orderByStrategy(fitting, request);
   if (chosen) return { instance: chosen };
   const first = members[0];
   if (first) {
-    const reason = first.remainingCpu < request.cpu ? 'RESOURCE:CPU' : 'RESOURCE:MEMORY';
-    return { failure: { arn: first.containerInstanceArn, reason } };
+    return {
+      failure: { arn: first.containerInstanceArn, reason: shortfall(first, request.needs) ?? 'RESOURCE:CPU' },
+    };
   }
   const anyInstance = instances[0];
   return {

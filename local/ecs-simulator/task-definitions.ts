@@ -6,6 +6,14 @@ import type {
 } from '@aws-sdk/client-ecs';
 import type { Arns } from './arns';
 import { clientException } from './errors';
+import type { NetworkMode } from './model';
+import {
+  checkNetworkMode,
+  checkQuotas,
+  checkTaskSize,
+  fargateRefusal,
+  networkModeOf,
+} from './task-definition-rules';
 import { epochSeconds, type Wire } from './wire';
 
 /** A revision as ECS keeps it; `definition` is already in its wire shape. */
@@ -83,12 +91,17 @@ export class TaskDefinitionRegistry {
     }
     const containers = request.containerDefinitions ?? [];
     if (containers.length === 0) throw clientException('Container list cannot be empty.');
+    checkQuotas(request);
     const cpu = parseTaskCpu(request.cpu);
     const memory = parseTaskMemory(request.memory);
+    const networkMode = networkModeOf(request);
     validateContainers(containers, memory);
-    const networkMode = request.networkMode ?? 'bridge';
+    checkTaskSize(containers, cpu, memory);
+    checkNetworkMode(containers, networkMode);
     const requires = request.requiresCompatibilities ?? [];
-    const fargateCompatible = networkMode === 'awsvpc' && isFargateSize(cpu, memory);
+    // Valid for Fargate too when it is awsvpc, has a Fargate size and nothing Fargate refuses.
+    const refusal = fargateRefusal(request);
+    const fargateCompatible = networkMode === 'awsvpc' && isFargateSize(cpu, memory) && refusal === undefined;
     if (requires.includes('FARGATE')) {
       if (networkMode !== 'awsvpc') {
         throw clientException('Fargate only supports network mode ‘awsvpc’.');
@@ -97,14 +110,16 @@ export class TaskDefinitionRegistry {
         throw clientException("Fargate requires that 'cpu' be defined at the task level.");
       if (memory === undefined)
         throw clientException("Fargate requires that 'memory' be defined at the task level.");
-      if (!fargateCompatible) throw clientException('No Fargate configuration exists for given values.');
+      if (!isFargateSize(cpu, memory))
+        throw clientException('No Fargate configuration exists for given values.');
+      if (refusal) throw clientException(refusal);
     }
     const revisions = this.families.get(family) ?? [];
     const revision = (revisions.at(-1)?.definition.revision ?? 0) + 1;
     const registered: RegisteredTaskDefinition = {
       definition: {
         taskDefinitionArn: this.arns.taskDefinition(family, revision),
-        containerDefinitions: containers.map(withContainerDefaults),
+        containerDefinitions: containers.map((container) => withContainerDefaults(container, networkMode)),
         family,
         ...(request.taskRoleArn ? { taskRoleArn: request.taskRoleArn } : {}),
         ...(request.executionRoleArn ? { executionRoleArn: request.executionRoleArn } : {}),
@@ -221,16 +236,35 @@ function validateContainers(containers: Wire<ContainerDefinition>[], taskMemory:
   }
 }
 
-/** The defaults ECS fills in on registration, so a described definition reads like the real one. */
-function withContainerDefaults(container: Wire<ContainerDefinition>): Wire<ContainerDefinition> {
+/**
+ * The defaults ECS fills in on registration, so a described definition reads like the real one.
+ * Port mappings get their protocol, and their host port: the container port in awsvpc and host
+ * mode, 0 (dynamic) for a bridge mapping that names none.
+ */
+function withContainerDefaults(
+  container: Wire<ContainerDefinition>,
+  networkMode: NetworkMode,
+): Wire<ContainerDefinition> {
+  const portMappings = (container.portMappings ?? []).map((mapping) =>
+    mapping.containerPort === undefined
+      ? mapping
+      : {
+          ...mapping,
+          hostPort:
+            networkMode === 'awsvpc' || networkMode === 'host'
+              ? mapping.containerPort
+              : (mapping.hostPort ?? 0),
+          protocol: mapping.protocol ?? 'tcp',
+        },
+  );
   return {
     cpu: 0,
-    portMappings: [],
     essential: true,
     environment: [],
     mountPoints: [],
     volumesFrom: [],
     systemControls: [],
     ...container,
+    portMappings,
   };
 }

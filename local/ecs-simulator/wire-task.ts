@@ -1,11 +1,12 @@
 import type { Container, Task } from '@aws-sdk/client-ecs';
 import type { SimContainer, SimTask } from './model';
+import { containerNetworkBindings, containerNetworkInterfaces, taskAttachments } from './networking';
 import { epochSeconds, type Wire } from './wire';
 
 /** A task as DescribeTasks, RunTask and StopTask return it. Tags only when asked for. */
 export function toWireTask(task: SimTask, options: { includeTags: boolean }): Wire<Task> {
   return {
-    attachments: [],
+    attachments: taskAttachments(task, 'ElasticNetworkInterface'),
     attributes: [{ name: 'ecs.cpu-architecture', value: 'x86_64' }],
     availabilityZone: task.availabilityZone,
     ...(task.capacityProviderName ? { capacityProviderName: task.capacityProviderName } : {}),
@@ -52,8 +53,8 @@ export function toWireContainer(task: SimTask, container: SimContainer): Wire<Co
     lastStatus: container.lastStatus,
     ...(container.exitCode !== undefined ? { exitCode: container.exitCode } : {}),
     ...(container.reason ? { reason: container.reason } : {}),
-    networkBindings: [],
-    networkInterfaces: [{ privateIpv4Address: task.privateIpv4Address }],
+    networkBindings: containerNetworkBindings(container),
+    networkInterfaces: containerNetworkInterfaces(task),
     healthStatus: container.healthStatus,
     cpu: String(container.cpu),
     ...(container.memory !== undefined ? { memory: String(container.memory) } : {}),

@@ -48,12 +48,23 @@ describe.each<[string, Partial<PodplaneStackProps>]>([
     'stack with every option',
     {
       fargate,
-      ec2Capacity: { instanceType: 't4g.medium', minCapacity: 0, maxCapacity: 4, desiredCapacity: 1 },
+      // A type ECS trunks, so the trunking custom resource is in the stack too.
+      ec2Capacity: { instanceType: 'm7g.large', minCapacity: 0, maxCapacity: 4, desiredCapacity: 1 },
+      podNetworking: 'awsvpc',
+      awsvpcTrunking: true,
       tokens: [
         { subject: 'admin', namespaces: ['*'] },
         { subject: 'alice', namespaces: ['team-a'] },
       ],
       scoringStrategy: 'MostAllocated',
+    },
+  ],
+  [
+    'stack with EC2 capacity in an existing VPC (awsvpc pods in its private subnets)',
+    {
+      env: { account, region },
+      vpcId,
+      ec2Capacity: { instanceType: 't4g.medium', minCapacity: 0, maxCapacity: 2 },
     },
   ],
   [

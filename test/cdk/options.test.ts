@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stackPropsFromContext } from '../../lib/context';
@@ -11,6 +11,7 @@ import { PodplaneStack, type PodplaneStackProps } from '../../lib/stack';
 import { account, region, vpcId, vpcLookupContext } from './vpc-lookup';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] };
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown; Principal?: unknown };
 
 const outdirs: string[] = [];
 afterAll(() => {
@@ -32,8 +33,24 @@ function synth(props: Partial<PodplaneStackProps>, env?: { account: string; regi
   const resources = template.toJSON().Resources as Record<string, Resource>;
   const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
   const outputs = (template.toJSON().Outputs ?? {}) as Record<string, { Value: unknown }>;
-  return { template, resources, ofType, outputs };
+  /** The environment variables of one of the wiring's functions, e.g. `kubelet`. */
+  const variablesOf = (service: string) =>
+    ofType('AWS::Lambda::Function')
+      .map(([, f]) => (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables)
+      .find((v) => v.POWERTOOLS_SERVICE_NAME === `podplane-${service}`);
+  /** Policy statements on a role, by the role's logical id. */
+  const statementsOf = (roleId: string) =>
+    ofType('AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(`"${roleId}"`))
+      .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+  const warnings = () =>
+    Annotations.fromStack(stack)
+      .findWarning('*', Match.anyValue())
+      .map((m) => String(m.entry.data));
+  return { template, resources, ofType, outputs, variablesOf, statementsOf, warnings };
 }
+
+const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 
 const defaults = synth({});
 
@@ -290,6 +307,13 @@ describe('podplane:tokens', () => {
     for (const s of secretReads) expect(s.Resource).toEqual({ Ref: expect.stringMatching(/Token/) });
   });
 
+  it('fails a deploy in minutes, not an hour, when the grant writer does not answer', () => {
+    expect(tokens.ofType('Custom::PodplaneTokenGrant').map(([, r]) => r.Properties.ServiceTimeout)).toEqual([
+      '300',
+      '300',
+    ]);
+  });
+
   it('outputs where each token is kept, for npm run kubeconfig --subject', () => {
     const value = JSON.stringify(tokens.outputs.TokenSecrets?.Value);
     expect(value).toContain('admin');
@@ -382,6 +406,384 @@ describe('podplane:scoringStrategy and podplane:logRetentionDays', () => {
   });
 });
 
+/** A JSON variable as the functions read it, references shown as `<LogicalId>` or `<LogicalId.Attribute>`. */
+function resolvedJson(value: unknown): unknown {
+  if (typeof value === 'string') return JSON.parse(value);
+  const [, parts] = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+  const text = parts
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      const ref = part as { Ref?: string; 'Fn::GetAtt'?: string[] };
+      return ref.Ref ? `<${ref.Ref}>` : `<${(ref['Fn::GetAtt'] ?? []).join('.')}>`;
+    })
+    .join('');
+  return JSON.parse(text);
+}
+
+const t4g = { instanceType: 't4g.medium', minCapacity: 0, maxCapacity: 4 };
+const logicalIdOf = (stack: ReturnType<typeof synth>, type: string, pattern: RegExp) => {
+  const found = stack.ofType(type).filter(([id]) => pattern.test(id));
+  if (found.length !== 1) throw new Error(`expected one ${type} matching ${pattern}, found ${found.length}`);
+  return found[0]?.[0] ?? '';
+};
+/** The role of the function with this Powertools service name, e.g. `podplane-kubelet`. */
+const roleOf = (stack: ReturnType<typeof synth>, service: string) => {
+  const fn = stack
+    .ofType('AWS::Lambda::Function')
+    .find(
+      ([, f]) =>
+        (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables
+          .POWERTOOLS_SERVICE_NAME === service,
+    );
+  if (!fn) throw new Error(`no function ${service}`);
+  return (fn[1].Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+};
+const podGroupId = (stack: ReturnType<typeof synth>) =>
+  logicalIdOf(stack, 'AWS::EC2::SecurityGroup', /PodNetworkPods/);
+
+describe('podplane:podNetworking', () => {
+  const publicOnly = synth({ ec2Capacity: t4g });
+  const inPublic = synth({ ec2Capacity: t4g, podNetworking: 'awsvpc' });
+  const existing = synth(
+    { vpcId, ec2Capacity: t4g, fargate: { cpu: '8', memory: '16Gi', pods: 10, spot: false } },
+    { account, region },
+  );
+  const bridged = synth({ vpcId, ec2Capacity: t4g, podNetworking: 'bridge' }, { account, region });
+  const ownGroup = synth(
+    { vpcId, ec2Capacity: t4g, podSecurityGroupId: 'sg-0123456789abcdef0' },
+    { account, region },
+  );
+  const networking = (stack: typeof existing) => ({
+    mode: stack.variablesOf('kubelet')?.PODPLANE_POD_NETWORKING,
+    network: resolvedJson(stack.variablesOf('kubelet')?.PODPLANE_POD_NETWORK),
+  });
+
+  it('defaults to awsvpc in a VPC of public subnets only (the one the stack makes), and says what pods give up there', () => {
+    expect(networking(publicOnly)).toEqual({
+      mode: 'awsvpc',
+      network: {
+        subnets: expect.arrayContaining([expect.anything()]),
+        securityGroups: [`<${podGroupId(publicOnly)}.GroupId>`],
+      },
+    });
+    expect(networking(publicOnly)).toEqual(networking(inPublic));
+    expect(publicOnly.warnings()).toContainEqual(
+      expect.stringMatching(
+        /EC2 pods use awsvpc networking .* in public subnets: ECS gives such tasks no public IP/,
+      ),
+    );
+    // No capacity of its own, no EC2 pods to warn about.
+    expect(defaults.warnings().filter((w) => w.includes('podNetworking'))).toEqual([]);
+  });
+
+  it("defaults to awsvpc where the VPC has private subnets in the instances' zones: pods there, instances public", () => {
+    expect(networking(existing)).toEqual({
+      mode: 'awsvpc',
+      network: {
+        subnets: ['subnet-private-a', 'subnet-private-b'],
+        securityGroups: [`<${podGroupId(existing)}.GroupId>`],
+      },
+    });
+    existing.template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+      VPCZoneIdentifier: ['subnet-public-a', 'subnet-public-b'],
+    });
+    expect(existing.warnings().filter((w) => w.includes('podNetworking'))).toEqual([]);
+  });
+
+  it('hands every function the same networking and network', () => {
+    const handlers = existing
+      .ofType('AWS::Lambda::Function')
+      .map(([, f]) => (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables)
+      .filter((v) => String(v.POWERTOOLS_SERVICE_NAME).startsWith('podplane-'));
+    expect(handlers.length).toBeGreaterThan(1);
+    for (const variables of handlers) {
+      expect(variables.PODPLANE_POD_NETWORKING).toBe('awsvpc');
+      expect(variables.PODPLANE_POD_NETWORK).toEqual(existing.variablesOf('kubelet')?.PODPLANE_POD_NETWORK);
+    }
+  });
+
+  it('lets pods in from pods and from the nodes only, and out anywhere', () => {
+    const pods = podGroupId(existing);
+    const instances = logicalIdOf(existing, 'AWS::EC2::SecurityGroup', /Ec2CapacityInstances/);
+    const group = existing.resources[pods];
+    expect(group?.Properties.SecurityGroupIngress).toBeUndefined();
+    expect(group?.Properties.SecurityGroupEgress).toEqual([
+      expect.objectContaining({ CidrIp: '0.0.0.0/0', IpProtocol: '-1' }),
+    ]);
+    const ingress = existing
+      .ofType('AWS::EC2::SecurityGroupIngress')
+      .map(([, r]) => r.Properties)
+      .filter((p) => JSON.stringify(p.GroupId).includes(pods));
+    expect(ingress).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          IpProtocol: '-1',
+          SourceSecurityGroupId: { 'Fn::GetAtt': [pods, 'GroupId'] },
+        }),
+        expect.objectContaining({
+          IpProtocol: '-1',
+          SourceSecurityGroupId: { 'Fn::GetAtt': [instances, 'GroupId'] },
+        }),
+      ]),
+    );
+    expect(ingress).toHaveLength(2);
+    for (const rule of ingress) expect(rule.CidrIp).toBeUndefined();
+  });
+
+  it('puts Fargate pods in the pods group too, so EC2 and Fargate pods reach each other', () => {
+    const pools = resolvedJson(existing.variablesOf('node-sync')?.PODPLANE_FARGATE_POOLS) as {
+      securityGroups: string[];
+    }[];
+    const fargate = logicalIdOf(existing, 'AWS::EC2::SecurityGroup', /FargateTasks/);
+    expect(pools).toHaveLength(2);
+    for (const pool of pools)
+      expect(pool.securityGroups).toEqual([`<${fargate}.GroupId>`, `<${podGroupId(existing)}.GroupId>`]);
+  });
+
+  it('takes awsvpc in public subnets when asked, warning that such pods get no internet', () => {
+    const { mode, network } = networking(inPublic) as {
+      mode: unknown;
+      network: { subnets: string[]; securityGroups: string[] };
+    };
+    expect(mode).toBe('awsvpc');
+    expect(network.subnets).toEqual([
+      expect.stringMatching(/^<RuntimeVpcPublicSubnet1/),
+      expect.stringMatching(/^<RuntimeVpcPublicSubnet2/),
+    ]);
+    expect(network.securityGroups).toEqual([`<${podGroupId(inPublic)}.GroupId>`]);
+    expect(inPublic.warnings()).toContainEqual(
+      expect.stringMatching(/awsvpc networking .* in public subnets/),
+    );
+  });
+
+  it('makes no pod security group with bridge and no Fargate', () => {
+    expect(networking(bridged)).toEqual({ mode: 'bridge', network: { subnets: [], securityGroups: [] } });
+    expect(bridged.ofType('AWS::EC2::SecurityGroup').map(([id]) => id)).not.toContainEqual(
+      expect.stringMatching(/PodNetworkPods/),
+    );
+  });
+
+  it('puts pods in podplane:podSecurityGroupId instead of a group of its own', () => {
+    expect(networking(ownGroup)).toEqual({
+      mode: 'awsvpc',
+      network: {
+        subnets: ['subnet-private-a', 'subnet-private-b'],
+        securityGroups: ['sg-0123456789abcdef0'],
+      },
+    });
+    expect(ownGroup.ofType('AWS::EC2::SecurityGroup').map(([id]) => id)).not.toContainEqual(
+      expect.stringMatching(/PodNetworkPods/),
+    );
+    expect(JSON.stringify(ownGroup.ofType('AWS::EC2::SecurityGroupIngress'))).not.toContain(
+      'sg-0123456789abcdef0',
+    );
+  });
+
+  it('refuses awsvpc where the stack has no VPC to put pods in', () => {
+    expect(() => synth({ clusterName: 'shared-ecs', podNetworking: 'awsvpc' })).toThrow(
+      /podplane:podNetworking awsvpc needs the VPC.*podplane:vpcId/,
+    );
+  });
+
+  it("gives no function an EC2 permission: ECS's service-linked role makes and deletes pods' ENIs", () => {
+    for (const stack of [existing, inPublic]) {
+      const kubeletRole = roleOf(stack, 'podplane-kubelet');
+      const kubelet = stack.statementsOf(kubeletRole).flatMap(actionsOf);
+      expect(kubelet).toContain('ecs:RunTask');
+      expect(kubelet.filter((a) => a.startsWith('ec2:') || a === '*')).toEqual([]);
+      for (const [, fn] of stack.ofType('AWS::Lambda::Function')) {
+        const role = (fn.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+        expect(
+          stack
+            .statementsOf(role)
+            .flatMap(actionsOf)
+            .filter((a) => a.startsWith('ec2:')),
+        ).toEqual([]);
+      }
+    }
+  });
+});
+
+describe('podplane:awsvpcTrunking', () => {
+  const graviton = { instanceType: 'c6g.large', minCapacity: 0, maxCapacity: 4 };
+  const trunked = synth({ vpcId, ec2Capacity: graviton, awsvpcTrunking: true }, { account, region });
+  const plain = synth({ vpcId, ec2Capacity: graviton }, { account, region });
+  const ids = (stack: typeof plain) => ({
+    setting: logicalIdOf(stack, 'Custom::PodplaneAwsvpcTrunking', /AwsvpcTrunking/),
+    instanceRole: logicalIdOf(stack, 'AWS::IAM::Role', /Ec2CapacityInstanceRole/),
+    trunkingRole: logicalIdOf(stack, 'AWS::IAM::Role', /AwsvpcTrunkingRole/),
+    group: logicalIdOf(stack, 'AWS::AutoScaling::AutoScalingGroup', /Ec2CapacityGroup/),
+  });
+
+  it('is off by default: no custom resource, and only EC2 may assume the instance role', () => {
+    expect(plain.ofType('Custom::PodplaneAwsvpcTrunking')).toEqual([]);
+    expect(JSON.stringify(plain.resources)).not.toContain('PutAccountSetting');
+    const role = plain.resources[logicalIdOf(plain, 'AWS::IAM::Role', /Ec2CapacityInstanceRole/)];
+    expect(role?.Properties.AssumeRolePolicyDocument).toEqual(
+      expect.objectContaining({
+        Statement: [
+          { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' } },
+        ],
+      }),
+    );
+  });
+
+  it('turns awsvpcTrunking on as the instance role before the Auto Scaling group launches an instance', () => {
+    const { setting, instanceRole, group } = ids(trunked);
+    const resource = trunked.resources[setting];
+    const call = resolvedJson(resource?.Properties.Create) as Record<string, unknown>;
+    expect(call).toEqual({
+      service: 'ECS',
+      action: 'PutAccountSetting',
+      // No principalArn: only the root user or the principal itself may set a principal's setting.
+      parameters: { name: 'awsvpcTrunking', value: 'enabled' },
+      assumedRoleArn: `<${instanceRole}.Arn>`,
+      physicalResourceId: { id: 'awsvpcTrunking' },
+    });
+    expect(resolvedJson(resource?.Properties.Update)).toEqual(call);
+    expect(resource?.Properties.Delete).toBeUndefined();
+    expect(resource?.Properties).toMatchObject({ ServiceTimeout: '300', InstallLatestAwsSdk: false });
+    expect(trunked.resources[group]?.DependsOn).toContain(setting);
+    // The role holds PutAccountSetting before the call.
+    expect(resource?.DependsOn).toEqual(
+      expect.arrayContaining([expect.stringMatching(/Ec2CapacityInstanceRoleDefaultPolicy/), instanceRole]),
+    );
+  });
+
+  it('lets the instance role set awsvpcTrunking and nothing else, and only the custom resource assume it besides EC2', () => {
+    const { instanceRole, trunkingRole } = ids(trunked);
+    expect(trunked.statementsOf(instanceRole)).toContainEqual(
+      expect.objectContaining({
+        Action: 'ecs:PutAccountSetting',
+        Resource: '*',
+        Condition: { StringEquals: { 'ecs:account-setting': 'awsvpcTrunking' } },
+      }),
+    );
+    const document = trunked.resources[instanceRole]?.Properties.AssumeRolePolicyDocument as
+      | { Statement: Statement[] }
+      | undefined;
+    const trust = document?.Statement ?? [];
+    expect(trust.map((s) => s.Principal)).toEqual([
+      { Service: 'ec2.amazonaws.com' },
+      { AWS: { 'Fn::GetAtt': [trunkingRole, 'Arn'] } },
+    ]);
+    const custom = trunked
+      .statementsOf(trunkingRole)
+      .filter((s) => !actionsOf(s).some((a) => a.startsWith('logs:')));
+    expect(custom).toEqual([
+      expect.objectContaining({
+        Action: 'sts:AssumeRole',
+        Resource: { 'Fn::GetAtt': [instanceRole, 'Arn'] },
+      }),
+    ]);
+  });
+
+  it('launches instances without resource-name DNS A records, as ECS trunking requires', () => {
+    trunked.template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({
+        PrivateDnsNameOptions: { EnableResourceNameDnsARecord: false },
+      }),
+    });
+    plain.template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({ PrivateDnsNameOptions: Match.absent() }),
+    });
+  });
+
+  it('refuses instance types ECS does not trunk, and trunking without instances of its own', () => {
+    expect(() => synth({ ec2Capacity: t4g, awsvpcTrunking: true })).toThrow(
+      /does not support ENI trunking on t4g\.medium/,
+    );
+    expect(() => synth({ awsvpcTrunking: true })).toThrow(/needs podplane:ec2Capacity/);
+  });
+});
+
+describe('cdk destroy with pods running (the cluster teardown)', () => {
+  const full = synth({
+    ec2Capacity: { instanceType: 'c6g.large', minCapacity: 0, maxCapacity: 2 },
+    fargate: { cpu: '8', memory: '16Gi', pods: 10, spot: false },
+    podNetworking: 'awsvpc',
+  });
+  const shared = synth({ clusterName: 'shared-ecs' });
+  const teardownId = (stack: typeof full) =>
+    logicalIdOf(stack, 'Custom::PodplaneClusterTeardown', /ClusterTeardown/);
+  const stopper = (stack: typeof full) => {
+    const found = stack
+      .ofType('AWS::Lambda::Function')
+      .find(([, f]) => String(f.Properties.Description).includes("stops the cluster's tasks"));
+    if (!found) throw new Error('no teardown function');
+    return found;
+  };
+
+  it('is a custom resource on the stack cluster, whose service timeout outlasts its function', () => {
+    const resource = full.resources[teardownId(full)];
+    const cluster = logicalIdOf(full, 'AWS::ECS::Cluster', /RuntimeCluster/);
+    expect(resource?.Properties).toMatchObject({
+      ClusterName: { Ref: cluster },
+      ServiceTimeout: '660',
+      ServiceToken: { 'Fn::GetAtt': [stopper(full)[0], 'Arn'] },
+    });
+    expect(stopper(full)[1].Properties.Timeout).toBe(600);
+    expect(defaults.ofType('Custom::PodplaneClusterTeardown')).toHaveLength(1);
+  });
+
+  it("is deleted before the cluster, the instances, the pods' security groups and the VPC", () => {
+    const dependsOn = full.resources[teardownId(full)]?.DependsOn ?? [];
+    for (const [type, pattern] of [
+      ['AWS::ECS::Cluster', /RuntimeCluster/],
+      ['AWS::AutoScaling::AutoScalingGroup', /Ec2CapacityGroup/],
+      ['AWS::ECS::CapacityProvider', /Ec2CapacityProvider/],
+      ['AWS::EC2::SecurityGroup', /PodNetworkPods/],
+      ['AWS::EC2::SecurityGroup', /FargateTasks/],
+      ['AWS::EC2::SecurityGroup', /Ec2CapacityInstances/],
+      ['AWS::EC2::VPC', /RuntimeVpc/],
+    ] as const)
+      expect(dependsOn).toContain(logicalIdOf(full, type, pattern));
+    for (const [id] of full.ofType('AWS::EC2::Subnet')) expect(dependsOn).toContain(id);
+  });
+
+  it('outlives every handler function, so nothing restarts pods while it stops them', () => {
+    const handlers = full
+      .ofType('AWS::Lambda::Function')
+      .filter(([, f]) =>
+        String(
+          (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables
+            .POWERTOOLS_SERVICE_NAME,
+        ).startsWith('podplane-'),
+      );
+    expect(handlers.length).toBeGreaterThan(5);
+    for (const [, fn] of handlers) expect(fn.DependsOn).toContain(teardownId(full));
+  });
+
+  it("may only list, stop and describe this cluster's tasks, and read its own stack's status", () => {
+    const role = (stopper(full)[1].Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+    const cluster = logicalIdOf(full, 'AWS::ECS::Cluster', /RuntimeCluster/);
+    const inCluster = { ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [cluster, 'Arn'] } } };
+    const statements = full
+      .statementsOf(role)
+      .filter((s) => !actionsOf(s).some((a) => a.startsWith('logs:') || a.startsWith('xray:')));
+    expect(statements).toEqual([
+      expect.objectContaining({
+        Action: ['ecs:StopTask', 'ecs:DescribeTasks'],
+        Condition: inCluster,
+        Resource: {
+          'Fn::Join': ['', expect.arrayContaining([':task/', { Ref: cluster }, '/*'])],
+        },
+      }),
+      expect.objectContaining({ Action: 'ecs:ListTasks', Condition: inCluster, Resource: '*' }),
+      expect.objectContaining({ Action: 'cloudformation:DescribeStacks', Resource: { Ref: 'AWS::StackId' } }),
+    ]);
+  });
+
+  it('leaves a cluster the stack does not own alone', () => {
+    expect(shared.ofType('Custom::PodplaneClusterTeardown')).toEqual([]);
+    expect(
+      shared
+        .ofType('AWS::Lambda::Function')
+        .filter(([, f]) => String(f.Properties.Description).includes("stops the cluster's tasks")),
+    ).toEqual([]);
+  });
+});
+
 describe('context keys', () => {
   const read = (context: Record<string, unknown>) => stackPropsFromContext((key) => context[key]);
 
@@ -391,8 +793,12 @@ describe('context keys', () => {
       logRetention: 30,
       scoringStrategy: 'LeastAllocated',
       ecsExec: true,
+      awsvpcTrunking: false,
     });
     expect(read({})).not.toHaveProperty('tokens');
+    // Absent: the stack picks awsvpc or bridge from the VPC (lib/pod-network.ts).
+    expect(read({})).not.toHaveProperty('podNetworking');
+    expect(read({})).not.toHaveProperty('podSecurityGroupId');
   });
 
   it('takes JSON from cdk.json and strings from -c alike', () => {
@@ -416,6 +822,27 @@ describe('context keys', () => {
     expect(read({ 'podplane:ecsExec': 'false' }).ecsExec).toBe(false);
     expect(read({ 'podplane:ecsExec': 'true' }).ecsExec).toBe(true);
     expect(() => read({ 'podplane:ecsExec': 'no' })).toThrow(/podplane:ecsExec must be true or false/);
+  });
+
+  it('reads pod networking, the pods security group and ENI trunking, refusing anything else', () => {
+    expect(read({ 'podplane:podNetworking': 'bridge' }).podNetworking).toBe('bridge');
+    expect(read({ 'podplane:podNetworking': 'awsvpc' }).podNetworking).toBe('awsvpc');
+    expect(() => read({ 'podplane:podNetworking': 'host' })).toThrow(
+      /podplane:podNetworking must be awsvpc or bridge, not "host"/,
+    );
+    expect(() => read({ 'podplane:podNetworking': true })).toThrow(/podplane:podNetworking/);
+    expect(read({ 'podplane:awsvpcTrunking': true }).awsvpcTrunking).toBe(true);
+    expect(read({ 'podplane:awsvpcTrunking': 'true' }).awsvpcTrunking).toBe(true);
+    expect(read({ 'podplane:awsvpcTrunking': 'false' }).awsvpcTrunking).toBe(false);
+    expect(() => read({ 'podplane:awsvpcTrunking': 'on' })).toThrow(
+      /podplane:awsvpcTrunking must be true or false/,
+    );
+    expect(read({ 'podplane:podSecurityGroupId': 'sg-0123456789abcdef0' }).podSecurityGroupId).toBe(
+      'sg-0123456789abcdef0',
+    );
+    expect(() => read({ 'podplane:podSecurityGroupId': 'default' })).toThrow(
+      /podplane:podSecurityGroupId must be a security group id/,
+    );
   });
 
   it('refuses tokens without namespaces, repeated subjects and odd instance types', () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -17,7 +17,12 @@ import { publicPathThrottle, stageThrottle } from '../../lib/api';
 import { podplaneMetrics } from '../../lib/dashboard';
 import { PodplaneStack } from '../../lib/stack';
 
-type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
+type Resource = {
+  Type: string;
+  Properties: Record<string, unknown>;
+  DeletionPolicy?: string;
+  DependsOn?: string[];
+};
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
 
 const definitions = Object.entries(functionDefinitions) as [string, FunctionDefinition][];
@@ -69,6 +74,14 @@ function functionLogicalId(definition: FunctionDefinition): string {
   return found[0];
 }
 
+/** The wiring's functions (they carry a Powertools service name), not the custom resources' ones. */
+const handlerFunctions = () =>
+  ofType('AWS::Lambda::Function').filter(
+    ([, r]) =>
+      (r.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables
+        ?.POWERTOOLS_SERVICE_NAME !== undefined,
+  );
+
 function clusterLogicalId(): string {
   const [cluster] = ofType('AWS::ECS::Cluster');
   if (!cluster) throw new Error('no ECS cluster');
@@ -90,8 +103,10 @@ const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Act
 
 describe('functions', () => {
   it('builds one Lambda per wiring definition, all on the pinned nodejs22.x on arm64', () => {
+    expect(handlerFunctions()).toHaveLength(definitions.length);
     const functions = ofType('AWS::Lambda::Function');
-    expect(functions).toHaveLength(definitions.length);
+    // Besides the handlers: the cluster teardown's function (a delete-time custom resource).
+    expect(functions).toHaveLength(definitions.length + 1);
     for (const [, fn] of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -455,6 +470,40 @@ describe('container runtime', () => {
   it('pays for no NAT gateway', () => {
     template.resourceCountIs('AWS::EC2::NatGateway', 0);
   });
+
+  it('networks EC2 pods with awsvpc by default, giving every function the same network', () => {
+    const networks = new Set<string>();
+    for (const [, fn] of handlerFunctions()) {
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(variables[environmentVariables.podNetworking]).toBe('awsvpc');
+      expect(variables[environmentVariables.podNetwork]).toBeDefined();
+      networks.add(JSON.stringify(variables[environmentVariables.podNetwork]));
+    }
+    expect(networks.size).toBe(1);
+  });
+});
+
+describe('cluster teardown (cdk destroy with pods running)', () => {
+  const teardown = () => {
+    const [found] = ofType('Custom::PodplaneClusterTeardown');
+    if (!found) throw new Error('no cluster teardown');
+    return found;
+  };
+
+  it('bundles the handler that stops the tasks, and runs it with a service timeout', () => {
+    const [id, resource] = teardown();
+    expect(resource.Properties.ServiceTimeout).toBe('660');
+    expect(resource.DependsOn).toContain(clusterLogicalId());
+    const functionId = (resource.Properties.ServiceToken as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+    const fn = resources[functionId];
+    expect(fn?.Properties).toMatchObject({ Runtime: 'nodejs22.x', Timeout: 600, Handler: 'index.handler' });
+    // The asset is staged in the cloud assembly as asset.<hash>, uploaded as <hash>.zip.
+    const code = fn?.Properties.Code as { S3Key: string } | undefined;
+    const key = String(code?.S3Key);
+    const bundle = readFileSync(join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs'), 'utf8');
+    expect(bundle).toContain('podplane stack deleted');
+    for (const [, handler] of handlerFunctions()) expect(handler.DependsOn).toContain(id);
+  });
 });
 
 describe('IAM', () => {
@@ -558,8 +607,12 @@ describe('IAM: least privilege', () => {
   };
 
   it('gives every function a role of its own without AWS managed policies', () => {
-    const roles = new Set(ofType('AWS::Lambda::Function').map(([, r]) => JSON.stringify(r.Properties.Role)));
-    expect(roles.size).toBe(definitions.length);
+    const functions = ofType('AWS::Lambda::Function');
+    const roles = new Set(functions.map(([, r]) => JSON.stringify(r.Properties.Role)));
+    expect(roles.size).toBe(functions.length);
+    expect(new Set(handlerFunctions().map(([, r]) => JSON.stringify(r.Properties.Role))).size).toBe(
+      definitions.length,
+    );
     for (const [, role] of ofType('AWS::IAM::Role').filter(([id]) => !/CloudWatchRole/.test(id)))
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });

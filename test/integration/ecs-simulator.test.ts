@@ -184,9 +184,9 @@ describe('ECS simulator', () => {
       image: 'nginx:1.27',
       lastStatus: 'RUNNING',
     });
-    expect(runningTask.containers?.[0]?.networkInterfaces?.[0]?.privateIpv4Address).toMatch(
-      /^10\.0\.\d+\.\d+$/,
-    );
+    // A bridge task shares its instance's address: no ENI of its own, and no ports mapped here.
+    expect(runningTask.attachments).toEqual([]);
+    expect(runningTask.containers?.[0]).toMatchObject({ networkInterfaces: [], networkBindings: [] });
     expect(runningTask.containerInstanceArn).toContain(':container-instance/podplane/');
 
     await settle();
@@ -366,7 +366,7 @@ describe('ECS simulator', () => {
 
   it('throttles RunTask beyond its burst and counts the throttles', async () => {
     const { sim, ecs } = await harness({}, 1);
-    const taskDefinition = await register(ecs, 'tiny', [container({ cpu: 0, memoryReservation: 4 })]);
+    const taskDefinition = await register(ecs, 'tiny', [container({ cpu: 0, memoryReservation: 6 })]);
     const results = await Promise.allSettled(
       Array.from({ length: 130 }, () =>
         ecs.send(new RunTaskCommand({ cluster: 'podplane', taskDefinition })),

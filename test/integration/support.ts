@@ -20,6 +20,11 @@ export async function useFreshTable(): Promise<{ tableName: string; streamArn: s
     [environmentVariables.table]: tableName,
     [environmentVariables.cluster]: 'podplane-test',
     [environmentVariables.logGroup]: '/podplane/test/pods',
+    // awsvpc pods on EC2 need subnets for their ENIs, as the stack passes them.
+    [environmentVariables.podNetwork]: JSON.stringify({
+      subnets: ['subnet-test'],
+      securityGroups: ['sg-test'],
+    }),
   });
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1' });
   try {

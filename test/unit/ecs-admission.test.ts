@@ -165,3 +165,46 @@ describe('what ECS can do is translated', () => {
     });
   });
 });
+
+describe('what ECS refuses in a task definition is refused at admission, with the reason', () => {
+  const fields = (errors: { field: string }[]) => errors.map((e) => e.field);
+
+  it('refuses one containerPort on both TCP and UDP, which ECS cannot expose twice', () => {
+    const errors = ecsAdmissionErrors(
+      pod({}, { ports: [{ containerPort: 53, protocol: 'UDP' }, { containerPort: 53 }] }),
+    );
+    expect(fields(errors)).toEqual(['spec.containers[0].ports[1]']);
+    expect(errors[0]?.message).toContain('ECS cannot expose containerPort 53 for both UDP and TCP');
+    expect(
+      ecsAdmissionErrors(pod({}, { ports: [{ containerPort: 53, protocol: 'UDP' }, { containerPort: 54 }] })),
+    ).toEqual([]);
+  });
+
+  it('refuses more than ten containers, init containers included', () => {
+    const containers = (n: number, prefix: string) =>
+      Array.from({ length: n }, (_, i) => ({ name: `${prefix}${i}`, image: 'busybox' }));
+    expect(
+      fields(ecsAdmissionErrors(pod({ containers: containers(6, 'c'), initContainers: containers(5, 'i') }))),
+    ).toEqual(['spec.containers']);
+    expect(
+      ecsAdmissionErrors(pod({ containers: containers(5, 'c'), initContainers: containers(5, 'i') })),
+    ).toEqual([]);
+  });
+
+  it('refuses less than 6 MiB of memory, which Docker will not start a container with', () => {
+    const errors = ecsAdmissionErrors(
+      pod({}, { resources: { requests: { memory: '4Mi' }, limits: { memory: '5Mi' } } }),
+    );
+    expect(fields(errors)).toEqual([
+      'spec.containers[0].resources.requests.memory',
+      'spec.containers[0].resources.limits.memory',
+    ]);
+    expect(ecsAdmissionErrors(pod({}, { resources: { requests: { memory: '6Mi' } } }))).toEqual([]);
+  });
+
+  it('refuses hostAliases where pods have their own network interface (awsvpc), not in bridge mode', () => {
+    const aliased = pod({ hostAliases: [{ ip: '10.0.0.9', hostnames: ['db'] }] });
+    expect(fields(ecsAdmissionErrors(aliased, 'awsvpc'))).toEqual(['spec.hostAliases']);
+    expect(ecsAdmissionErrors(aliased, 'bridge')).toEqual([]);
+  });
+});

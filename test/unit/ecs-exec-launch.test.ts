@@ -24,6 +24,10 @@ beforeAll(async () => {
   vi.stubEnv('AWS_ENDPOINT_URL_ECS', sim.endpoint);
   vi.stubEnv(environmentVariables.cluster, 'podplane');
   vi.stubEnv(environmentVariables.logGroup, '/podplane/pods');
+  vi.stubEnv(
+    environmentVariables.podNetwork,
+    JSON.stringify({ subnets: ['subnet-local'], securityGroups: ['sg-local'] }),
+  );
   ({ ecsPodRuntime: runtime } = await import('../../functions/adapters/ecs/runtime'));
   ecs = new ECSClient({ endpoint: sim.endpoint });
   const [instance] = await runtime.listContainerInstances();

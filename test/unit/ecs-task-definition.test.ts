@@ -27,8 +27,10 @@ const pod = (
     spec: { containers, ...extra },
   });
 
-const definitionOf = (p: Pod, name = 'app') => {
-  const found = toTaskDefinition(p, context).containerDefinitions.find((c) => c.name === name);
+const definitionOf = (p: Pod, name = 'app', networking: 'awsvpc' | 'bridge' = 'awsvpc') => {
+  const found = toTaskDefinition(p, { ...context, networking }).containerDefinitions.find(
+    (c) => c.name === name,
+  );
   if (!found) throw new Error(`no container definition ${name}`);
   return found;
 };
@@ -76,24 +78,31 @@ describe('toTaskDefinition', () => {
     expect(def.environment).toEqual([{ name: 'DEBUG', value: '' }]);
   });
 
-  it('maps ports to portMappings with the protocol in lower case', () => {
-    const def = definitionOf(
-      pod([
-        {
-          name: 'app',
-          image: 'coredns',
-          ports: [
-            { containerPort: 53, protocol: 'UDP' },
-            { containerPort: 8080 },
-            { containerPort: 443, hostPort: 8443 },
-          ],
-        },
-      ]),
-    );
-    expect(def.portMappings).toEqual([
+  const coredns = pod([
+    {
+      name: 'app',
+      image: 'coredns',
+      ports: [
+        { containerPort: 53, protocol: 'UDP' },
+        { containerPort: 8080 },
+        { containerPort: 443, hostPort: 8443 },
+      ],
+    },
+  ]);
+
+  it('maps ports to portMappings with the protocol in lower case; bridge mode keeps a hostPort', () => {
+    expect(definitionOf(coredns, 'app', 'bridge').portMappings).toEqual([
       { containerPort: 53, protocol: 'udp' },
       { containerPort: 8080, protocol: 'tcp' },
       { containerPort: 443, hostPort: 8443, protocol: 'tcp' },
+    ]);
+  });
+
+  it('leaves hostPort out in awsvpc mode, where ECS allows only the containerPort itself', () => {
+    expect(definitionOf(coredns).portMappings).toEqual([
+      { containerPort: 53, protocol: 'udp' },
+      { containerPort: 8080, protocol: 'tcp' },
+      { containerPort: 443, protocol: 'tcp' },
     ]);
   });
 
@@ -232,16 +241,24 @@ describe('toTaskDefinition', () => {
     ).toBeUndefined();
   });
 
-  it('uses bridge networking on EC2 and passes the execution role when there is one', () => {
+  it('uses awsvpc networking on EC2 by default and passes the execution role when there is one', () => {
     const def = toTaskDefinition(pod([{ name: 'app', image: 'x' }]), {
       ...context,
       executionRoleArn: 'arn:aws:iam::123456789012:role/podplane-task-execution',
     });
     expect(def).toMatchObject({
-      networkMode: 'bridge',
+      networkMode: 'awsvpc',
       requiresCompatibilities: ['EC2'],
       executionRoleArn: 'arn:aws:iam::123456789012:role/podplane-task-execution',
     });
+    expect(def.cpu).toBeUndefined();
+  });
+
+  it('uses bridge networking on EC2 when podNetworking is bridge', () => {
+    const def = toTaskDefinition(pod([{ name: 'app', image: 'x' }]), { ...context, networking: 'bridge' });
+    expect(def.networkMode).toBe('bridge');
+    const awsvpc = toTaskDefinition(pod([{ name: 'app', image: 'x' }]), context);
+    expect(def.family).not.toBe(awsvpc.family);
   });
 
   it('runs the task with the task role ECS Exec opens its channels with, and a family of its own', () => {

@@ -23,8 +23,8 @@ import { storedPod } from '../fixtures';
  * In-memory stores with the contract of the DynamoDB adapters: every write bumps a
  * resourceVersion (also shown in metadata.resourceVersion), conditional writes on a stale
  * record throw ConflictError, creating a taken name throws AlreadyExistsError, deleted pods
- * linger as tombstones for podChangesSince, and binding takes capacity from the node that
- * finishing or deleting gives back exactly once.
+ * linger as tombstones for podChangesSince, and binding takes capacity (and host ports, refused
+ * as 'node-full' when one is taken) from the node that finishing or deleting gives back exactly once.
  */
 export interface FakeStores {
   readonly pods: PodStore & {
@@ -48,7 +48,10 @@ export function fakeStores(): FakeStores {
   let clock = 0;
   const nextRv = () => ++clock;
   const pods = new Map<string, PodEntry>();
-  const nodes = new Map<string, { node: Node; allocatable: NodeResources; requested: NodeResources }>();
+  const nodes = new Map<
+    string,
+    { node: Node; allocatable: NodeResources; requested: NodeResources; usedHostPorts: string[] }
+  >();
   const namespaces = new Map<string, Namespace>();
   const probeTicks = new Map<string, { generation: number; tick: number }>();
 
@@ -105,6 +108,8 @@ export function fakeStores(): FakeStores {
       memoryBytes: node.requested.memoryBytes - requests.memoryBytes,
       pods: node.requested.pods - 1,
     };
+    const ports = requests.hostPorts ?? [];
+    node.usedHostPorts = node.usedHostPorts.filter((p) => !ports.includes(p));
     return true;
   };
 
@@ -185,7 +190,8 @@ export function fakeStores(): FakeStores {
         !node ||
         node.requested.cpuMillis + requests.cpuMillis > node.allocatable.cpuMillis ||
         node.requested.memoryBytes + requests.memoryBytes > node.allocatable.memoryBytes ||
-        node.requested.pods + 1 > node.allocatable.pods
+        node.requested.pods + 1 > node.allocatable.pods ||
+        (requests.hostPorts ?? []).some((p) => node.usedHostPorts.includes(p))
       )
         return 'node-full';
       node.requested = {
@@ -193,9 +199,19 @@ export function fakeStores(): FakeStores {
         memoryBytes: node.requested.memoryBytes + requests.memoryBytes,
         pods: node.requested.pods + 1,
       };
+      node.usedHostPorts = [...node.usedHostPorts, ...(requests.hostPorts ?? [])].sort();
       write(entry, bound);
       entry.record = { ...entry.record, boundRequests: { ...requests } };
       return 'bound';
+    },
+
+    async unbindPod(record, next, extra) {
+      const entry = current(record);
+      if (!entry.record.pod.spec?.nodeName) throw new ConflictError();
+      release(entry.record);
+      const { boundRequests: _requests, released: _released, ...rest } = entry.record;
+      entry.record = { ...rest, released: false };
+      return write(entry, next, extra);
     },
 
     async finishPod(record, next, extra) {
@@ -270,7 +286,13 @@ export function fakeStores(): FakeStores {
     async putNode(node, allocatable) {
       const name = node.metadata?.name ?? '';
       const requested = nodes.get(name)?.requested ?? { cpuMillis: 0, memoryBytes: 0, pods: 0 };
-      nodes.set(name, { node: stamp(node, nextRv()), allocatable: { ...allocatable }, requested });
+      const usedHostPorts = nodes.get(name)?.usedHostPorts ?? [];
+      nodes.set(name, {
+        node: stamp(node, nextRv()),
+        allocatable: { ...allocatable },
+        requested,
+        usedHostPorts,
+      });
     },
   };
 

@@ -61,10 +61,29 @@ describe('nodeFromContainerInstance', () => {
     expect(labels['kubernetes.io/os']).toBe('linux');
   });
 
-  it('reports capacity and allocatable: 4096 CPU units as 4000m, MiB as Mi, 110 pods', () => {
-    const node = nodeFromContainerInstance(instance(), now);
+  it('reports capacity and allocatable: 4096 CPU units as 4000m, MiB as Mi, 110 pods in bridge mode', () => {
+    const node = nodeFromContainerInstance(instance(), now, 'bridge');
     expect(node.status?.allocatable).toEqual({ cpu: '4000m', memory: '7680Mi', pods: '110' });
     expect(node.status?.capacity).toEqual({ cpu: '4000m', memory: '7680Mi', pods: '110' });
+  });
+
+  // EC2 documents 4 network interfaces for m6i.xlarge; the ECS developer guide's ENI trunking
+  // table gives it 20 awsvpc tasks with trunking.
+  it('holds one awsvpc pod per ENI beyond the primary (m6i.xlarge: 4 ENIs, 3 pods)', () => {
+    const node = nodeFromContainerInstance(instance(), now, 'awsvpc');
+    expect(node.status?.allocatable?.pods).toBe('3');
+  });
+
+  it('holds what ECS publishes for ENI trunking when the instance has a trunk ENI (m6i.xlarge: 20)', () => {
+    const trunked = instance({
+      attributes: { ...instance().attributes, 'ecs.awsvpc-trunk-id': 'eni-0123456789abcdef0' },
+    });
+    expect(nodeResourcesFromContainerInstance(trunked, 'awsvpc').pods).toBe(20);
+  });
+
+  it('falls back to the kubelet default of 110 for an instance type the table does not know', () => {
+    const unknown = instance({ attributes: { ...instance().attributes, 'ecs.instance-type': 'zz9.huge' } });
+    expect(nodeResourcesFromContainerInstance(unknown, 'awsvpc').pods).toBe(110);
   });
 
   it("gives the node an InternalIP from the instance's podplane.private-ipv4-address attribute", () => {
@@ -118,7 +137,7 @@ describe('nodeFromContainerInstance', () => {
 
 describe('nodeResourcesFromContainerInstance', () => {
   it('converts CPU units to millicores and MiB to bytes', () => {
-    expect(nodeResourcesFromContainerInstance(instance())).toEqual({
+    expect(nodeResourcesFromContainerInstance(instance(), 'bridge')).toEqual({
       cpuMillis: 4000,
       memoryBytes: 7680 * 2 ** 20,
       pods: 110,

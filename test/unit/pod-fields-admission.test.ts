@@ -36,14 +36,20 @@ describe('pod fields whose meaning podplane cannot keep', () => {
 });
 
 describe('pod fields ECS can carry', () => {
-  it('turns hostAliases into extra hosts, hostname into the container hostname, stdin and tty into -i and -t', () => {
-    const definition = toTaskDefinition(
-      pod(
-        { hostAliases: [{ ip: '10.1.2.3', hostnames: ['db', 'db.local'] }], hostname: 'web-0' },
-        { stdin: true, tty: true },
-      ),
-      context,
-    );
+  const aliased = pod(
+    { hostAliases: [{ ip: '10.1.2.3', hostnames: ['db', 'db.local'] }], hostname: 'web-0' },
+    { stdin: true, tty: true },
+  );
+
+  it('leaves extra hosts and the hostname out in awsvpc mode, which ECS refuses them in', () => {
+    const [definition] = toTaskDefinition(aliased, context).containerDefinitions;
+    expect(definition).not.toHaveProperty('extraHosts');
+    expect(definition).not.toHaveProperty('hostname');
+    expect(definition).toMatchObject({ interactive: true, pseudoTerminal: true });
+  });
+
+  it('turns hostAliases into extra hosts, hostname into the container hostname, stdin and tty into -i and -t (bridge)', () => {
+    const definition = toTaskDefinition(aliased, { ...context, networking: 'bridge' });
     expect(definition.containerDefinitions[0]).toMatchObject({
       extraHosts: [
         { hostname: 'db', ipAddress: '10.1.2.3' },
@@ -76,5 +82,31 @@ describe('admission warnings', () => {
       'spec.priorityClassName: podplane has no PriorityClasses and never preempts; pods are scheduled in the order they arrive',
     ]);
     expect(admissionWarnings(pod({}))).toEqual([]);
+  });
+
+  it('says what hostname and hostPort mean when every pod has its own network interface (awsvpc)', () => {
+    const warnings = admissionWarnings(
+      pod({ hostname: 'web-0' }, { ports: [{ containerPort: 80, hostPort: 80 }] }),
+      'awsvpc',
+    );
+    expect(warnings).toEqual([
+      'spec.hostname: not applied; with awsvpc networking ECS names the task after its network interface',
+      "hostPort: with awsvpc networking the pod has its own address, which serves each containerPort; nothing is published on the node's address",
+    ]);
+  });
+
+  it("says in bridge mode that a pod with ports shares its node's address", () => {
+    const [warning] = admissionWarnings(pod({}, { ports: [{ containerPort: 80 }] }), 'bridge');
+    expect(warning).toMatch(/^podplane:podNetworking is bridge: the pod shares its node's address/);
+    expect(admissionWarnings(pod({}), 'bridge')).toEqual([]);
+  });
+
+  it('says that Fargate cannot enforce allowPrivilegeEscalation: false, for pods that may run there', () => {
+    const restricted = { securityContext: { allowPrivilegeEscalation: false } };
+    const tolerating = { tolerations: [{ key: 'eks.amazonaws.com/compute-type', operator: 'Exists' }] };
+    expect(admissionWarnings(pod(tolerating, restricted))).toEqual([
+      'spec.containers[app].securityContext.allowPrivilegeEscalation: on Fargate, which has no no-new-privileges option, the container runs without it',
+    ]);
+    expect(admissionWarnings(pod({}, restricted))).toEqual([]);
   });
 });

@@ -255,6 +255,7 @@ describe('createProfile', () => {
       'NodeName',
       'TaintToleration',
       'NodeAffinity',
+      'NodePorts',
       'NodeResourcesFit',
       'PodTopologySpread',
     ]);

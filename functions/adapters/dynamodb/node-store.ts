@@ -23,6 +23,8 @@ export const dynamoNodeStore: NodeStore = {
         memoryBytes: Number(item.usedMem ?? 0),
         pods: Number(item.usedPods ?? 0),
       },
+      // A string set, absent while no bound pod publishes a host port (DynamoDB has no empty set).
+      usedHostPorts: item.usedPorts instanceof Set ? [...item.usedPorts].map(String).sort() : [],
     }));
   },
 

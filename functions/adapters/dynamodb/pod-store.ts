@@ -38,13 +38,21 @@ const capacity = { ReturnConsumedCapacity: 'TOTAL' } as const;
 
 export function podRecordFromItem(item: ObjectItem): PodRecord {
   const reqCpu = item.reqCpu as number | undefined;
+  // A string set comes back as a Set; absent when the pod publishes no host port.
+  const reqPorts = item.reqPorts instanceof Set ? [...item.reqPorts].map(String).sort() : [];
   return {
     pod: objectFromItem<Pod>(item),
     resourceVersion: item.rv,
     ...(typeof item.taskArn === 'string' ? { taskArn: item.taskArn } : {}),
     ...(typeof item.taskVersion === 'number' ? { taskVersion: item.taskVersion } : {}),
     ...(reqCpu !== undefined
-      ? { boundRequests: { cpuMillis: reqCpu, memoryBytes: (item.reqMem as number) ?? 0 } }
+      ? {
+          boundRequests: {
+            cpuMillis: reqCpu,
+            memoryBytes: (item.reqMem as number) ?? 0,
+            ...(reqPorts.length > 0 ? { hostPorts: reqPorts } : {}),
+          },
+        }
       : {}),
     released: item.released === true,
     ...(typeof item.stage === 'string' ? { stage: item.stage } : {}),
@@ -223,6 +231,7 @@ export const dynamoPodStore: PodStore = {
   async bindPod(record, bound, node, requests) {
     const { sets, values, remove } = podUpdate(record, bound);
     const nodeName = node.node.metadata?.name ?? '';
+    const ports = hostPortClauses(requests);
     try {
       const out = await dynamo().send(
         new TransactWriteCommand({
@@ -231,25 +240,26 @@ export const dynamoPodStore: PodStore = {
               Update: {
                 TableName: tableName(),
                 Key: keyOf(record.pod),
-                UpdateExpression: `SET ${[...sets, 'nodeName = :node', 'reqCpu = :cpu', 'reqMem = :mem'].join(', ')}${remove}`,
+                UpdateExpression: `SET ${[...sets, 'nodeName = :node', 'reqCpu = :cpu', 'reqMem = :mem', ...ports.recorded].join(', ')}${remove}`,
                 ConditionExpression: 'rv = :expected AND attribute_not_exists(nodeName)',
                 ExpressionAttributeValues: {
                   ...values,
                   ':node': nodeName,
                   ':cpu': requests.cpuMillis,
                   ':mem': requests.memoryBytes,
+                  ...ports.set,
                 },
               },
             },
             {
               // DynamoDB conditions cannot add, so "used + request <= allocatable" becomes
-              // "used <= allocatable - request" against the node as the scheduler read it.
+              // "used <= allocatable - request" against the node as the scheduler read it. Host
+              // ports join the node's usedPorts set only if none of them is in it yet.
               Update: {
                 TableName: tableName(),
                 Key: nodeKey(nodeName),
-                UpdateExpression: 'ADD usedCpu :cpu, usedMem :mem, usedPods :one',
-                ConditionExpression:
-                  'attribute_exists(pk) AND usedCpu <= :maxCpu AND usedMem <= :maxMem AND usedPods <= :maxPods',
+                UpdateExpression: `ADD usedCpu :cpu, usedMem :mem, usedPods :one${ports.add}`,
+                ConditionExpression: `attribute_exists(pk) AND usedCpu <= :maxCpu AND usedMem <= :maxMem AND usedPods <= :maxPods${ports.free}`,
                 ExpressionAttributeValues: {
                   ':cpu': requests.cpuMillis,
                   ':mem': requests.memoryBytes,
@@ -257,6 +267,8 @@ export const dynamoPodStore: PodStore = {
                   ':maxCpu': node.allocatable.cpuMillis - requests.cpuMillis,
                   ':maxMem': node.allocatable.memoryBytes - requests.memoryBytes,
                   ':maxPods': node.allocatable.pods - 1,
+                  ...ports.set,
+                  ...ports.each,
                 },
               },
             },
@@ -270,8 +282,50 @@ export const dynamoPodStore: PodStore = {
       const failed = cancelledConditions(error);
       if (!failed) throw error;
       if (failed[0]) return 'pod-changed';
+      // No room, or a host port another pod took: either way the scheduler reads the node again.
       return failed[1] ? 'node-full' : ('conflict' satisfies BindOutcome);
     }
+  },
+
+  async unbindPod(record, next, write) {
+    const { sets, values, remove } = podUpdate(record, next, write);
+    // What binding added goes with it; `remove` is podUpdate's own " REMOVE a, b" clause, or "".
+    const removed = [
+      'nodeName',
+      'reqCpu',
+      'reqMem',
+      'reqPorts',
+      'released',
+      ...remove.split(/ REMOVE |, /).filter(Boolean),
+    ];
+    const update = {
+      TableName: tableName(),
+      Key: keyOf(record.pod),
+      UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removed.join(', ')}`,
+      ConditionExpression: 'rv = :expected AND nodeName = :node',
+      ExpressionAttributeValues: { ...values, ':node': record.pod.spec?.nodeName ?? '' },
+    };
+    const release = releaseFrom(record);
+    try {
+      const out = await dynamo().send(
+        new TransactWriteCommand({
+          TransactItems: [{ Update: update }, ...(release ? [release] : [])],
+          ...capacity,
+        }),
+      );
+      recordCapacity('write', out.ConsumedCapacity);
+    } catch (error) {
+      const failed = cancelledConditions(error);
+      if (!failed) throw error;
+      if (failed[0]) throw new ConflictError();
+      // The node is gone, and with it what the pod held there: only the pod is left to write.
+      const out = await dynamo().send(new UpdateCommand({ ...update, ...capacity }));
+      recordCapacity('write', out.ConsumedCapacity);
+    }
+    return (
+      (await this.getPod(record.pod.metadata?.namespace ?? '', record.pod.metadata?.name ?? '', true)) ??
+      record
+    );
   },
 
   async finishPod(record, next, write) {
@@ -437,22 +491,43 @@ async function queryPods(namespace: string | undefined): Promise<ObjectItem[]> {
   return (await Promise.all(namespaces.map((ns) => queryAll(podPartition(ns))))).flat();
 }
 
-/** The node update that gives a bound pod's requests back, unless already given. */
+/** The node update that gives a bound pod's requests (and host ports) back, unless already given. */
 function releaseFrom(record: PodRecord) {
   const nodeName = record.pod.spec?.nodeName;
   const requests: PodRequests | undefined = record.boundRequests;
   if (!nodeName || !requests || record.released) return undefined;
+  const ports = hostPortClauses(requests);
   return {
     Update: {
       TableName: tableName(),
       Key: nodeKey(nodeName),
-      UpdateExpression: 'ADD usedCpu :cpu, usedMem :mem, usedPods :minusOne',
+      UpdateExpression: `ADD usedCpu :cpu, usedMem :mem, usedPods :minusOne${ports.delete}`,
       ConditionExpression: 'attribute_exists(pk)',
       ExpressionAttributeValues: {
         ':cpu': -requests.cpuMillis,
         ':mem': -requests.memoryBytes,
         ':minusOne': -1,
+        ...ports.set,
       },
     },
+  };
+}
+
+/**
+ * The expression parts for a pod's host ports, `:ports` being their string set. DynamoDB has no
+ * empty set, so a pod without host ports gets empty parts and its writes never name usedPorts or
+ * reqPorts (a node without the attribute passes `NOT contains`, as contains is false there).
+ */
+function hostPortClauses(requests: PodRequests) {
+  const ports = requests.hostPorts ?? [];
+  if (ports.length === 0) return { recorded: [], add: '', delete: '', free: '', set: {}, each: {} };
+  return {
+    /** On the pod: what binding took, for releaseFrom to give back. */
+    recorded: ['reqPorts = :ports'],
+    add: ', usedPorts :ports',
+    delete: ' DELETE usedPorts :ports',
+    free: ports.map((_, i) => ` AND NOT contains(usedPorts, :p${i})`).join(''),
+    set: { ':ports': new Set(ports) },
+    each: Object.fromEntries(ports.map((port, i) => [`:p${i}`, port])),
   };
 }

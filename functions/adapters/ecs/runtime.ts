@@ -11,14 +11,23 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import { traced } from '../../commons/tracer';
+import { networkBindingsOf } from '../../core/ecs/events';
 import { runTaskClientToken, taskGroup, toTaskDefinition } from '../../core/ecs/task-definition';
-import type { TaskView } from '../../core/ecs/types';
+import { attachmentAddress, type TaskView } from '../../core/ecs/types';
 import type { Node, Pod } from '../../core/k8s';
 import { fargateLaunchOf } from '../../core/nodes/fargate-pool';
 import { ec2InstanceIdAnnotation } from '../../core/nodes/from-container-instance';
 import { launchEnvironment } from '../../core/pod/ecs-admission';
 import type { PodRuntime } from '../../core/ports';
-import { clusterName, podLogGroup, region, taskExecutionRoleArn, taskRoleArn } from '../config';
+import {
+  clusterName,
+  podLogGroup,
+  podNetwork,
+  podNetworking,
+  region,
+  taskExecutionRoleArn,
+  taskRoleArn,
+} from '../config';
 import { TokenBucket } from './rate-limit';
 
 let client: ECSClient | undefined;
@@ -42,6 +51,7 @@ async function ensureTaskDefinition(pod: Pod, fargate: boolean): Promise<string>
     ...(taskExecutionRoleArn() ? { executionRoleArn: taskExecutionRoleArn() } : {}),
     ...(taskRoleArn() ? { taskRoleArn: taskRoleArn() } : {}),
     fargate,
+    networking: podNetworking(),
   });
   const known = registeredFamilies.get(definition.family);
   if (known) return known;
@@ -68,7 +78,14 @@ export const ecsPodRuntime: PodRuntime = {
   async launchPod(pod, node, generation) {
     const uid = pod.metadata?.uid ?? '';
     const fargate = fargateLaunchOf(node);
-    const taskDefinition = await ensureTaskDefinition(pod, fargate !== undefined);
+    let taskDefinition: string;
+    try {
+      taskDefinition = await ensureTaskDefinition(pod, fargate !== undefined);
+    } catch (error) {
+      const refusal = refusalOf(error);
+      if (refusal) return { kind: 'refused', reason: `RegisterTaskDefinition: ${refusal}` };
+      throw error;
+    }
     if (!(await runTaskRate.take(maxRateWaitMs)))
       return { kind: 'retry', reason: 'RunTask rate limit (20/s): try again shortly', throttled: true };
     const instanceId = ec2InstanceId(node);
@@ -102,6 +119,18 @@ export const ecsPodRuntime: PodRuntime = {
               }
             : {
                 launchType: 'EC2',
+                // awsvpc: the pod's own ENI in the stack's pod subnets (EC2 tasks get no public IP).
+                ...(podNetworking() === 'awsvpc'
+                  ? {
+                      networkConfiguration: {
+                        awsvpcConfiguration: {
+                          subnets: podNetwork().subnets,
+                          securityGroups: podNetwork().securityGroups,
+                          assignPublicIp: 'DISABLED',
+                        },
+                      },
+                    }
+                  : {}),
                 placementConstraints: [
                   { type: 'memberOf', expression: `ec2InstanceId in ['${instanceId}']` },
                 ],
@@ -116,11 +145,15 @@ export const ecsPodRuntime: PodRuntime = {
       );
       const taskArn = out.tasks?.[0]?.taskArn;
       if (taskArn) return { kind: 'launched', taskArn };
-      const failure = out.failures?.map((f) => f.reason).join(', ') || 'no task returned';
-      return { kind: 'retry', reason: `RunTask failed: ${failure}` };
+      // A failures[] entry (RESOURCE:*, AGENT, an unsatisfied constraint): no room on this node.
+      const failure = out.failures?.map((f) => [f.reason, f.detail].filter(Boolean).join(': ')).join(', ');
+      if (failure) return { kind: 'unplaceable', reason: failure };
+      return { kind: 'retry', reason: 'RunTask returned neither a task nor a failure' };
     } catch (error) {
       if (error instanceof Error && error.name === 'ThrottlingException')
         return { kind: 'retry', reason: 'RunTask throttled', throttled: true };
+      const refusal = refusalOf(error);
+      if (refusal) return { kind: 'refused', reason: `RunTask: ${refusal}` };
       throw error;
     }
   },
@@ -200,11 +233,23 @@ export const ecsPodRuntime: PodRuntime = {
   },
 };
 
+/**
+ * ECS's own verdict on a request (ClientException, InvalidParameterException): retrying the same
+ * request cannot succeed. Throttling, server errors and access errors (which an operator can fix)
+ * are not refusals: they stay retries.
+ */
+function refusalOf(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  if (error.name !== 'ClientException' && error.name !== 'InvalidParameterException') return undefined;
+  return `${error.name}: ${error.message}`;
+}
+
 function ec2InstanceId(node: Node): string {
   return node.metadata?.annotations?.[ec2InstanceIdAnnotation] ?? node.metadata?.name ?? '';
 }
 
 function taskViewFromTask(task: Task): TaskView {
+  const address = attachmentAddress(task.attachments);
   return {
     taskArn: task.taskArn ?? '',
     lastStatus: task.lastStatus ?? 'PENDING',
@@ -217,6 +262,7 @@ function taskViewFromTask(task: Task): TaskView {
     ...(task.createdAt ? { createdAt: task.createdAt.toISOString() } : {}),
     ...(task.startedAt ? { startedAt: task.startedAt.toISOString() } : {}),
     ...(task.stoppedAt ? { stoppedAt: task.stoppedAt.toISOString() } : {}),
+    ...(address ? { privateIpv4Address: address } : {}),
     containers: (task.containers ?? []).map((c) => ({
       name: c.name ?? '',
       ...(c.lastStatus ? { lastStatus: c.lastStatus } : {}),
@@ -225,6 +271,9 @@ function taskViewFromTask(task: Task): TaskView {
       ...(c.healthStatus ? { healthStatus: c.healthStatus } : {}),
       ...(c.networkInterfaces?.[0]?.privateIpv4Address
         ? { privateIpv4Address: c.networkInterfaces[0].privateIpv4Address }
+        : {}),
+      ...(networkBindingsOf(c.networkBindings).length > 0
+        ? { networkBindings: networkBindingsOf(c.networkBindings) }
         : {}),
     })),
   };

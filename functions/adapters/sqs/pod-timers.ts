@@ -33,7 +33,8 @@ export function podTimerFromBody(body: string): PodTimer | undefined {
       (timer.kind === 'restart' ||
         timer.kind === 'image-backoff' ||
         timer.kind === 'probe' ||
-        timer.kind === 'deadline') &&
+        timer.kind === 'deadline' ||
+        timer.kind === 'requeue') &&
       typeof timer.namespace === 'string' &&
       typeof timer.name === 'string' &&
       typeof timer.uid === 'string' &&

@@ -57,6 +57,7 @@ function dryRunPods(pods: PodStore): PodStore {
       await current(record);
     },
     bindPod: neverFromTheApi('bindPod'),
+    unbindPod: neverFromTheApi('unbindPod'),
     finishPod: neverFromTheApi('finishPod'),
     requeuePod: neverFromTheApi('requeuePod'),
     claimProbeTick: neverFromTheApi('claimProbeTick'),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ManagedFieldsEntry } from 'kubernetes-types/meta/v1';
 import { withFreshPod } from '../controllers/retry';
+import type { PodNetworking } from '../ecs/task-definition';
 import { alreadyExists, badRequest, invalid, notFound } from '../errors';
 import type { Pod } from '../k8s';
 import type { PodMetrics } from '../metrics';
@@ -32,6 +33,8 @@ export interface ApiDeps {
   readonly now: () => Date;
   readonly sleep: (ms: number) => Promise<void>;
   readonly metrics?: PodMetrics;
+  /** How EC2 pods are networked (podplane:podNetworking): what admission accepts depends on it. */
+  readonly podNetworking?: PodNetworking;
 }
 
 /** DynamoDB's item limit is 400 KB; keep headroom for the attributes stored beside the body. */
@@ -64,7 +67,8 @@ export async function admitAndCreatePod(
   const candidate: Pod = { ...input, metadata: { ...metadata, name, namespace } };
   const validationErrors = validatePod(candidate);
   // What Kubernetes accepts but ECS cannot do is refused here too, once the pod is valid.
-  const errors = validationErrors.length > 0 ? validationErrors : ecsAdmissionErrors(candidate);
+  const networking = deps.podNetworking ?? 'awsvpc';
+  const errors = validationErrors.length > 0 ? validationErrors : ecsAdmissionErrors(candidate, networking);
   if (errors.length > 0) throw invalid('Pod', name, errors);
   await requireActiveNamespace(namespace, name, deps);
 
@@ -95,7 +99,7 @@ export async function admitAndCreatePod(
   try {
     const created = await deps.pods.createPod(pod);
     deps.metrics?.count('PodsCreated');
-    return withWarnings(json(201, created), [...warnings, ...admissionWarnings(pod)]);
+    return withWarnings(json(201, created), [...warnings, ...admissionWarnings(pod, networking)]);
   } catch (error) {
     if (error instanceof AlreadyExistsError) throw alreadyExists('pods', name);
     throw error;

@@ -1,19 +1,20 @@
-import { maxStopTimeoutSeconds, podFargateSize } from '../ecs/task-definition';
+import { maxStopTimeoutSeconds, type PodNetworking, podFargateSize } from '../ecs/task-definition';
 import { type EventRecorder, podEvent, recordContainerEvents, recordQuietly } from '../events';
-import type { Pod } from '../k8s';
+import type { Node, Pod } from '../k8s';
 import type { PodMetrics } from '../metrics';
 import { fargateLaunchOf } from '../nodes/fargate-pool';
 import { nodeInternalIP } from '../nodes/from-container-instance';
-import { withConditions } from '../pod/conditions';
+import { withCondition, withConditions } from '../pod/conditions';
 import { fargateIncompatibilities } from '../pod/ecs-admission';
-import { earlierRuns } from '../pod/restart';
+import { backOffSeconds, earlierRuns } from '../pod/restart';
 import { containersWithNewImage, withImagesOf } from '../pod/spec-change';
-import { podStage } from '../pod/stage';
-import type { NodeStore, PodRecord, PodRuntime, PodStore, PodTimers } from '../ports';
+import { isFinished, podStage } from '../pod/stage';
+import type { LaunchResult, NodeStore, PodRecord, PodRuntime, PodStore, PodTimers } from '../ports';
 import { scheduleDeadline } from './pod-deadline';
 import { requeueUnschedulable } from './requeue';
 import { RetryLater, withFreshPod } from './retry';
 import { syncSpecChange } from './spec-change';
+import { schedulePodTimer } from './timers';
 
 export interface KubeletDeps {
   readonly pods: PodStore;
@@ -24,6 +25,8 @@ export interface KubeletDeps {
   readonly timers: PodTimers;
   readonly now: () => string;
   readonly metrics?: PodMetrics;
+  /** How EC2 pods are networked; in bridge mode a pod's address is its node's. */
+  readonly networking?: PodNetworking;
 }
 
 /**
@@ -61,9 +64,11 @@ async function launch(first: PodRecord, deps: KubeletDeps): Promise<void> {
       ),
     );
   }
-  const result = await deps.runtime.launchPod(first.pod, node, first.taskGeneration);
+  const result = await launchOrSay(first, node, deps);
   if (result.kind === 'retry' && result.throttled) deps.metrics?.count('RunTaskThrottled');
   if (result.kind === 'retry') throw new RetryLater(result.reason);
+  if (result.kind === 'refused') return failRefused(first, result.reason, deps);
+  if (result.kind === 'unplaceable') return unbindUnplaceable(first, nodeName, result.reason, deps);
   await recordContainerEvents(
     deps.events,
     first.pod,
@@ -87,6 +92,8 @@ async function launch(first: PodRecord, deps: KubeletDeps): Promise<void> {
     );
   if (first.taskGeneration === 0) await scheduleDeadline(first.pod, deps.timers);
   const hostIP = nodeInternalIP(node);
+  // A bridge-mode task has no address of its own: the pod shows its node's, as a hostNetwork pod.
+  const podIP = deps.networking === 'bridge' && !fargateLaunchOf(node) ? hostIP : undefined;
   // The spec this task runs: the record's. If the pod has changed since, it is replaced next.
   const specGeneration = first.pod.metadata?.generation ?? 1;
   await withFreshPod(first, deps.pods, async (record) => {
@@ -105,7 +112,12 @@ async function launch(first: PodRecord, deps: KubeletDeps): Promise<void> {
         record.specGeneration === undefined || (otherImages && record.specGeneration > specGeneration)
           ? { specGeneration }
           : undefined;
-      const next = hostIP && record.pod.status?.hostIP !== hostIP ? onHost(record.pod, hostIP) : record.pod;
+      const next =
+        hostIP &&
+        (record.pod.status?.hostIP !== hostIP ||
+          record.pod.status?.podIP !== (podIP ?? record.pod.status?.podIP))
+          ? onHost(record.pod, hostIP, podIP)
+          : record.pod;
       if (launchedFrom)
         await deps.pods.updatePod(
           record,
@@ -118,10 +130,43 @@ async function launch(first: PodRecord, deps: KubeletDeps): Promise<void> {
     // Deleted while we launched: keep the task's ARN so the stop stage finds it.
     const next = record.pod.metadata?.deletionTimestamp
       ? record.pod
-      : containerCreating(onHost(record.pod, hostIP), deps.now(), first.pod);
+      : containerCreating(onHost(record.pod, hostIP, podIP), deps.now(), first.pod);
     await deps.pods.updatePod(record, next, { taskArn: result.taskArn, specGeneration });
     deps.metrics?.count('PodsLaunched');
   });
+}
+
+/**
+ * RunTask, with anything other than throttling (which is expected under a burst and says
+ * nothing about the pod) told as a `FailedCreate` event before the retry, so a pod that keeps
+ * failing to start shows why in `kubectl describe`.
+ */
+async function launchOrSay(first: PodRecord, node: Node, deps: KubeletDeps): Promise<LaunchResult> {
+  const say = (message: string) =>
+    recordQuietly(
+      deps.events,
+      podEvent(
+        first.pod,
+        {
+          type: 'Warning',
+          reason: 'FailedCreate',
+          key: `launch|${first.taskGeneration}`,
+          message: `Error creating the pod's ECS task (retrying): ${message}`,
+          component: 'kubelet',
+        },
+        new Date(deps.now()),
+      ),
+    );
+  try {
+    const result = await deps.runtime.launchPod(first.pod, node, first.taskGeneration);
+    if (result.kind === 'retry' && !result.throttled) await say(result.reason);
+    return result;
+  } catch (error) {
+    const name = error instanceof Error ? error.name : 'Error';
+    const text = error instanceof Error ? error.message : String(error);
+    await say(`${name}: ${text}`);
+    throw error;
+  }
 }
 
 async function stop(first: PodRecord, deps: KubeletDeps): Promise<void> {
@@ -151,9 +196,17 @@ async function deleteNow(first: PodRecord, deps: KubeletDeps): Promise<void> {
  * status.hostIP: the address of the node the pod runs on, as the kubelet reports it. A Fargate
  * node has none; its pods take their task's own address (ecs/pod-status.ts).
  */
-function onHost(pod: Pod, hostIP: string | undefined): Pod {
+function onHost(pod: Pod, hostIP: string | undefined, podIP?: string): Pod {
   if (!hostIP) return pod;
-  return { ...pod, status: { ...pod.status, hostIP, hostIPs: [{ ip: hostIP }] } };
+  return {
+    ...pod,
+    status: {
+      ...pod.status,
+      hostIP,
+      hostIPs: [{ ip: hostIP }],
+      ...(podIP ? { podIP, podIPs: [{ ip: podIP }] } : {}),
+    },
+  };
 }
 
 /** Waiting for the task just launched from `launched` (whose images its statuses name). */
@@ -212,6 +265,101 @@ async function failOnFargate(
   );
   await requeueUnschedulable(deps);
 }
+
+/**
+ * ECS rejected the task itself (its definition or the RunTask request): no retry can succeed, so
+ * the pod fails and says why instead of waiting for ever.
+ */
+async function failRefused(first: PodRecord, reason: string, deps: KubeletDeps): Promise<void> {
+  const message = `ECS refused to run this pod: ${reason}`;
+  let failed = false;
+  await withFreshPod(first, deps.pods, async (record) => {
+    failed = false;
+    if (!launchStillOurs(record, first)) return;
+    await deps.pods.finishPod(record, {
+      ...record.pod,
+      status: { ...record.pod.status, phase: 'Failed', reason: 'ECSRefused', message },
+    });
+    failed = true;
+  });
+  if (!failed) return;
+  deps.metrics?.count('PodsRefusedByEcs');
+  await recordQuietly(
+    deps.events,
+    podEvent(
+      first.pod,
+      { type: 'Warning', reason: 'ECSRefused', message, component: 'kubelet' },
+      new Date(deps.now()),
+    ),
+  );
+  await requeueUnschedulable(deps);
+}
+
+/**
+ * ECS found no room for the task on the pod's node (RESOURCE:*, AGENT): podplane's count of the
+ * node and ECS's disagree, or the instance is going away. The pod leaves the node with its
+ * capacity given back, says why as the scheduler would, and is scheduled again after a back-off
+ * (or sooner, when capacity frees up), so it lands where ECS has room. Its next task takes a new
+ * generation, and with it a new RunTask client token.
+ */
+async function unbindUnplaceable(
+  first: PodRecord,
+  nodeName: string,
+  reason: string,
+  deps: KubeletDeps,
+): Promise<void> {
+  const message = `0/1 nodes are available: ECS could not place the pod's task on node ${nodeName}: ${reason}`;
+  let unbound: PodRecord | undefined;
+  await withFreshPod(first, deps.pods, async (record) => {
+    unbound = undefined;
+    if (!launchStillOurs(record, first) || record.pod.spec?.nodeName !== nodeName) return;
+    const steps = record.backOff?.kind === 'placement' ? record.backOff.steps + 1 : 1;
+    const { nodeName: _node, ...spec } = record.pod.spec;
+    const next: Pod = {
+      ...record.pod,
+      spec: { ...spec, containers: spec.containers ?? [] },
+      status: {
+        ...record.pod.status,
+        phase: 'Pending',
+        conditions: withCondition(
+          record.pod.status?.conditions,
+          { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message },
+          deps.now(),
+        ),
+      },
+    };
+    unbound = await deps.pods.unbindPod(record, next, {
+      taskGeneration: record.taskGeneration + 1,
+      backOff: { kind: 'placement', steps },
+    });
+  });
+  const record = unbound;
+  if (!record) return;
+  deps.metrics?.count('PodsUnplaceable');
+  await recordQuietly(
+    deps.events,
+    podEvent(
+      first.pod,
+      { type: 'Warning', reason: 'FailedScheduling', message, component: 'kubelet' },
+      new Date(deps.now()),
+    ),
+  );
+  await schedulePodTimer(
+    deps.timers,
+    record.pod,
+    { kind: 'requeue', generation: record.taskGeneration },
+    backOffSeconds((record.backOff?.steps ?? 1) - 1),
+  );
+  // The capacity given back may be what another waiting pod needs; this one waits its back-off.
+  await requeueUnschedulable(deps, undefined, record.pod.metadata?.uid);
+}
+
+/** The record is still the unlaunched generation this launch was for, and not being deleted. */
+const launchStillOurs = (record: PodRecord, first: PodRecord) =>
+  record.taskGeneration === first.taskGeneration &&
+  !record.taskArn &&
+  !record.pod.metadata?.deletionTimestamp &&
+  !isFinished(record.pod);
 
 /** The node vanished between binding and launch: fail the pod the way Kubernetes reports it. */
 async function markNodeLost(first: PodRecord, nodeName: string, deps: KubeletDeps): Promise<void> {

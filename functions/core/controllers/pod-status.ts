@@ -1,4 +1,5 @@
 import { healthCheckRole } from '../ecs/health-check';
+import { withHostPorts } from '../ecs/host-ports';
 import { podStatusFromTask, probeKillReason } from '../ecs/pod-status';
 import { generationOfGroup } from '../ecs/task-definition';
 import type { TaskView } from '../ecs/types';
@@ -87,10 +88,13 @@ async function applyToRecord(
   }
   const read = podStatusFromTask(record.pod, task, deps.now());
   // The images the pod shows are the ones its task was launched with, not a newer spec's.
-  const next: Pod = {
-    ...record.pod,
-    status: record.taskArn === task.taskArn ? withShownImages(read, record.pod.status) : read,
-  };
+  const next: Pod = withHostPorts(
+    {
+      ...record.pod,
+      status: record.taskArn === task.taskArn ? withShownImages(read, record.pod.status) : read,
+    },
+    task,
+  );
   if (task.lastStatus === 'STOPPED') {
     // Stopped by the kubelet for a new image: the next task starts now, whatever the policy.
     if (stoppedForNewDefinition(task)) {
@@ -105,7 +109,11 @@ async function applyToRecord(
   }
   // An observation that changes nothing a client can see is not worth a write. A failing
   // liveness check is still acted on: the stop may have been lost after the status was written.
-  if (record.taskArn === task.taskArn && JSON.stringify(next.status) === JSON.stringify(record.pod.status)) {
+  if (
+    record.taskArn === task.taskArn &&
+    JSON.stringify(next.status) === JSON.stringify(record.pod.status) &&
+    next.metadata === record.pod.metadata
+  ) {
     await killIfUnhealthy(next, task, deps);
     return 'stale';
   }

@@ -1,7 +1,8 @@
 import { recordContainerEvents } from '../events';
 import type { Pod } from '../k8s';
 import { imagePullBackOffStatus } from '../pod/restart';
-import type { PodRecord, PodTimer } from '../ports';
+import { podStage } from '../pod/stage';
+import { ConflictError, type PodRecord, type PodTimer } from '../ports';
 import { expireDeadline } from './pod-deadline';
 import { applyTaskState, type PodStatusDeps } from './pod-status';
 import { withFreshPod } from './retry';
@@ -27,6 +28,7 @@ export async function firePodTimer(timer: PodTimer, deps: PodStatusDeps): Promis
   if (timer.kind === 'deadline') return expireDeadline(record, timer, deps);
   if (timer.kind === 'restart') return (await endBackOff(record, deps)) ? 'restarted' : 'stale';
   if (timer.kind === 'image-backoff') return showImagePullBackOff(record, deps);
+  if (timer.kind === 'requeue') return requeueAfterBackOff(record, deps);
   return probe(record, timer, deps);
 }
 
@@ -69,6 +71,19 @@ async function showImagePullBackOff(first: PodRecord, deps: PodStatusDeps): Prom
     new Date(deps.now()),
   );
   return 'backoff-shown';
+}
+
+/** A pod ECS could not place waited out its back-off: the scheduler tries it again. */
+async function requeueAfterBackOff(record: PodRecord, deps: PodStatusDeps): Promise<PodTimerOutcome> {
+  if (podStage(record.pod, record) !== 'unschedulable') return 'stale';
+  try {
+    await deps.pods.requeuePod(record);
+    return 'rescheduled';
+  } catch (error) {
+    // It changed meanwhile, and that change woke the scheduler already.
+    if (error instanceof ConflictError) return 'stale';
+    throw error;
+  }
 }
 
 /** One probe period passed: read the task's health, fold it in, and schedule the next look. */

@@ -1,5 +1,5 @@
 import type { TaskView } from '../ecs/types';
-import type { EventRecorder } from '../events';
+import { type EventRecorder, podEvent, recordQuietly } from '../events';
 import type { Pod } from '../k8s';
 import type { PodMetrics } from '../metrics';
 import { podStage } from '../pod/stage';
@@ -41,8 +41,11 @@ export interface ReconciledPod {
   readonly name?: string;
 }
 
-/** A pod bound this long without a task has lost its launch (its stream record gave up). */
-export const stuckLaunchMs = 120_000;
+/**
+ * A pod bound this long without a task has lost its launch (its stream record gave up) or keeps
+ * failing to start: it is launched again, and an event says so.
+ */
+export const stuckLaunchMs = 60_000;
 
 /**
  * The periodic comparison of pods with ECS that makes status correct even when task events are
@@ -164,10 +167,25 @@ async function relaunchIfStuck(entry: PodOnNodeEntry, deps: ReconcileDeps): Prom
     return undefined;
   try {
     await deps.pods.updatePod(record, record.pod);
-    return record.pod;
   } catch {
     return undefined;
   }
+  if (entry.stage === 'launch') {
+    const seconds = Math.round((Date.parse(deps.now()) - writtenAt) / 1000);
+    const event = podEvent(
+      record.pod,
+      {
+        type: 'Warning',
+        reason: 'FailedCreate',
+        key: `stalled|${record.taskGeneration}`,
+        message: `Bound to node ${record.pod.spec?.nodeName} for ${seconds}s without an ECS task; launching it again (earlier FailedCreate events give ECS's answers)`,
+        component: 'kubelet',
+      },
+      new Date(deps.now()),
+    );
+    await recordQuietly(deps.events, event);
+  }
+  return record.pod;
 }
 
 /** A back-off whose timer was lost (or is very late) ends here, so no pod waits forever. */

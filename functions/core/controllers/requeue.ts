@@ -9,9 +9,15 @@ export const requeueBatch = 100;
  * its unschedulable queue back to the active one on cluster events. A pod that changed meanwhile
  * is skipped: that change already woke the scheduler.
  */
-export async function requeueUnschedulable(deps: { pods: PodStore }, limit = requeueBatch): Promise<number> {
+export async function requeueUnschedulable(
+  deps: { pods: PodStore },
+  limit = requeueBatch,
+  /** A pod that waits out a back-off of its own (see the kubelet's unbindUnplaceable). */
+  exceptUid?: string,
+): Promise<number> {
   let requeued = 0;
   for (const record of await deps.pods.listUnschedulable(limit)) {
+    if (exceptUid !== undefined && record.pod.metadata?.uid === exceptUid) continue;
     try {
       await deps.pods.requeuePod(record);
       requeued++;

@@ -1,11 +1,14 @@
+import { taskReservation } from '../ecs/reservation';
+import type { PodNetworking } from '../ecs/task-definition';
 import { type EventRecorder, podEvent, recordQuietly } from '../events';
 import type { Pod } from '../k8s';
 import { latencySinceCreation, noPodMetrics, type PodMetrics } from '../metrics';
 import { withCondition } from '../pod/conditions';
-import { podRequests } from '../pod/requests';
+import type { PodRequests } from '../pod/requests';
 import { isFinished, podStage } from '../pod/stage';
 import { ConflictError, type NodeStore, type PodRecord, type PodStore } from '../ports';
 import { type NodeInfo, type PodOnNode, type Profile, schedulePod } from '../scheduler/framework';
+import { podHostPorts, requestsOnNode } from '../scheduler/plugins/node-ports';
 import { RetryLater } from './retry';
 
 export interface SchedulerDeps {
@@ -15,6 +18,8 @@ export interface SchedulerDeps {
   readonly events: EventRecorder;
   readonly now: () => string;
   readonly metrics?: PodMetrics;
+  /** How EC2 pods are networked (podplane:podNetworking): in bridge, hostPorts take node ports. */
+  readonly networking?: PodNetworking;
 }
 
 /**
@@ -25,7 +30,7 @@ export interface SchedulerDeps {
 export function createScheduler(deps: SchedulerDeps) {
   const metrics = deps.metrics ?? noPodMetrics;
   let nodes: readonly NodeInfo[] | undefined;
-  const reserve = (nodeName: string, requests: { cpuMillis: number; memoryBytes: number }, sign: 1 | -1) => {
+  const reserve = (nodeName: string, requests: PodRequests, sign: 1 | -1) => {
     nodes = nodes?.map((n) => (n.node.metadata?.name === nodeName ? withRequested(n, requests, sign) : n));
   };
   const refreshNodes = async () => {
@@ -58,7 +63,11 @@ export function createScheduler(deps: SchedulerDeps) {
         if (attempt >= 8)
           throw new RetryLater(`could not bind ${record.pod.metadata?.name} after ${attempt} attempts`);
         if (!nodes) await refreshNodes();
-        const requests = podRequests(record.pod);
+        // What ECS will reserve for the pod's task, not only its Kubernetes requests (reservation.ts),
+        // and the node ports it publishes (none in awsvpc networking).
+        const hostPorts = podHostPorts(record.pod, deps.networking);
+        const requests: PodRequests =
+          hostPorts.length > 0 ? { ...taskReservation(record.pod), hostPorts } : taskReservation(record.pod);
         const spreading = record.pod.spec?.topologySpreadConstraints?.length
           ? await podsOfNamespace(record.pod.metadata?.namespace ?? 'default')
           : undefined;
@@ -79,13 +88,14 @@ export function createScheduler(deps: SchedulerDeps) {
           continue;
         }
         const node = view.find((n) => n.node.metadata?.name === result.nodeName) as NodeInfo;
+        const held = requestsOnNode(node.node, requests);
         // Kubernetes' "assume": the node holds the pod in the view while the binding is written.
-        reserve(result.nodeName, requests, 1);
+        reserve(result.nodeName, held, 1);
         const outcome = await deps.pods.bindPod(
           record,
           boundPod(record.pod, result.nodeName, deps.now()),
           node,
-          requests,
+          held,
         );
         if (outcome === 'bound') {
           metrics.count('PodsScheduled');
@@ -105,7 +115,8 @@ export function createScheduler(deps: SchedulerDeps) {
           );
           return;
         }
-        reserve(result.nodeName, requests, -1);
+        reserve(result.nodeName, held, -1);
+        // A port another binding took counts as a full node too: read the nodes again.
         if (outcome === 'node-full') await refreshNodes();
         else if (outcome === 'pod-changed') record = await reload(record, deps);
         // Another binding touched the node at the same moment: step aside briefly (jittered, so
@@ -174,11 +185,9 @@ async function markUnschedulable(
 const reload = (record: PodRecord, deps: SchedulerDeps) =>
   deps.pods.getPod(record.pod.metadata?.namespace ?? 'default', record.pod.metadata?.name ?? '', true);
 
-function withRequested(
-  node: NodeInfo,
-  requests: { cpuMillis: number; memoryBytes: number },
-  sign: 1 | -1 = 1,
-): NodeInfo {
+function withRequested(node: NodeInfo, requests: PodRequests, sign: 1 | -1 = 1): NodeInfo {
+  const ports = requests.hostPorts ?? [];
+  const used = node.usedHostPorts ?? [];
   return {
     ...node,
     requested: {
@@ -186,5 +195,10 @@ function withRequested(
       memoryBytes: node.requested.memoryBytes + sign * requests.memoryBytes,
       pods: node.requested.pods + sign,
     },
+    // The filter admitted the node only if none of the ports was taken, so giving them back
+    // removes exactly what reserving added.
+    ...(ports.length === 0
+      ? {}
+      : { usedHostPorts: sign > 0 ? [...used, ...ports] : used.filter((p) => !ports.includes(p)) }),
   };
 }

@@ -20,7 +20,10 @@ export function podStatusFromTask(pod: Pod, task: TaskView, now: string): PodSta
     ...earlierRuns(pod, container.name),
   }));
   const phase = podPhaseFromTask(pod, task, containerStatuses);
-  const podIP = task.containers.find((c) => c.privateIpv4Address)?.privateIpv4Address ?? previous.podIP;
+  const podIP =
+    task.containers.find((c) => c.privateIpv4Address)?.privateIpv4Address ??
+    task.privateIpv4Address ??
+    previous.podIP;
   // The kubelet writes the node's address at launch. A pod without one (on Fargate, whose virtual
   // node has no address) is its own host, as EKS on Fargate shows: its hostIP is its task's
   // address, and follows it to the next task's.

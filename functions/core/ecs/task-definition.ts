@@ -3,6 +3,7 @@ import type { Container, Pod } from '../k8s';
 import { cpuMillis, mebibytes, memoryBytes } from '../quantity';
 import { type FargateSize, fargateSize } from './fargate';
 import { toHealthCheck } from './health-check';
+import { containerReservation } from './reservation';
 import type { ContainerDefinition, TaskDefinitionInput } from './types';
 
 /** ECS stops a container at most 120 s after SIGTERM; a longer grace period is clamped. */
@@ -19,7 +20,18 @@ export interface TaskDefinitionContext {
   readonly taskRoleArn?: string;
   /** A Fargate launch: awsvpc networking and one of Fargate's task sizes. */
   readonly fargate?: boolean;
+  /** How an EC2 task is networked (podplane:podNetworking); Fargate is always awsvpc. */
+  readonly networking?: PodNetworking;
 }
+
+/**
+ * `awsvpc`: every task its own ENI and address, as Kubernetes gives every pod its own IP (the
+ * default). `bridge`: tasks share their instance's address and publish ports on it.
+ */
+export type PodNetworking = 'awsvpc' | 'bridge';
+
+export const podNetworkingOf = (text: string | undefined): PodNetworking =>
+  text === 'bridge' ? 'bridge' : 'awsvpc';
 
 /** Log streams are `<prefix>/<container>/<task id>`, so the logs API finds a container's stream. */
 export const logStreamPrefix = 'pod';
@@ -29,6 +41,39 @@ export const logStreamPrefix = 'pod';
  * same containers shares one task definition instead of registering a revision per pod.
  */
 export function toTaskDefinition(pod: Pod, context: TaskDefinitionContext): TaskDefinitionInput {
+  const awsvpc = context.fargate === true || context.networking !== 'bridge';
+  const containerDefinitions = toContainerDefinitions(pod, context);
+  const size = context.fargate ? fargateSizeOf(containerDefinitions) : undefined;
+  const body = {
+    networkMode: awsvpc ? ('awsvpc' as const) : ('bridge' as const),
+    requiresCompatibilities: [context.fargate ? ('FARGATE' as const) : ('EC2' as const)],
+    ...(size ? { cpu: String(size.cpu), memory: String(size.memory) } : {}),
+    ...(context.executionRoleArn ? { executionRoleArn: context.executionRoleArn } : {}),
+    ...(context.taskRoleArn ? { taskRoleArn: context.taskRoleArn } : {}),
+    ...(pod.spec?.shareProcessNamespace ? { pidMode: 'task' as const } : {}),
+    containerDefinitions,
+    ...(pod.spec?.volumes?.length
+      ? {
+          volumes: pod.spec.volumes.map((v) => ({
+            name: v.name,
+            ...(v.hostPath ? { host: { sourcePath: v.hostPath.path } } : {}),
+          })),
+        }
+      : {}),
+  };
+  return { family: taskDefinitionFamily(body), ...body };
+}
+
+/**
+ * The pod's containers as ECS container definitions, init containers first. Also what the
+ * scheduler counts (see taskReservation), so it never binds a pod ECS would not place.
+ */
+export function toContainerDefinitions(
+  pod: Pod,
+  context: Pick<TaskDefinitionContext, 'logGroup' | 'region' | 'fargate' | 'networking'>,
+): ContainerDefinition[] {
+  const fargate = context.fargate === true;
+  const awsvpc = fargate || context.networking !== 'bridge';
   const labels = simulatorLabels(pod);
   const stopTimeout = Math.min(pod.spec?.terminationGracePeriodSeconds ?? 30, maxStopTimeoutSeconds);
   const initContainers = pod.spec?.initContainers ?? [];
@@ -40,14 +85,18 @@ export function toTaskDefinition(pod: Pod, context: TaskDefinitionContext): Task
       'awslogs-stream-prefix': logStreamPrefix,
     },
   };
-  const extraHosts = (pod.spec?.hostAliases ?? []).flatMap((alias) =>
-    (alias.hostnames ?? []).map((hostname) => ({ hostname, ipAddress: alias.ip ?? '' })),
-  );
+  // ECS refuses /etc/hosts entries and a hostname of the task's own in awsvpc mode; admission
+  // refuses hostAliases there and warns that the hostname is not applied (ecs-admission.ts).
+  const extraHosts = awsvpc
+    ? []
+    : (pod.spec?.hostAliases ?? []).flatMap((alias) =>
+        (alias.hostnames ?? []).map((hostname) => ({ hostname, ipAddress: alias.ip ?? '' })),
+      );
   const toDefinition = (container: Container, essential: boolean): ContainerDefinition => ({
-    ...toContainerDefinition(container, context.fargate === true),
-    ...securityOf(container, pod),
+    ...toContainerDefinition(container, awsvpc, fargate),
+    ...securityOf(container, pod, fargate),
     ...(extraHosts.length > 0 ? { extraHosts } : {}),
-    ...(pod.spec?.hostname ? { hostname: pod.spec.hostname } : {}),
+    ...(pod.spec?.hostname && !awsvpc ? { hostname: pod.spec.hostname } : {}),
     ...(container.stdin ? { interactive: true } : {}),
     ...(container.tty ? { pseudoTerminal: true } : {}),
     essential,
@@ -67,34 +116,21 @@ export function toTaskDefinition(pod: Pod, context: TaskDefinitionContext): Task
     ...toDefinition(c, true),
     ...(lastInit ? { dependsOn: [{ containerName: lastInit, condition: 'SUCCESS' as const }] } : {}),
   }));
-  const size = context.fargate ? podFargateSize(pod) : undefined;
-  const body = {
-    networkMode: context.fargate ? ('awsvpc' as const) : ('bridge' as const),
-    requiresCompatibilities: [context.fargate ? ('FARGATE' as const) : ('EC2' as const)],
-    ...(size ? { cpu: String(size.cpu), memory: String(size.memory) } : {}),
-    ...(context.executionRoleArn ? { executionRoleArn: context.executionRoleArn } : {}),
-    ...(context.taskRoleArn ? { taskRoleArn: context.taskRoleArn } : {}),
-    ...(pod.spec?.shareProcessNamespace ? { pidMode: 'task' as const } : {}),
-    containerDefinitions: [...init, ...app],
-    ...(pod.spec?.volumes?.length
-      ? {
-          volumes: pod.spec.volumes.map((v) => ({
-            name: v.name,
-            ...(v.hostPath ? { host: { sourcePath: v.hostPath.path } } : {}),
-          })),
-        }
-      : {}),
-  };
-  return { family: taskDefinitionFamily(body), ...body };
+  return [...init, ...app];
 }
 
 function toContainerDefinition(
   container: Container,
   awsvpc: boolean,
+  fargate: boolean,
 ): Omit<ContainerDefinition, 'essential'> {
   const requests = container.resources?.requests ?? {};
   const limits = container.resources?.limits ?? {};
-  const cpu = cpuMillis(requests.cpu ?? limits.cpu);
+  // On EC2 a container's cpu is what placement reserves: the request. On Fargate the task's size
+  // is the only hard limit, so the larger of request and limit goes into it.
+  const cpu = fargate
+    ? Math.max(cpuMillis(requests.cpu), cpuMillis(limits.cpu))
+    : cpuMillis(requests.cpu ?? limits.cpu);
   const memoryLimit = memoryBytes(limits.memory);
   const memoryRequest = memoryBytes(requests.memory);
   const healthCheck = toHealthCheck(container);
@@ -188,7 +224,7 @@ export function generationOfGroup(group: string | undefined): number {
 }
 
 /** The container's security context (falling back to the pod's) in ECS's container fields. */
-function securityOf(container: Container, pod: Pod): Partial<ContainerDefinition> {
+function securityOf(container: Container, pod: Pod, fargate: boolean): Partial<ContainerDefinition> {
   const security = container.securityContext ?? {};
   const podSecurity = pod.spec?.securityContext ?? {};
   const user = security.runAsUser ?? podSecurity.runAsUser;
@@ -207,22 +243,24 @@ function securityOf(container: Container, pod: Pod): Partial<ContainerDefinition
           },
         }
       : {}),
-    ...(security.allowPrivilegeEscalation === false ? { dockerSecurityOptions: ['no-new-privileges'] } : {}),
+    // Fargate refuses dockerSecurityOptions: there the pod runs without no-new-privileges, and
+    // admission and the kubelet say so (ecs-admission.ts).
+    ...(security.allowPrivilegeEscalation === false && !fargate
+      ? { dockerSecurityOptions: ['no-new-privileges'] }
+      : {}),
   };
 }
 
 /**
- * The Fargate size a pod runs as: its containers' cpu and memory (the larger of request and
- * limit, summed), rounded up to a pair Fargate accepts. Undefined when it exceeds the largest.
+ * The Fargate size a pod runs as: what its emitted containers reserve (every container, init
+ * containers included, as ECS sums them), rounded up to a pair Fargate accepts. Undefined when
+ * it exceeds the largest.
  */
 export function podFargateSize(pod: Pod): FargateSize | undefined {
-  let units = 0;
-  let mib = 0;
-  for (const container of pod.spec?.containers ?? []) {
-    const requests = container.resources?.requests ?? {};
-    const limits = container.resources?.limits ?? {};
-    units += Math.ceil((Math.max(cpuMillis(requests.cpu), cpuMillis(limits.cpu)) * 1024) / 1000);
-    mib += mebibytes(Math.max(memoryBytes(requests.memory), memoryBytes(limits.memory)));
-  }
-  return fargateSize(units, mib);
+  return fargateSizeOf(toContainerDefinitions(pod, { logGroup: '', region: '', fargate: true }));
+}
+
+function fargateSizeOf(containers: readonly ContainerDefinition[]): FargateSize | undefined {
+  const { cpuUnits, memoryMiB } = containerReservation(containers, true);
+  return fargateSize(cpuUnits, memoryMiB);
 }

@@ -82,7 +82,28 @@ export interface TaskView {
   readonly createdAt?: string;
   readonly startedAt?: string;
   readonly stoppedAt?: string;
+  /** The address of the task's ENI (awsvpc); bridge tasks have none of their own. */
+  readonly privateIpv4Address?: string;
   readonly containers: readonly ContainerView[];
+}
+
+/** A host port a bridge-mode container's port was published on. */
+export interface NetworkBinding {
+  readonly containerPort: number;
+  readonly hostPort: number;
+  readonly protocol: string;
+}
+
+/** The part of a task's `attachments` that tells its ENI's address. */
+export interface TaskAttachment {
+  readonly type?: string;
+  readonly details?: readonly { readonly name?: string; readonly value?: string }[];
+}
+
+/** The private address of an awsvpc task's ENI, from its attachment's details. */
+export function attachmentAddress(attachments: readonly TaskAttachment[] | undefined): string | undefined {
+  const eni = attachments?.find((a) => a.type === 'ElasticNetworkInterface' || a.type === 'eni');
+  return eni?.details?.find((d) => d.name === 'privateIPv4Address')?.value || undefined;
 }
 
 export interface ContainerView {
@@ -92,4 +113,5 @@ export interface ContainerView {
   readonly reason?: string;
   readonly healthStatus?: string;
   readonly privateIpv4Address?: string;
+  readonly networkBindings?: readonly NetworkBinding[];
 }

@@ -1,5 +1,7 @@
+import type { PodNetworking } from '../ecs/task-definition';
 import type { Node } from '../k8s';
 import type { NodeResources } from '../scheduler/framework';
+import { awsvpcTaskLimit, awsvpcTrunkAttribute } from './pod-capacity';
 
 /** The parts of an ECS container instance that make a node. */
 export interface ContainerInstanceView {
@@ -13,7 +15,10 @@ export interface ContainerInstanceView {
   readonly registeredAt?: string;
 }
 
-/** Kubernetes' default pod limit per node; ECS on EC2 with bridge networking has no lower one. */
+/**
+ * Kubernetes' default pod limit per node: what a node holds with bridge networking (where ECS has
+ * no lower limit), and with awsvpc on an instance type the network limits table does not know.
+ */
 export const defaultMaxPods = 110;
 
 export const containerInstanceArnAnnotation = 'podplane.dev/container-instance-arn';
@@ -33,8 +38,12 @@ const archLabel: Record<string, string> = { x86_64: 'amd64', arm64: 'arm64' };
  * A node named after its EC2 instance id (a valid DNS label), labelled with the well-known
  * topology labels the scheduler and users select on.
  */
-export function nodeFromContainerInstance(instance: ContainerInstanceView, now: string): Node {
-  const allocatable = nodeResourcesFromContainerInstance(instance);
+export function nodeFromContainerInstance(
+  instance: ContainerInstanceView,
+  now: string,
+  networking: PodNetworking = 'awsvpc',
+): Node {
+  const allocatable = nodeResourcesFromContainerInstance(instance, networking);
   const zone = instance.attributes['ecs.availability-zone'];
   const instanceType = instance.attributes['ecs.instance-type'];
   const arch = archLabel[instance.attributes['ecs.cpu-architecture'] ?? 'x86_64'] ?? 'amd64';
@@ -108,11 +117,24 @@ export function nodeFromContainerInstance(instance: ContainerInstanceView, now: 
 export const nodeInternalIP = (node: Node): string | undefined =>
   node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
 
-/** ECS registers CPU in units of 1/1024 vCPU and memory in MiB. */
-export function nodeResourcesFromContainerInstance(instance: ContainerInstanceView): NodeResources {
+/**
+ * ECS registers CPU in units of 1/1024 vCPU and memory in MiB. Pods: with awsvpc, as many as the
+ * instance has network interfaces for (trunking raises it), as EKS sets max-pods from ENIs.
+ */
+export function nodeResourcesFromContainerInstance(
+  instance: ContainerInstanceView,
+  networking: PodNetworking = 'awsvpc',
+): NodeResources {
   return {
     cpuMillis: Math.floor((instance.registeredCpuUnits * 1000) / 1024),
     memoryBytes: instance.registeredMemoryMiB * 2 ** 20,
-    pods: defaultMaxPods,
+    pods: maxPods(instance, networking),
   };
+}
+
+function maxPods(instance: ContainerInstanceView, networking: PodNetworking): number {
+  if (networking === 'bridge') return defaultMaxPods;
+  const instanceType = instance.attributes['ecs.instance-type'] ?? '';
+  const trunking = instance.attributes[awsvpcTrunkAttribute] !== undefined;
+  return awsvpcTaskLimit(instanceType, trunking) ?? defaultMaxPods;
 }

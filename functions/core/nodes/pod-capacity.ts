@@ -1,6 +1,11 @@
+import generated from './instance-network-limits.generated.json' with { type: 'json' };
+
 /**
- * How many pods an EC2 container instance can hold, from EC2's published network limits.
- * STUB: the table and its generator are being written (see scripts/instance-network-limits.ts).
+ * How many pods an EC2 container instance can hold, from EC2's and ECS's published network limits.
+ * The table (`instance-network-limits.generated.json`) is made by `npm run generate:network-limits`
+ * (scripts/instance-network-limits.ts) from EC2's DescribeInstanceTypes as aws/amazon-vpc-cni-k8s
+ * publishes it and from the ECS developer guide's ENI trunking table; its `source` says which
+ * commits.
  */
 
 /** What EC2 and ECS publish about one instance type's networking. */
@@ -11,13 +16,17 @@ export interface InstanceNetworkLimits {
   readonly trunkingTaskLimit?: number;
 }
 
-export function instanceNetworkLimits(_instanceType: string): InstanceNetworkLimits | undefined {
-  return undefined;
+const instanceTypes: Readonly<Record<string, InstanceNetworkLimits>> = generated.instanceTypes;
+
+export function instanceNetworkLimits(instanceType: string): InstanceNetworkLimits | undefined {
+  return Object.hasOwn(instanceTypes, instanceType) ? instanceTypes[instanceType] : undefined;
 }
 
 /**
  * The awsvpc tasks ECS places on one instance: one per ENI beyond the primary without trunking,
- * the published per-type limit with it. Undefined for a type the table does not know.
+ * the published per-type limit with it. ECS counts that limit in tasks, so it already leaves out
+ * both the primary and the trunk ENI (a c5.large has 3 ENIs: 2 tasks; trunked, 12 ENIs: 10 tasks).
+ * A type ECS does not trunk keeps its plain limit. Undefined for a type the table does not know.
  */
 export function awsvpcTaskLimit(instanceType: string, trunking: boolean): number | undefined {
   const limits = instanceNetworkLimits(instanceType);

@@ -1,5 +1,7 @@
+import type { PodNetworking } from '../ecs/task-definition';
 import type { FieldError } from '../errors';
 import type { Container, Pod } from '../k8s';
+import { memoryBytes } from '../quantity';
 import { probeKinds } from '../validation/probes';
 
 /** Fields of a pod's downward API that podplane can fill in when it launches the task. */
@@ -24,10 +26,18 @@ const supportedVolumeSources = ['emptyDir', 'hostPath'];
  * admission with a clear reason, never accepted and silently dropped (docs/decisions.md lists
  * the choices field by field). Runs after Kubernetes' own validation has passed.
  */
-export function ecsAdmissionErrors(pod: Pod): FieldError[] {
+export function ecsAdmissionErrors(pod: Pod, networking?: PodNetworking): FieldError[] {
   const spec = pod.spec;
   if (!spec) return [];
   const errors: FieldError[] = [];
+  // ECS refuses extraHosts in awsvpc mode: there is no /etc/hosts of the task's own to add to.
+  if (networking === 'awsvpc' && spec.hostAliases?.length)
+    errors.push(
+      forbidden(
+        'spec.hostAliases',
+        'pods have their own network interface (podplane:podNetworking is awsvpc), where ECS cannot add /etc/hosts entries; use DNS names, or a cluster deployed with podNetworking bridge',
+      ),
+    );
   for (const [field, set] of [
     ['hostNetwork', spec.hostNetwork],
     ['hostPID', spec.hostPID],
@@ -37,7 +47,7 @@ export function ecsAdmissionErrors(pod: Pod): FieldError[] {
       errors.push(
         forbidden(
           `spec.${field}`,
-          `podplane runs pods as ECS tasks in bridge mode; ${field} is not supported`,
+          `podplane runs each pod as its own ECS task, which cannot share the node's ${field.slice(4).toLowerCase()} namespace; ${field} is not supported`,
         ),
       );
   errors.push(...unsupportedPodFields(spec));
@@ -75,6 +85,13 @@ export function ecsAdmissionErrors(pod: Pod): FieldError[] {
   };
   check(spec.containers ?? [], 'spec.containers');
   check(spec.initContainers ?? [], 'spec.initContainers');
+  const count = (spec.containers?.length ?? 0) + (spec.initContainers?.length ?? 0);
+  if (count > maxTaskContainers)
+    errors.push({
+      field: 'spec.containers',
+      reason: 'FieldValueTooMany',
+      message: `Too many: ${count}: must have at most ${maxTaskContainers} items: an ECS task definition holds at most ${maxTaskContainers} containers, init containers included`,
+    });
   (spec.initContainers ?? []).forEach((init, i) => {
     if (init.restartPolicy === 'Always')
       errors.push(
@@ -87,8 +104,37 @@ export function ecsAdmissionErrors(pod: Pod): FieldError[] {
   return errors;
 }
 
+/** ECS's quota of containers per task definition (init containers are containers of the task). */
+export const maxTaskContainers = 10;
+
+/** Docker refuses to create a container with less memory than this; ECS then fails the task. */
+const minContainerMemoryBytes = 6 * 2 ** 20;
+
 function containerErrors(container: Container, path: string, volumes: ReadonlySet<string>): FieldError[] {
   const errors: FieldError[] = [];
+  // ECS refuses a container port exposed on two protocols (DNS's 53 on TCP and UDP, say).
+  const protocols = new Map<number, string>();
+  (container.ports ?? []).forEach((port, i) => {
+    const seen = protocols.get(port.containerPort);
+    const protocol = port.protocol ?? 'TCP';
+    if (seen !== undefined && seen !== protocol)
+      errors.push(
+        forbidden(
+          `${path}.ports[${i}]`,
+          `ECS cannot expose containerPort ${port.containerPort} for both ${seen} and ${protocol}; use another port number for one of them`,
+        ),
+      );
+    protocols.set(port.containerPort, protocol);
+  });
+  for (const kind of ['requests', 'limits'] as const) {
+    const memory = container.resources?.[kind]?.memory;
+    if (memory !== undefined && memoryBytes(memory) > 0 && memoryBytes(memory) < minContainerMemoryBytes)
+      errors.push({
+        field: `${path}.resources.${kind}.memory`,
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: "${memory}": must be at least 6Mi: Docker, which ECS runs containers with, refuses less`,
+      });
+  }
   (container.volumeMounts ?? []).forEach((mount, i) => {
     const at = `${path}.volumeMounts[${i}]`;
     if (!volumes.has(mount.name))
@@ -228,6 +274,13 @@ export function fargateIncompatibilities(pod: Pod): string[] {
     if (volume.hostPath) problems.push(`hostPath volume "${volume.name}" (Fargate has no host to mount)`);
   for (const container of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
     if (container.securityContext?.privileged) problems.push(`privileged container "${container.name}"`);
+    const added = (container.securityContext?.capabilities?.add ?? []).filter(
+      (name) => name.replace(/^CAP_/, '') !== 'SYS_PTRACE',
+    );
+    if (added.length > 0)
+      problems.push(
+        `capabilities.add ${added.join(', ')} of container "${container.name}" (Fargate adds only SYS_PTRACE)`,
+      );
     for (const port of container.ports ?? [])
       if (port.hostPort && port.hostPort !== port.containerPort)
         problems.push(

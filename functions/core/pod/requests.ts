@@ -1,10 +1,15 @@
 import type { Container, Pod } from '../k8s';
 import { cpuMillis, memoryBytes } from '../quantity';
 
-/** What a pod asks of a node, as the scheduler's NodeResourcesFit counts it. */
+/** What a pod asks of a node, as the scheduler's NodeResourcesFit (and NodePorts) count it. */
 export interface PodRequests {
   readonly cpuMillis: number;
   readonly memoryBytes: number;
+  /**
+   * The node ports the pod publishes, `<protocol>/<port>` (see podHostPorts): held on the node
+   * while the pod is bound, like cpu and memory. Absent or empty when it publishes none.
+   */
+  readonly hostPorts?: readonly string[];
 }
 
 /**

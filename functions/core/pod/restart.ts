@@ -12,7 +12,8 @@ export const backOffResetMs = 10 * 60 * 1000;
  * What a back-off counts: crashes and failed pulls have separate counters in the kubelet, so a
  * pod whose image finally arrives does not inherit the pulls' delay for its first crash.
  */
-export type BackOffKind = 'crash' | 'pull';
+/** `placement`: ECS found no room on the pod's node, so it waits to be scheduled again. */
+export type BackOffKind = 'crash' | 'pull' | 'placement';
 
 export interface BackOff {
   readonly kind: BackOffKind;

@@ -19,6 +19,12 @@ export interface NodeInfo {
    * count the pods already running.
    */
   readonly pods?: readonly PodOnNode[];
+  /**
+   * The host ports bound pods publish on the node, `<protocol>/<port>` as podHostPorts keys them
+   * (Kubernetes' NodeInfo.UsedPorts). Missing means none: a node in awsvpc networking, or one
+   * whose pods ask for no host port.
+   */
+  readonly usedHostPorts?: readonly string[];
 }
 
 export interface NodeResources {

@@ -1,6 +1,7 @@
 import type { Profile } from './framework';
 import { nodeAffinity, nodeAffinityScore } from './plugins/node-affinity';
 import { nodeName } from './plugins/node-name';
+import { nodePorts } from './plugins/node-ports';
 import { balancedAllocation } from './plugins/node-resources-balanced-allocation';
 import {
   nodeResourcesFit,
@@ -23,7 +24,7 @@ export interface ProfileOptions {
 
 /**
  * A default-scheduler profile: the filters in Kubernetes' order (NodeUnschedulable, NodeName,
- * TaintToleration, NodeAffinity, NodeResourcesFit, PodTopologySpread) and the scores with
+ * TaintToleration, NodeAffinity, NodePorts, NodeResourcesFit, PodTopologySpread) and the scores with
  * Kubernetes' default weights (TaintToleration 3, NodeAffinity 2, PodTopologySpread 2,
  * NodeResourcesFit 1, NodeResourcesBalancedAllocation 1).
  */
@@ -50,6 +51,7 @@ export function createProfile(options: ProfileOptions = {}): Profile {
       nodeName,
       taintToleration,
       nodeAffinity,
+      nodePorts,
       nodeResourcesFit,
       podTopologySpread,
     ],

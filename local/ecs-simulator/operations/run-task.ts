@@ -1,8 +1,14 @@
 import type { Failure, RunTaskRequest } from '@aws-sdk/client-ecs';
 import { taskBehaviour } from '../behaviour';
-import { reserve, type SimContainerInstance } from '../container-instances';
+import {
+  type ResourceClaim,
+  type ResourceNeeds,
+  reserve,
+  type SimContainerInstance,
+} from '../container-instances';
 import { clientException, invalidParameter, throttling } from '../errors';
 import type { SimTask } from '../model';
+import { newTaskEni, portPlan } from '../networking';
 import { newTask, normalizedOverrides, taskSizing } from '../new-task';
 import { parsePlacementConstraints, placeTask } from '../placement';
 import type { SimulatorState } from '../state';
@@ -68,7 +74,17 @@ function validateRunTask(request: Wire<RunTaskRequest>): void {
   if (request.launchType && request.capacityProviderStrategy?.length) {
     throw invalidParameter('Specifying both a launch type and capacity provider strategy is not supported.');
   }
+  // "A total of 8192 characters are allowed for overrides", JSON formatting included.
+  const containerOverrides = request.overrides?.containerOverrides;
+  if (containerOverrides && JSON.stringify(containerOverrides).length > maxOverridesLength) {
+    throw invalidParameter(`Container Overrides length must be at most ${maxOverridesLength}`);
+  }
 }
+
+const maxOverridesLength = 8192;
+/** AwsVpcConfiguration: "a limit of 16 subnets", "a limit of 5 security groups". */
+const maxSubnets = 16;
+const maxSecurityGroups = 5;
 
 interface LaunchTarget {
   readonly launchType: 'EC2' | 'FARGATE';
@@ -95,13 +111,19 @@ function launchTarget(request: Wire<RunTaskRequest>): LaunchTarget {
   return { launchType };
 }
 
+/**
+ * RunTask's network configuration against the definition's network mode: awsvpc needs 1 to 16
+ * subnets and takes at most 5 security groups; a public IP only on Fargate (an EC2 task's ENI
+ * gets none); other network modes take no network configuration.
+ */
 function checkNetworking(
   registered: RegisteredTaskDefinition,
   request: Wire<RunTaskRequest>,
   target: LaunchTarget,
 ) {
   const awsvpc = registered.definition.networkMode === 'awsvpc';
-  const subnets = request.networkConfiguration?.awsvpcConfiguration?.subnets ?? [];
+  const configuration = request.networkConfiguration?.awsvpcConfiguration;
+  const subnets = configuration?.subnets ?? [];
   if (awsvpc && subnets.length === 0) {
     throw invalidParameter("Network Configuration must be provided when networkMode 'awsvpc' is specified.");
   }
@@ -109,6 +131,13 @@ function checkNetworking(
     throw invalidParameter(
       'Network Configuration is not valid for the given networkMode of this task definition.',
     );
+  }
+  if (subnets.length > maxSubnets) throw invalidParameter(`subnets can have at most ${maxSubnets} items.`);
+  if ((configuration?.securityGroups?.length ?? 0) > maxSecurityGroups) {
+    throw invalidParameter(`securityGroups can have at most ${maxSecurityGroups} items.`);
+  }
+  if (configuration?.assignPublicIp === 'ENABLED' && target.launchType !== 'FARGATE') {
+    throw invalidParameter('Assign public IP is not supported for this launch type.');
   }
   if (target.launchType === 'FARGATE' && !registered.definition.compatibilities?.includes('FARGATE')) {
     throw invalidParameter('Task definition does not support launch_type FARGATE.');
@@ -140,15 +169,27 @@ function launchTasks(
     ...(request.propagateTags === 'TASK_DEFINITION' ? registered.tags : []),
     ...(request.tags ?? []),
   ];
+  const networkMode = registered.definition.networkMode as SimTask['networkMode'];
+  const ports = portPlan(registered.definition.containerDefinitions, networkMode);
+  const needs: ResourceNeeds = {
+    cpu: sizing.cpu,
+    memory: sizing.memory,
+    // An awsvpc task on EC2 takes one of the instance's ENIs (Fargate brings its own).
+    eni: networkMode === 'awsvpc',
+    staticPorts: ports.staticPorts,
+    dynamicPorts: ports.dynamicPorts,
+  };
+  const subnets = request.networkConfiguration?.awsvpcConfiguration?.subnets ?? [];
   const tasks: SimTask[] = [];
   const failures: Wire<Failure>[] = [];
   const used = new Set<SimContainerInstance>();
   for (let i = 0; i < (request.count ?? 1); i++) {
     let instance: SimContainerInstance | undefined;
+    let claim: ResourceClaim | undefined;
     if (target.launchType === 'EC2') {
       const placed = placeTask(
         state.containerInstances,
-        { cpu: sizing.cpu, memory: sizing.memory, ...placement, strategies: request.placementStrategy ?? [] },
+        { needs, ...placement, strategies: request.placementStrategy ?? [] },
         used,
       );
       if ('failure' in placed) {
@@ -156,9 +197,11 @@ function launchTasks(
         continue;
       }
       instance = placed.instance;
-      reserve(instance, sizing.cpu, sizing.memory);
+      claim = reserve(instance, needs);
       used.add(instance);
     }
+    // Subnets are taken in turn; which zone a subnet is in is not modelled.
+    const subnetId = subnets[state.tasks.launchedCount % Math.max(subnets.length, 1)];
     const task = newTask({
       arns: state.arns,
       clusterName: state.config.clusterName,
@@ -169,7 +212,18 @@ function launchTasks(
       ...target,
       ...(instance ? { containerInstance: instance } : {}),
       availabilityZone: instance?.availabilityZone ?? state.nextFargateZone(),
-      privateIpv4Address: state.tasks.nextPrivateIpv4Address(),
+      networkMode,
+      ...(networkMode === 'awsvpc' && subnetId
+        ? {
+            eni: newTaskEni({
+              subnetId,
+              privateIpv4Address: state.tasks.nextPrivateIpv4Address(),
+              region: state.config.region,
+            }),
+          }
+        : {}),
+      ...(claim ? { claim } : {}),
+      portBindings: ports.bindings(claim),
       ...(request.group ? { group: request.group } : {}),
       ...(request.startedBy ? { startedBy: request.startedBy } : {}),
       tags,
