@@ -183,4 +183,39 @@ describe.skipIf(!hasKubectl)('bridge-mode pods (podNetworking bridge)', () => {
     expect(hostPort).toBeGreaterThanOrEqual(32768);
     expect(hostPort).toBeLessThanOrEqual(60999);
   });
+
+  it("keep two pods asking for one hostPort off the same node, as Kubernetes' NodePorts filter does", async () => {
+    const [portA, portB] = ['port-a', 'port-b'].map((name) =>
+      writeManifest(
+        plane,
+        `${name}.yaml`,
+        `apiVersion: v1
+kind: Pod
+metadata: { name: ${name} }
+spec:
+  containers:
+    - { name: web, image: nginx, ports: [{ containerPort: 80, hostPort: 8080 }] }
+`,
+      ),
+    ) as [string, string];
+    kubectl('apply', '-f', portA);
+    await untilPrinted(
+      () => kubectl('get', 'pod', 'port-a', '--no-headers'),
+      /^port-a\s+1\/1\s+Running/,
+      'port-a to run',
+    );
+    kubectl('apply', '-f', portB);
+    await untilPrinted(
+      () => kubectl('describe', 'pod', 'port-b'),
+      /0\/1 nodes are available: 1 node\(s\) didn't have free ports for the requested pod ports\./,
+      'port-b to wait for a free port',
+    );
+    expect(kubectl('get', 'pod', 'port-b', '--no-headers')).toMatch(/^port-b\s+0\/1\s+Pending/);
+    kubectl('delete', 'pod', 'port-a', '--wait=false');
+    await untilPrinted(
+      () => kubectl('get', 'pod', 'port-b', '--no-headers'),
+      /^port-b\s+1\/1\s+Running/,
+      'port-b to run',
+    );
+  });
 });
