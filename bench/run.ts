@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent as HttpAgent } from 'node:http';
 import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,11 +7,16 @@ import { parseArgs } from 'node:util';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { consumedCapacity } from '../functions/adapters/dynamodb/client';
+import { type ObjectItem, objectFromItem } from '../functions/adapters/dynamodb/items';
+import { itemFromStreamImage } from '../functions/adapters/dynamodb/stream';
+import type { Pod } from '../functions/core/k8s';
 import { callApi } from '../local/api-client';
 import { startControlPlane } from '../local/control-plane';
 import { StreamPoller } from '../local/stream-poller';
+import { measureConditionalPuts } from './dynamo-put';
 import { runSchedulerBenchmark } from './scheduler';
 import { percentile, round } from './stats';
+import { meterWritesByKind, writeBreakdown } from './write-units';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -22,7 +28,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { values } = parseArgs({
   options: {
     pods: { type: 'string', default: '200' },
-    nodes: { type: 'string', default: '3' },
+    // Nodes of 4 CPU hold at most 20 awsvpc pods (the simulated c5.xlarge's trunked ENIs).
+    nodes: { type: 'string', default: '10' },
     concurrency: { type: 'string', default: '50' },
     'start-delay-ms': { type: 'string', default: '0' },
   },
@@ -40,9 +47,19 @@ const plane = await startControlPlane({
   log,
 });
 
+const writesByKind = meterWritesByKind();
 const streams = new DynamoDBStreamsClient({ endpoint: plane.dynamoEndpoint, region: 'us-east-1' });
-const dynamodb = new DynamoDBClient({ endpoint: plane.dynamoEndpoint, region: 'us-east-1' });
+const dynamodb = new DynamoDBClient({
+  endpoint: plane.dynamoEndpoint,
+  region: 'us-east-1',
+  // One connection per client of the put measurement (the SDK's default pool holds 50).
+  requestHandler: { httpAgent: new HttpAgent({ keepAlive: true, maxSockets: concurrency }) },
+});
 const table = await dynamodb.send(new DescribeTableCommand({ TableName: process.env.PODPLANE_TABLE }));
+
+/** The phase of the pod a stream image holds, read the way the controllers read it. */
+const podPhase = (image: Parameters<typeof itemFromStreamImage>[0]) =>
+  objectFromItem<Pod>(itemFromStreamImage(image) as ObjectItem).status?.phase;
 
 const postedAt = new Map<string, number>();
 const runningAt = new Map<string, number>();
@@ -68,11 +85,7 @@ const observer = new StreamPoller({
       const stage = image?.stage?.S ?? '';
       if (!stageAt.has(`${name}/${stage}`)) stageAt.set(`${name}/${stage}`, seen);
       if (image?.deleted?.BOOL) goneAt.set(name, seen);
-      else if (
-        !runningAt.has(name) &&
-        (JSON.parse(image?.body?.S ?? '{}') as { status?: { phase?: string } }).status?.phase === 'Running'
-      )
-        runningAt.set(name, seen);
+      else if (image && !runningAt.has(name) && podPhase(image) === 'Running') runningAt.set(name, seen);
     }
     return { batchItemFailures: [] };
   },
@@ -110,9 +123,25 @@ async function until(condition: () => boolean, what: string, timeoutMs = 300_000
   }
 }
 
+// DynamoDB Local's own conditional-put latency at the same concurrency, before the pods: the
+// floor under the API's POST latency on this machine.
+log(`measuring DynamoDB Local: conditional puts from ${concurrency} clients`);
+const putLatencies = await measureConditionalPuts({
+  client: dynamodb,
+  tableName: process.env.PODPLANE_TABLE ?? '',
+  concurrency,
+});
+log(
+  `${putLatencies.length} puts: p50 ${round(percentile(putLatencies, 50))} ms, p99 ${round(percentile(putLatencies, 99))} ms`,
+);
+
 const names = Array.from({ length: podCount }, (_, i) => `bench-${i}`);
 const postLatencies: number[] = [];
-const before = { capacity: consumedCapacity(), invocations: plane.invocations() };
+const before = {
+  capacity: consumedCapacity(),
+  invocations: plane.invocations(),
+  writes: writesByKind.snapshot(),
+};
 const started = Date.now();
 log(`creating ${podCount} pods with ${concurrency} clients`);
 await inParallel(names, async (name) => {
@@ -141,7 +170,11 @@ await inParallel(names, async (name) => {
 });
 await until(() => goneAt.size === podCount, 'every pod to be deleted');
 
-const after = { capacity: consumedCapacity(), invocations: plane.invocations() };
+const after = {
+  capacity: consumedCapacity(),
+  invocations: plane.invocations(),
+  writes: writesByKind.snapshot(),
+};
 const latencies = names.map((n) => (runningAt.get(n) ?? Number.NaN) - (postedAt.get(n) ?? Number.NaN));
 const invocations = Object.entries(after.invocations).reduce(
   (sum, [fn, count]) => sum + count - (before.invocations[fn] ?? 0),
@@ -178,6 +211,7 @@ log(
     )}`,
 );
 log(`invocations by function: ${JSON.stringify(after.invocations)}`);
+for (const line of writeBreakdown(before.writes, after.writes, podCount)) log(line);
 // The pure scheduling algorithm at Kubernetes' scheduler_perf scale (5,000 nodes, 10,000 pods).
 const { schedulerPodsPerSecond } = runSchedulerBenchmark({ nodes: 5000, pods: 10_000 });
 
@@ -189,6 +223,7 @@ console.log(
     podsPerSecond: round(podCount / ((allRunning - started) / 1000)),
     apiPostMsP50: round(percentile(postLatencies, 50)),
     apiPostMsP99: round(percentile(postLatencies, 99)),
+    dynamoPutMsP99: round(percentile(putLatencies, 99)),
     dynamoWriteUnitsPerPod: round((after.capacity.writeUnits - before.capacity.writeUnits) / podCount, 2),
     dynamoReadUnitsPerPod: round((after.capacity.readUnits - before.capacity.readUnits) / podCount, 2),
     handlerInvocationsPerPod: round(invocations / podCount, 2),

@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startControlPlane } from '../local/control-plane';
 import { nodeCpuFromFlag, nodeMemoryMiBFromFlag } from '../local/ecs-simulator/options';
+import { describeFaultKinds, type FaultOptions, parseFaultSpec } from '../local/faults';
 
 const usage = `Usage: npm start -- [options]
 
@@ -10,7 +11,9 @@ real Lambda handlers, with the Kubernetes API on HTTPS.
 
 Options:
   --port N            HTTPS port (default 8080; 0 picks a free one)
-  --data-dir DIR      keep DynamoDB data in DIR (default: in memory)
+  --data-dir DIR      keep the state in DIR (DynamoDB's tables, the ECS simulator's
+                      tasks, the timer queue): a restart, even after kill -9, resumes
+                      where it stopped (default: in memory)
   --nodes N           simulated ECS container instances (default 3)
   --node-cpu C        CPU per node: vCPUs or a quantity, e.g. 4, 0.5 or 4000m (default 4)
   --node-memory M     memory per node: MiB or a quantity, e.g. 8192, 8Gi, 8192Mi or 8G
@@ -21,9 +24,20 @@ Options:
   --scoring-strategy S  LeastAllocated (default, spreads) or MostAllocated (bin-packs)
   --pod-networking N  awsvpc (default: every pod its own address) or bridge (pods
                       share their node's address and publish host ports)
+  --bundled           run the bundles \`cdk synth\` writes (each in a worker thread with
+                      its template's environment) instead of the handlers' sources
   --log-level LEVEL   Lambda handler log level (default WARN)
   --time-scale X      real seconds per simulated second (default 1; 0.1 runs task
                       lifetimes, restart back-offs and probe periods 10 times faster)
+  --faults SPEC       inject faults once started: kind=rate pairs, e.g.
+                      crash=0.05,drop=0.02,throttle=0.05 (a rate is a probability per
+                      invocation, delivery, call or task), or "default" for a mix of
+                      every kind ("default,vanish=0" changes one). Kinds:
+${describeFaultKinds('                      ')}
+                      An injected timeout waits the function's timeout times
+                      --time-scale before the retry.
+  --seed N            seed of the fault draws (default: random, printed); the same
+                      seed draws the same faults
   -h, --help          show this help
 `;
 
@@ -41,8 +55,11 @@ const { values } = orExit(() =>
       'log-level': { type: 'string', default: 'WARN' },
       'scoring-strategy': { type: 'string', default: 'LeastAllocated' },
       'pod-networking': { type: 'string', default: 'awsvpc' },
+      bundled: { type: 'boolean', default: false },
       fargate: { type: 'boolean', default: false },
       'time-scale': { type: 'string', default: '1' },
+      faults: { type: 'string' },
+      seed: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   }),
@@ -98,7 +115,23 @@ function podNetworking(text: string): 'awsvpc' | 'bridge' {
   process.exit(2);
 }
 
+function faultOptions(spec: string | undefined, seed: string | undefined): FaultOptions | undefined {
+  if (spec === undefined) {
+    if (seed !== undefined) {
+      process.stderr.write('--seed seeds the fault draws: use it with --faults\n');
+      process.exit(2);
+    }
+    return undefined;
+  }
+  const rates = orExit(() => parseFaultSpec(spec));
+  return {
+    spec: rates,
+    seed: seed === undefined ? Math.floor(Math.random() * 2 ** 31) : positiveInteger('seed', seed, true),
+  };
+}
+
 const nodeCpu = orExit(() => nodeCpuFromFlag(values['node-cpu']));
+const faults = faultOptions(values.faults, values.seed);
 const nodeMemoryMiB = orExit(() => nodeMemoryMiBFromFlag(values['node-memory']));
 
 const started = Date.now();
@@ -113,8 +146,10 @@ try {
     logLevel: values['log-level'],
     scoringStrategy: scoringStrategy(values['scoring-strategy']),
     podNetworking: podNetworking(values['pod-networking']),
+    bundled: values.bundled,
     fargate: values.fargate,
     timeScale: timeScale(values['time-scale']),
+    ...(faults ? { faults } : {}),
     ...(values.kubeconfig ? { kubeconfigPath: values.kubeconfig } : {}),
     ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
     log: (line) => console.log(line),

@@ -48,7 +48,9 @@ export interface TableDefinition {
  * Every Kubernetes object lives in one table: pk `<resource>/<namespace>` (or `<resource>` for
  * cluster-scoped kinds), sk the object name. A namespace's pods are one item collection, so a
  * list is a single Query. The `byUid` index lets the status path find a pod from an ECS task,
- * whose `startedBy` carries the pod uid; `byWaiting` lists the pods waiting for capacity.
+ * whose `startedBy` carries the pod uid. `byWaiting` is no longer written or read (the waiting
+ * set is a `waiting` partition read strongly consistently, docs/decisions.md "Scheduler"); it
+ * stays until a later deploy removes it, as CloudFormation changes one index per update.
  */
 export const objectsTable: TableDefinition = {
   id: 'Objects',
@@ -60,13 +62,9 @@ export const objectsTable: TableDefinition = {
     { name: 'byUid', partitionKey: 'uid', projection: 'KEYS_ONLY' },
     // Sparse: only unschedulable pods carry `waiting`, so requeueing them reads nothing else.
     { name: 'byWaiting', partitionKey: 'waiting', projection: 'KEYS_ONLY' },
-    // Bound pods by node, with what reconciling them against ECS needs and nothing more.
-    {
-      name: 'byNode',
-      partitionKey: 'nodeName',
-      projection: 'INCLUDE',
-      nonKeyAttributes: ['taskArn', 'stage'],
-    },
+    // Bound pods by node, keys only: a projected attribute would rewrite the index entry (a
+    // write unit) on every change of it; the reconcile reads the pods it lists instead.
+    { name: 'byNode', partitionKey: 'nodeName', projection: 'KEYS_ONLY' },
   ],
 };
 

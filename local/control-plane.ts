@@ -16,6 +16,7 @@ import { ensureCertificates } from './certs';
 import { checkJava, type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { type EcsSimulator, startEcsSimulator } from './ecs-simulator';
 import { LocalEventBus } from './event-bus';
+import { type FaultController, type FaultOptions, startFaults } from './faults';
 import { startGateway } from './gateway';
 import { ensureToken, removeControlPlaneInfo, writeControlPlaneInfo, writeKubeconfig } from './kubeconfig';
 import { invocationCounts, invokeLocal, type LambdaHandler } from './lambda';
@@ -31,7 +32,11 @@ export interface ControlPlaneOptions {
   /** Where the CA, token and kubeconfig live. Default `.podplane`. */
   readonly stateDir?: string;
   readonly kubeconfigPath?: string;
-  /** Keep DynamoDB data here; in memory when absent. */
+  /**
+   * Keep the state here, so a restart resumes where the last run stopped (killed or not):
+   * DynamoDB's tables, the ECS simulator's tasks and the timer queue's messages. In memory when
+   * absent.
+   */
   readonly dataDir?: string;
   readonly nodes?: number;
   readonly nodeCpu?: number;
@@ -44,6 +49,11 @@ export interface ControlPlaneOptions {
   readonly fargate?: boolean;
   /** NodeResourcesFit scoring strategy for the scheduler. */
   readonly scoringStrategy?: 'LeastAllocated' | 'MostAllocated';
+  /**
+   * Run the bundles `cdk synth` writes, each in a worker thread with the environment its
+   * template gives it, instead of the handlers' sources (local/bundled/).
+   */
+  readonly bundled?: boolean;
   /** How EC2 pods are networked, as podplane:podNetworking on AWS. Default awsvpc. */
   readonly podNetworking?: 'awsvpc' | 'bridge';
   /** Lambda log level (Powertools); WARN keeps `npm start` readable. */
@@ -53,6 +63,8 @@ export interface ControlPlaneOptions {
    * and the SQS delays (restart back-offs, probe periods) 100 times faster. Default 1.
    */
   readonly timeScale?: number;
+  /** Inject faults (local/faults/): from the moment the control plane is ready until disarmed. */
+  readonly faults?: FaultOptions;
 }
 
 export interface ControlPlane {
@@ -65,6 +77,10 @@ export interface ControlPlane {
   readonly ecs: EcsSimulator;
   /** Lambda invocations per function since start. */
   invocations(): Record<string, number>;
+  /** Invokes a function as its trigger would (the chaos checks run the reconcile this way). */
+  invoke<T>(name: FunctionName, event: unknown): Promise<T>;
+  /** Present when started with `faults`: their counts, and a switch to stop them. */
+  readonly faults?: FaultController;
   stop(): Promise<void>;
 }
 
@@ -116,9 +132,22 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     cleanups.push(() => dynamodb.stop());
     log(`  DynamoDB Local: pid ${dynamodb.pid} at ${dynamodb.endpoint}`);
 
-    const eventBus = new LocalEventBus((event, error) =>
-      log(`event dead-lettered after retries: ${describe(error)} ${JSON.stringify(event).slice(0, 200)}`),
+    const faults = options.faults
+      ? await step('starting the fault injection (a proxy in front of DynamoDB Local)', () =>
+          startFaults(options.faults as FaultOptions, dynamodb.endpoint),
+        )
+      : undefined;
+    if (faults) cleanups.push(() => faults.stop());
+
+    const eventBus = new LocalEventBus(
+      (event, error) =>
+        log(`event dead-lettered after retries: ${describe(error)} ${JSON.stringify(event).slice(0, 200)}`),
+      3,
+      faults?.eventDeliveries,
     );
+    // Task events before the bus has its rules (a restored task's, with --data-dir) wait for them:
+    // EventBridge would not have lost them.
+    let heldEvents: unknown[] | undefined = [];
     const ecs = await step(`starting the ECS simulator (${options.nodes ?? 3} nodes)`, () =>
       startEcsSimulator({
         clusterName,
@@ -130,11 +159,17 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         ...(options.defaultStartDelayMs !== undefined
           ? { defaultStartDelayMs: options.defaultStartDelayMs }
           : {}),
-        onTaskStateChange: (event) => eventBus.publish(event),
+        onTaskStateChange: (event) => (heldEvents ? heldEvents.push(event) : eventBus.publish(event)),
         ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+        ...(faults ? { operationHook: faults.ecsOperations } : {}),
+        ...(options.dataDir ? { dataDir: options.dataDir, log } : {}),
       }),
     );
     cleanups.push(() => ecs.stop());
+    if (ecs.restored)
+      log(
+        `  ECS simulator: ${ecs.restored.tasks} task(s) restored from ${options.dataDir} (${ecs.restored.running} running${ecs.restored.dropped ? `; ${ecs.restored.dropped} on container instances no longer configured left out` : ''})`,
+      );
 
     const queueTriggers = Object.values(functionDefinitions).flatMap((d) =>
       d.trigger.kind === 'sqs' ? [d.trigger] : [],
@@ -145,16 +180,18 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
         onDeadLetter: (queue, message) =>
           log(`${queue}: message dead-lettered after retries: ${message.body.slice(0, 200)}`),
+        ...(options.dataDir ? { dataDir: options.dataDir, log } : {}),
       }),
     );
     cleanups.push(() => sqs.stop());
+    if (options.dataDir) log(`  SQS: ${sqs.restoredMessages} message(s) restored from ${options.dataDir}`);
 
     // The handlers find their AWS endpoints the way they do on Lambda: from the environment.
     Object.assign(process.env, {
       AWS_REGION: region,
       AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'podplane',
       AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'podplane',
-      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: faults?.dynamoEndpoint ?? dynamodb.endpoint,
       AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodb.endpoint,
       AWS_ENDPOINT_URL_ECS: ecs.endpoint,
       AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: ecs.endpoint,
@@ -184,14 +221,41 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       }
     });
 
-    const handlers = await step('loading the Lambda handlers', () => loadHandlers());
-    const invoke = <T>(name: FunctionName, event: unknown) =>
-      invokeLocal<T>(name, functionDefinitions[name], handlers[name], event);
-
     const pollers: StreamPoller[] = [];
-    nudgeOnWrites(() => {
+    const nudgePollers = () => {
       for (const poller of pollers) poller.nudge();
+    };
+    const handlers = options.bundled
+      ? await step('synthesizing the stack and loading its bundles (--bundled)', async () => {
+          const { loadBundledHandlers } = await import('./bundled/index');
+          const bundled = await loadBundledHandlers({
+            outdir: join(stateDir, 'cdk.out'),
+            local: {
+              tableName,
+              clusterName,
+              podLogGroup,
+              timerQueueUrl: sqs.queue(timerQueue.id).options.url,
+              podSubnet: localPodNetwork.subnets[0] ?? '',
+              podSecurityGroup: localPodNetwork.securityGroups[0] ?? '',
+              accountId: '000000000000',
+              region,
+            },
+            runtimeEnvironment: bundledRuntimeEnvironment(options.logLevel ?? 'WARN'),
+            onInvoked: nudgePollers,
+          });
+          cleanups.push(() => bundled.stop());
+          return bundled.handlers;
+        })
+      : await step('loading the Lambda handlers', () => loadHandlers());
+    // The authorizer is left alone: API Gateway answers its failures with 401s, not retries.
+    const invocationHook = faults?.invocations({
+      timeScale: options.timeScale ?? 1,
+      exempt: new Set(['authorizer']),
     });
+    const invoke = <T>(name: FunctionName, event: unknown) =>
+      invokeLocal<T>(name, functionDefinitions[name], handlers[name], event, invocationHook);
+
+    nudgeOnWrites(nudgePollers);
     const streamsClient = new DynamoDBStreamsClient({ endpoint: dynamodb.endpoint, region });
     cleanups.push(() => streamsClient.destroy());
     for (const [name, definition] of Object.entries(functionDefinitions) as [
@@ -207,6 +271,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
           invoke: (event) => invoke(name, event),
           onDiscard: (records, reason) =>
             log(`${name}: ${records.length} record(s) sent to the on-failure queue: ${reason}`),
+          ...(faults ? { redeliver: faults.streamRedelivery(name) } : {}),
         });
         poller.start();
         pollers.push(poller);
@@ -217,6 +282,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
           trigger,
           (event) => invoke(name, event),
           (error) => log(`${name} failed: ${describe(error)}`),
+          faults?.queueDuplicates(name),
         );
         source.start();
         cleanups.push(() => source.stop());
@@ -243,6 +309,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         });
       }
     }
+    const held = heldEvents;
+    heldEvents = undefined;
+    for (const event of held) eventBus.publish(event);
 
     const certificates = await step('preparing TLS certificates', () => ensureCertificates(stateDir));
     const token = ensureToken(stateDir);
@@ -275,6 +344,12 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     });
     cleanups.push(() => removeControlPlaneInfo(stateDir, process.pid));
 
+    if (faults) {
+      // Stopping: events held back by a fault are dropped, not delivered to stopping handlers.
+      cleanups.push(() => faults.dropPending());
+      faults.controller.arm();
+      log(`  faults armed: ${faults.controller.spec || 'none'} (seed ${faults.controller.seed})`);
+    }
     return {
       url: gateway.url,
       kubeconfigPath,
@@ -284,12 +359,40 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       dynamoEndpoint: dynamodb.endpoint,
       ecs,
       invocations: () => Object.fromEntries(invocationCounts),
+      invoke,
+      ...(faults ? { faults: faults.controller } : {}),
       stop: stopAll,
     };
   } catch (error) {
     await stopAll();
     throw error;
   }
+}
+
+/**
+ * What a bundled function gets besides its template's variables: what the Lambda runtime sets
+ * (region, credentials) and what only this machine needs (its stand-ins' endpoints; no X-Ray
+ * daemon and no CloudWatch, as for the source handlers).
+ */
+function bundledRuntimeEnvironment(logLevel: string): Record<string, string> {
+  const names = [
+    'AWS_REGION',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_ENDPOINT_URL_DYNAMODB',
+    'AWS_ENDPOINT_URL_DYNAMODB_STREAMS',
+    'AWS_ENDPOINT_URL_ECS',
+    'AWS_ENDPOINT_URL_CLOUDWATCH_LOGS',
+    'AWS_ENDPOINT_URL_SQS',
+    'POWERTOOLS_TRACE_ENABLED',
+    'POWERTOOLS_METRICS_DISABLED',
+    'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED',
+  ];
+  return {
+    ...Object.fromEntries(names.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : []))),
+    AWS_DEFAULT_REGION: process.env.AWS_REGION ?? region,
+    POWERTOOLS_LOG_LEVEL: logLevel,
+  };
 }
 
 async function loadHandlers(): Promise<Record<FunctionName, LambdaHandler>> {

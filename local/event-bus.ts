@@ -2,6 +2,12 @@ import type { EventTrigger } from '../functions/wiring';
 import { matchesPattern, type Pattern } from './event-pattern';
 import { sleep } from './processes';
 
+/**
+ * Takes over one delivery of an event to a target: the fault mode (local/faults/) calls
+ * `deliver` late, twice, after a later event's, or never.
+ */
+export type EventDeliveryHook = (event: unknown, deliver: () => void) => void;
+
 interface Target {
   readonly pattern: Pattern;
   readonly invoke: (event: unknown) => Promise<unknown>;
@@ -18,6 +24,7 @@ export class LocalEventBus {
   constructor(
     private readonly onDeadLetter: (event: unknown, error: unknown) => void,
     private readonly retryAttempts = 3,
+    private readonly deliveryHook?: EventDeliveryHook,
   ) {}
 
   /** `detail` conditions the stack adds (its cluster's ARN) are merged into the wiring's pattern. */
@@ -32,8 +39,12 @@ export class LocalEventBus {
   publish(event: unknown): void {
     for (const target of this.targets) {
       if (!matchesPattern(event, target.pattern)) continue;
-      const delivery = this.deliver(target, event).finally(() => this.inFlight.delete(delivery));
-      this.inFlight.add(delivery);
+      const send = () => {
+        const delivery = this.deliver(target, event).finally(() => this.inFlight.delete(delivery));
+        this.inFlight.add(delivery);
+      };
+      if (this.deliveryHook) this.deliveryHook(event, send);
+      else send();
     }
   }
 

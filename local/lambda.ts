@@ -5,6 +5,16 @@ import type { FunctionDefinition } from '../functions/wiring';
 // biome-ignore lint/suspicious/noExplicitAny: handlers take different event types; the runner passes each its own.
 export type LambdaHandler = (event: any, context: Context) => Promise<any>;
 
+/**
+ * Runs around each invocation: the fault mode's crashes and timeouts (local/faults/) use it. It
+ * gets the call that runs the handler and returns what the runtime reports.
+ */
+export type InvocationHook = <T>(
+  name: string,
+  definition: FunctionDefinition,
+  call: () => Promise<T>,
+) => Promise<T>;
+
 /** Invocations per function, as CloudWatch's Invocations metric would count them. */
 export const invocationCounts = new Map<string, number>();
 
@@ -14,6 +24,7 @@ export async function invokeLocal<T>(
   definition: FunctionDefinition,
   handler: LambdaHandler,
   event: unknown,
+  hook?: InvocationHook,
 ): Promise<T> {
   invocationCounts.set(name, (invocationCounts.get(name) ?? 0) + 1);
   const deadline = Date.now() + definition.timeoutSeconds * 1000;
@@ -31,5 +42,6 @@ export async function invokeLocal<T>(
     fail: () => undefined,
     succeed: () => undefined,
   };
-  return (await handler(event, context)) as T;
+  const call = async () => (await handler(event, context)) as T;
+  return hook ? hook(name, definition, call) : call();
 }

@@ -26,6 +26,11 @@ export interface StreamPollerOptions {
   readonly invoke: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | undefined>;
   readonly onDiscard: (records: readonly DynamoDBRecord[], reason: string) => void;
   readonly pollIntervalMs?: number;
+  /**
+   * Asked after a batch succeeded: true delivers the same batch again, as a shard's records may
+   * come more than once (the fault mode's duplicates, local/faults/).
+   */
+  readonly redeliver?: (batch: readonly DynamoDBRecord[]) => boolean;
 }
 
 /**
@@ -164,6 +169,7 @@ export class StreamPoller {
     }
     const lastDelivered = batch.at(-1)?.dynamodb?.SequenceNumber ?? '';
     if (!failedFrom) {
+      if (this.options.redeliver?.(batch)) return;
       shard.buffer = shard.buffer.filter(
         (r) => bySequenceNumber(r.dynamodb?.SequenceNumber ?? '', lastDelivered) > 0,
       );

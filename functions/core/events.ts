@@ -8,6 +8,8 @@ export type { Event };
 export interface EventRecorder {
   /** Writes (or overwrites) an event; the same occurrence always has the same name. */
   record(event: Event): Promise<void>;
+  /** Writes many events in as few requests as the store allows (a batch's Scheduled events). */
+  recordMany(events: readonly Event[]): Promise<void>;
 }
 
 export interface PodEvent {
@@ -67,6 +69,16 @@ export async function recordQuietly(recorder: EventRecorder, event: Event): Prom
     await recorder.record(event);
   } catch {
     // A lost event is a lost hint; the pod's status still says what happened.
+  }
+}
+
+/** recordQuietly for many events at once. */
+export async function recordManyQuietly(recorder: EventRecorder, events: readonly Event[]): Promise<void> {
+  if (events.length === 0) return;
+  try {
+    await recorder.recordMany(events);
+  } catch {
+    // As above: events are hints.
   }
 }
 

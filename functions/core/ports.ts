@@ -40,6 +40,8 @@ export interface PodOnNodeEntry {
   readonly name: string;
   readonly stage?: string;
   readonly taskArn?: string;
+  /** The pod as read for this listing (absent for a deleted pod's tombstone). */
+  readonly record?: PodRecord;
 }
 
 export interface PodChange {
@@ -69,6 +71,21 @@ export class AlreadyExistsError extends Error {}
 /** `conflict`: DynamoDB cancelled the transaction because another one touched the same items. */
 export type BindOutcome = 'bound' | 'pod-changed' | 'node-full' | 'conflict';
 
+/**
+ * One binding of a batch: `cancelled` means nothing was wrong with it, but another binding in
+ * the same transaction failed its condition, so none of them was written.
+ */
+export type BatchBindOutcome = BindOutcome | 'cancelled';
+
+/** A pod and the node the scheduler chose for it, as it read the node, and what it takes there. */
+export interface Binding {
+  readonly record: PodRecord;
+  /** The pod as bound: spec.nodeName and PodScheduled=True. */
+  readonly bound: Pod;
+  readonly node: NodeInfo;
+  readonly requests: PodRequests;
+}
+
 export interface PodStore {
   getPod(namespace: string, name: string, consistent?: boolean): Promise<PodRecord | undefined>;
   listPods(namespace?: string): Promise<Pod[]>;
@@ -81,6 +98,12 @@ export interface PodStore {
   /** Sets spec.nodeName and takes the requests from the node in one transaction. */
   bindPod(record: PodRecord, bound: Pod, node: NodeInfo, requests: PodRequests): Promise<BindOutcome>;
   /**
+   * Binds many pods in as few transactions as the store allows: each node's counters change once
+   * per transaction, by the sum of its pods there, with those pods' bindings. A transaction is
+   * all or nothing; the outcomes follow the order of `bindings`.
+   */
+  bindPods(bindings: readonly Binding[]): Promise<BatchBindOutcome[]>;
+  /**
    * Takes a bound pod off its node (ECS found no room there): clears spec.nodeName, gives the
    * node capacity back, and stores `next` (which says why) in one transaction.
    */
@@ -89,12 +112,23 @@ export interface PodStore {
   finishPod(record: PodRecord, next: Pod, write?: PodWrite): Promise<PodRecord>;
   /** Removes the pod and gives back its node capacity if it still holds any. */
   deletePod(record: PodRecord): Promise<void>;
-  /** The pods bound to a node, with their task and stage, from an index (no pod bodies read). */
+  /** The pods bound to a node (deleted ones while their tombstones last), read strongly consistently. */
   listPodsOnNode(nodeName: string): Promise<PodOnNodeEntry[]>;
-  /** Unschedulable pods, oldest first (at most `limit`). */
+  /**
+   * Unschedulable pods, longest waiting first (at most `limit`), read strongly consistently: a pod
+   * marked Unschedulable before the call began is listed.
+   */
   listUnschedulable(limit: number): Promise<PodRecord[]>;
   /** Hands an unschedulable pod back to the scheduler; ConflictError if it changed meanwhile. */
   requeuePod(record: PodRecord): Promise<void>;
+  /**
+   * The scheduling queue's move-request cycle, read strongly consistently: it grows with every
+   * requestMove, so an attempt that read it before its nodes can tell whether capacity may have
+   * come back since (Kubernetes' moveRequestCycle).
+   */
+  moveCycle(): Promise<number>;
+  /** Starts a new move-request cycle; done by every requeue of waiting pods, before it lists them. */
+  requestMove(): Promise<void>;
   /**
    * Takes one tick of a pod's probe loop: true the first time (uid, generation, tick) is claimed,
    * false for a repeat, so a timer message delivered twice does not start a second loop.
@@ -128,7 +162,8 @@ export interface PodTimers {
 }
 
 export interface NodeStore {
-  listNodes(): Promise<NodeInfo[]>;
+  /** `consistent`: reflects every write acknowledged before the call (the scheduler's view). */
+  listNodes(options?: { readonly consistent?: boolean }): Promise<NodeInfo[]>;
   getNode(name: string): Promise<Node | undefined>;
   /** Creates or refreshes a node, keeping what bound pods already take from it. */
   putNode(node: Node, allocatable: NodeResources): Promise<void>;

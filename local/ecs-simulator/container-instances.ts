@@ -269,6 +269,21 @@ function nextFreePort(instance: SimContainerInstance, protocol: PortProtocol): n
   throw new Error(`no ${protocol} port left in Docker's ephemeral range on ${instance.ec2InstanceId}`);
 }
 
+/**
+ * Takes again what a task restored from a data directory holds: its claim as it was handed out
+ * (the same dynamic ports), counted as pending or running. An instance's resources are always
+ * what its registration leaves after its tasks' claims, so nothing is kept for them apart.
+ */
+export function reclaim(instance: SimContainerInstance, claim: ResourceClaim, running: boolean): void {
+  instance.remainingCpu -= claim.cpu;
+  instance.remainingMemory -= claim.memory;
+  if (claim.eni) instance.taskEnis += 1;
+  for (const { port, protocol } of claim.staticPorts) instance.reservedPorts[protocol].add(port);
+  for (const { port, protocol } of claim.dynamicPorts) instance.dynamicPorts[protocol].add(port);
+  if (running) instance.runningTasksCount += 1;
+  else instance.pendingTasksCount += 1;
+}
+
 export function markRunning(instance: SimContainerInstance): void {
   instance.pendingTasksCount -= 1;
   instance.runningTasksCount += 1;

@@ -7,12 +7,14 @@ import { runTaskOperations } from './operations/run-task';
 import { taskDefinitionOperations } from './operations/task-definitions';
 import { taskOperations } from './operations/tasks';
 import { type EcsSimulatorOptions, resolveOptions } from './options';
+import { type RestoredSimulator, SimulatorJournal } from './persistence';
 import { createAwsJsonServer } from './server';
-import { SimulatorState } from './state';
+import { SimulatorState, scaledClock } from './state';
 
 export type { EcsTaskStateChangeEvent, TaskStateChangeContainer, TaskStateChangeDetail } from './events';
 export type { LogLine } from './logs';
 export type { EcsSimulatorOptions } from './options';
+export type { RestoredSimulator } from './persistence';
 
 export interface EcsSimulator {
   /** Base URL for `new ECSClient({ endpoint })` or AWS_ENDPOINT_URL_ECS, e.g. http://127.0.0.1:41234 */
@@ -24,6 +26,8 @@ export interface EcsSimulator {
   stats(): { runTaskCalls: number; runTaskThrottles: number; tasks: number };
   /** What a container wrote (the `sim.podplane.dev/logs` lines), by task ARN or id. */
   logLines(taskArn: string, containerName: string): LogLine[];
+  /** With a data directory: what was restored from it at start. */
+  readonly restored: RestoredSimulator | undefined;
 }
 
 const ecsTarget = 'AmazonEC2ContainerServiceV20141113';
@@ -36,23 +40,41 @@ const logsTarget = 'Logs_20140328';
  */
 export async function startEcsSimulator(options: EcsSimulatorOptions): Promise<EcsSimulator> {
   const config = resolveOptions(options);
-  const state = new SimulatorState(config, options.onTaskStateChange);
-  const server = createAwsJsonServer(state, {
-    [ecsTarget]: {
-      ...taskDefinitionOperations,
-      ...clusterOperations,
-      ...runTaskOperations,
-      ...taskOperations,
+  const journal = options.dataDir ? SimulatorJournal.open(options.dataDir, options.log) : undefined;
+  const clockStart = journal?.clockStart(config.timeScale);
+  const state = new SimulatorState(
+    config,
+    options.onTaskStateChange,
+    scaledClock(config.timeScale, clockStart),
+    journal,
+  );
+  const restored = journal?.restore(state);
+  const server = createAwsJsonServer(
+    state,
+    {
+      [ecsTarget]: {
+        ...taskDefinitionOperations,
+        ...clusterOperations,
+        ...runTaskOperations,
+        ...taskOperations,
+      },
+      [logsTarget]: logsOperations,
     },
-    [logsTarget]: logsOperations,
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
+    options.operationHook,
+  );
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    state.timers.clearAll();
+    journal?.close();
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   let stopped: Promise<void> | undefined;
@@ -62,6 +84,7 @@ export async function startEcsSimulator(options: EcsSimulatorOptions): Promise<E
     stop() {
       stopped ??= new Promise<void>((resolve, reject) => {
         state.timers.clearAll();
+        journal?.close();
         server.close((error) => (error ? reject(error) : resolve()));
         // Clients keep connections alive; close them so `close` completes now.
         server.closeAllConnections();
@@ -74,5 +97,6 @@ export async function startEcsSimulator(options: EcsSimulatorOptions): Promise<E
       tasks: state.tasks.launchedCount,
     }),
     logLines: (taskArn, containerName) => state.logs.read(resourceId(taskArn), containerName),
+    restored,
   };
 }

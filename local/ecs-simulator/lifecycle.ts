@@ -13,7 +13,15 @@ export interface LifecycleHooks {
   readonly now: () => number;
   /** Announces the task as it is now (an "ECS Task State Change" event). */
   readonly announce: (task: SimTask) => void;
+  /** Every change of the task (announced or not), for a data directory to keep. */
+  readonly changed?: (task: SimTask) => void;
   readonly logs: LogStore;
+}
+
+/** The step a task takes next, and when (on the simulator's clock). */
+interface NextStep {
+  readonly at: number;
+  readonly take: () => void;
 }
 
 /**
@@ -21,6 +29,10 @@ export interface LifecycleHooks {
  * PROVISIONING -> PENDING -> ACTIVATING -> RUNNING, and on stop or exit
  * DEACTIVATING -> STOPPING -> DEPROVISIONING -> STOPPED. Every change bumps `version`; every
  * change of lastStatus or desiredStatus is announced.
+ *
+ * What a task does next, and when, follows from what it shows (its status and the times it
+ * reached each one), so a task has at most one timer, and a task restored from a data directory
+ * resumes where it was: `resume` schedules the same step at the same time.
  */
 export class TaskLifecycle {
   constructor(private readonly hooks: LifecycleHooks) {}
@@ -28,28 +40,18 @@ export class TaskLifecycle {
   /** The task was just created in PROVISIONING. */
   start(task: SimTask): void {
     this.hooks.announce(task);
-    const delay = task.behaviour.startDelayMs;
-    const step = Math.floor(delay / 3);
-    task.timers.after(step, () => {
-      this.moveTo(task, 'PENDING', (now) => {
-        task.pullStartedAt = now;
-        task.connectivityAt = now;
-      });
-      if (task.behaviour.imagePullError) {
-        task.timers.after(delay - step, () => this.failImagePull(task));
-        return;
-      }
-      if (task.containers.some((container) => container.createError)) {
-        task.timers.after(delay - step, () => this.failContainerCreation(task));
-        return;
-      }
-      task.timers.after(step, () => {
-        this.moveTo(task, 'ACTIVATING', (now) => {
-          task.pullStoppedAt = now;
-        });
-        task.timers.after(delay - 2 * step, () => this.run(task));
-      });
-    });
+    this.scheduleNext(task);
+  }
+
+  /**
+   * A task restored after a restart: announced as it is now (the killed process may not have
+   * delivered its last event; consumers take events at least once, as EventBridge sends them),
+   * and the step it was waiting for is taken when it was due, at once if that time passed while
+   * the simulator was down.
+   */
+  resume(task: SimTask): void {
+    this.hooks.announce(task);
+    this.scheduleNext(task);
   }
 
   /**
@@ -57,12 +59,89 @@ export class TaskLifecycle {
    * so its first stop reason stands, as in ECS. False when nothing changed.
    */
   stop(task: SimTask, stopCode: TaskStopCode, stoppedReason: string): boolean {
-    const wasRunning = task.lastStatus === 'RUNNING';
     if (!this.markStopping(task, stopCode, stoppedReason)) return false;
-    if (wasRunning) {
-      this.afterSteps(task, [
-        () => this.moveTo(task, 'DEACTIVATING'),
-        () =>
+    this.scheduleNext(task);
+    return true;
+  }
+
+  private scheduleNext(task: SimTask): void {
+    task.timers.cancelAll();
+    const next = this.nextStep(task);
+    if (!next) return;
+    task.timers.after(next.at - this.hooks.now(), () => {
+      next.take();
+      this.scheduleNext(task);
+    });
+  }
+
+  /**
+   * The task's next step from what it shows: the start's steps split its start delay in thirds
+   * (PENDING, ACTIVATING, RUNNING), a stop takes 1 ms a step, and a running task's own exit and
+   * health change count from its start. Undefined when nothing is pending.
+   */
+  private nextStep(task: SimTask): NextStep | undefined {
+    if (task.lastStatus === 'STOPPED') return undefined;
+    if (task.desiredStatus === 'STOPPED')
+      return { at: task.updatedAt + stopStepMs, take: this.stopStep(task) };
+    const delay = task.behaviour.startDelayMs;
+    const step = Math.floor(delay / 3);
+    switch (task.lastStatus) {
+      case 'PROVISIONING':
+        return {
+          at: task.createdAt + step,
+          take: () =>
+            this.moveTo(task, 'PENDING', (now) => {
+              task.pullStartedAt = now;
+              task.connectivityAt = now;
+            }),
+        };
+      case 'PENDING': {
+        const pending = task.pullStartedAt ?? task.updatedAt;
+        if (task.behaviour.imagePullError)
+          return { at: pending + delay - step, take: () => this.failImagePull(task) };
+        if (task.containers.some((container) => container.createError))
+          return { at: pending + delay - step, take: () => this.failContainerCreation(task) };
+        return {
+          at: pending + step,
+          take: () =>
+            this.moveTo(task, 'ACTIVATING', (now) => {
+              task.pullStoppedAt = now;
+            }),
+        };
+      }
+      case 'ACTIVATING':
+        return { at: (task.pullStoppedAt ?? task.updatedAt) + delay - 2 * step, take: () => this.run(task) };
+      case 'RUNNING':
+        return this.nextWhileRunning(task);
+      default:
+        return undefined;
+    }
+  }
+
+  /** A running task turns unhealthy and exits when its behaviour says, counted from its start. */
+  private nextWhileRunning(task: SimTask): NextStep | undefined {
+    const started = task.startedAt ?? task.updatedAt;
+    const { exitAfterMs, unhealthyAfterMs } = task.behaviour;
+    const healthy = task.containers.some((c) => c.lastStatus === 'RUNNING' && c.healthStatus !== 'UNHEALTHY');
+    const unhealthyAt = unhealthyAfterMs !== undefined && healthy ? started + unhealthyAfterMs : undefined;
+    const exitAt = exitAfterMs !== undefined ? started + exitAfterMs : undefined;
+    if (unhealthyAt !== undefined && (exitAt === undefined || unhealthyAt <= exitAt))
+      return { at: unhealthyAt, take: () => this.turnUnhealthy(task) };
+    if (exitAt !== undefined) return { at: exitAt, take: () => this.exit(task) };
+    return undefined;
+  }
+
+  /**
+   * The next step of a stop: a running task goes DEACTIVATING, STOPPING (the agent's SIGTERM),
+   * DEPROVISIONING, STOPPED; one stopped before it ran goes (DEPROVISIONING ->) STOPPED, and
+   * one that failed to start (image pull, container creation) straight to STOPPED.
+   */
+  private stopStep(task: SimTask): () => void {
+    switch (task.lastStatus) {
+      case 'RUNNING':
+        return () => this.moveTo(task, 'DEACTIVATING');
+      case 'DEACTIVATING':
+        return () =>
           this.moveTo(task, 'STOPPING', (now) => {
             // The agent's SIGTERM: whatever still runs exits gracefully.
             for (const container of task.containers) {
@@ -71,16 +150,16 @@ export class TaskLifecycle {
               container.exitCode = 0;
             }
             task.executionStoppedAt ??= now;
-          }),
-        () => this.moveTo(task, 'DEPROVISIONING'),
-        () => this.finish(task),
-      ]);
-    } else if (task.lastStatus === 'PROVISIONING') {
-      this.afterSteps(task, [() => this.finish(task)]);
-    } else {
-      this.afterSteps(task, [() => this.moveTo(task, 'DEPROVISIONING'), () => this.finish(task)]);
+          });
+      case 'STOPPING':
+        return () => this.moveTo(task, 'DEPROVISIONING');
+      case 'PENDING':
+      case 'ACTIVATING':
+        if (task.stopCode !== 'TaskFailedToStart') return () => this.moveTo(task, 'DEPROVISIONING');
+        return () => this.finish(task);
+      default:
+        return () => this.finish(task);
     }
-    return true;
   }
 
   /** desiredStatus STOPPED with its reason; the lastStatus steps follow on timers. */
@@ -121,9 +200,6 @@ export class TaskLifecycle {
       task.startedAt = now;
       task.healthStatus = taskHealth(task.containers);
     });
-    const { exitAfterMs, unhealthyAfterMs } = task.behaviour;
-    if (unhealthyAfterMs !== undefined) task.timers.after(unhealthyAfterMs, () => this.turnUnhealthy(task));
-    if (exitAfterMs !== undefined) task.timers.after(exitAfterMs, () => this.exit(task));
   }
 
   /** The containers exit on their own; their exit stops the task as an essential container's would. */
@@ -155,9 +231,7 @@ export class TaskLifecycle {
     for (const container of task.containers)
       if (container.createError) container.reason = container.createError;
     task.pullStoppedAt = this.hooks.now();
-    if (this.markStopping(task, 'TaskFailedToStart', reason)) {
-      this.afterSteps(task, [() => this.finish(task)]);
-    }
+    this.markStopping(task, 'TaskFailedToStart', reason);
   }
 
   private failImagePull(task: SimTask): void {
@@ -169,9 +243,7 @@ export class TaskLifecycle {
       container.reason = reasons[i];
     });
     // A task whose images never arrived goes straight from PENDING to STOPPED.
-    if (this.markStopping(task, 'TaskFailedToStart', reasons[0] ?? 'CannotPullContainerError')) {
-      this.afterSteps(task, [() => this.finish(task)]);
-    }
+    this.markStopping(task, 'TaskFailedToStart', reasons[0] ?? 'CannotPullContainerError');
   }
 
   private finish(task: SimTask): void {
@@ -179,15 +251,6 @@ export class TaskLifecycle {
     if (instance && task.claim) release(instance, task.claim, task.startedAt !== undefined);
     this.moveTo(task, 'STOPPED', (now) => {
       task.stoppedAt = now;
-    });
-  }
-
-  private afterSteps(task: SimTask, steps: (() => void)[]): void {
-    const [first, ...rest] = steps;
-    if (!first) return;
-    task.timers.after(stopStepMs, () => {
-      first();
-      this.afterSteps(task, rest);
     });
   }
 
@@ -203,6 +266,7 @@ export class TaskLifecycle {
     mutate(now);
     task.version += 1;
     task.updatedAt = now;
+    this.hooks.changed?.(task);
     if (announce) this.hooks.announce(task);
   }
 }

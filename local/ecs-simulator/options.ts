@@ -1,5 +1,7 @@
 import { parseQuantity } from '../../functions/core/quantity';
 import type { EcsTaskStateChangeEvent } from './events';
+import type { OperationHook } from './server';
+import type { SimulatorState } from './state';
 
 export interface EcsSimulatorOptions {
   /** Default '127.0.0.1'. */
@@ -36,6 +38,16 @@ export interface EcsSimulatorOptions {
    * trunking table allows for its instance type; off, one per ENI beyond the primary.
    */
   awsvpcTrunking?: boolean;
+  /** Runs around every ECS operation: the fault mode's hook (local/faults/ecs.ts). */
+  operationHook?: OperationHook<SimulatorState>;
+  /**
+   * Keep the simulator's state in this directory (`ecs-simulator.jsonl`) and resume from it on
+   * the next start: tasks, container instances, clientTokens, task definitions, logs, and the
+   * lifecycle steps still to come. In memory when absent.
+   */
+  dataDir?: string;
+  /** Says what a data directory's journal discarded (a torn last write) or could not write. */
+  log?: (line: string) => void;
 }
 
 export interface SimulatorConfig {

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { AwsJsonError, serializationException, unknownOperation } from './errors';
 
 /** Operations per `X-Amz-Target` prefix: the service name and API version the SDK sends. */
@@ -7,8 +13,26 @@ export type ServiceTargets<S> = Readonly<
   Record<string, Readonly<Record<string, (state: S, request: Record<string, unknown>) => object>>>
 >;
 
-/** What a server's state may do before each request (the simulator sweeps expired tasks). */
-type ServerState = object & { sweepExpired?(): void };
+/**
+ * Runs around every operation (the fault mode's throttles, errors and lost stops, local/faults/):
+ * it may answer instead of `run`, throw an AwsJsonError, or act on what `run` returned.
+ */
+export type OperationHook<S> = (
+  call: {
+    readonly state: S;
+    readonly operation: string;
+    readonly request: Record<string, unknown>;
+    readonly headers: IncomingHttpHeaders;
+  },
+  run: () => object,
+) => object;
+
+/**
+ * What a server's state may do around each request: before it, the simulator sweeps expired
+ * tasks; after it and before the response, a state kept in a data directory writes what the
+ * request changed, so no client hears of a change a restart would lose.
+ */
+type ServerState = object & { sweepExpired?(): void; settle?(): void };
 
 /** RegisterTaskDefinition carries pod annotations as docker labels; leave ample room. */
 const maxBodyBytes = 16 * 1024 * 1024;
@@ -18,12 +42,28 @@ const maxBodyBytes = 16 * 1024 * 1024;
  * JSON body; 200 with a JSON body, or 4xx/5xx with `{"__type", "message"}`. Signatures are not
  * checked. ECS, CloudWatch Logs and SQS all speak it.
  */
-export function createAwsJsonServer<S extends ServerState>(state: S, targets: ServiceTargets<S>): Server {
+export function createAwsJsonServer<S extends ServerState>(
+  state: S,
+  targets: ServiceTargets<S>,
+  hook?: OperationHook<S>,
+): Server {
   return createServer((request, response) => {
     readBody(request)
       .then((body) => {
         state.sweepExpired?.();
-        const result = dispatch(state, targets, String(request.headers['x-amz-target'] ?? ''), body);
+        const target = String(request.headers['x-amz-target'] ?? '');
+        const result = hook
+          ? hook(
+              {
+                state,
+                operation: target.slice(target.lastIndexOf('.') + 1),
+                request: body.trim() === '' ? {} : safeParse(body),
+                headers: request.headers,
+              },
+              () => dispatch(state, targets, target, body),
+            )
+          : dispatch(state, targets, target, body);
+        state.settle?.();
         send(response, 200, result);
       })
       .catch((error: unknown) => sendError(response, error));
@@ -49,6 +89,16 @@ function parseRequest(body: string): Record<string, unknown> {
     throw serializationException('Request body must be a JSON object.');
   }
   return parsed as Record<string, unknown>;
+}
+
+/** The request for the hook to look at; what it cannot parse, dispatch refuses as it always did. */
+function safeParse(body: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }
 
 function readBody(request: IncomingMessage): Promise<string> {

@@ -1,4 +1,5 @@
 import { Arns, clusterName } from './arns';
+import { noChanges, type SimulatorChanges } from './changes';
 import { createContainerInstances, type SimContainerInstance } from './container-instances';
 import { clusterNotFound } from './errors';
 import { type EcsTaskStateChangeEvent, eventDelivery, toTaskStateChangeEvent } from './events';
@@ -20,27 +21,30 @@ export class SimulatorState {
   readonly arns: Arns;
   readonly clusterArn: string;
   readonly timers: Timers;
-  readonly logs = new LogStore();
+  readonly logs: LogStore;
   readonly taskDefinitions: TaskDefinitionRegistry;
   readonly containerInstances: readonly SimContainerInstance[];
   readonly tasks: TaskStore;
   readonly lifecycle: TaskLifecycle;
   readonly runTaskRate: TokenBucket | undefined;
   readonly counters = { runTaskCalls: 0, runTaskThrottles: 0 };
-  private fargateLaunches = 0;
+  fargateLaunches = 0;
   private sweptAt: number;
 
   constructor(
     readonly config: SimulatorConfig,
     onTaskStateChange: ((event: EcsTaskStateChangeEvent) => void) | undefined,
     readonly now: () => number = scaledClock(config.timeScale),
+    /** A data directory's journal (persistence.ts); nothing is kept by default. */
+    readonly changes: SimulatorChanges = noChanges,
   ) {
     this.timers = new Timers(config.timeScale);
     this.arns = new Arns(config.region, config.accountId);
     this.clusterArn = this.arns.cluster(config.clusterName);
-    this.taskDefinitions = new TaskDefinitionRegistry(this.arns, now);
+    this.logs = new LogStore(changes);
+    this.taskDefinitions = new TaskDefinitionRegistry(this.arns, now, changes);
     this.containerInstances = createContainerInstances(config, this.arns, now());
-    this.tasks = new TaskStore(now);
+    this.tasks = new TaskStore(now, changes);
     // ECS's rate limit is in real seconds, whatever the simulated clock does.
     this.runTaskRate = config.runTaskRate ? new TokenBucket(config.runTaskRate, Date.now) : undefined;
     const deliver = eventDelivery(onTaskStateChange, (run) => this.timers.soon(run));
@@ -50,6 +54,7 @@ export class SimulatorState {
       logs: this.logs,
       // The event is built now, so it shows the task as it was at this change.
       announce: (task) => deliver(toTaskStateChangeEvent(task, context)),
+      changed: (task) => changes.taskChanged(task),
     });
     this.sweptAt = now();
   }
@@ -68,6 +73,11 @@ export class SimulatorState {
     return zones[this.fargateLaunches++ % zones.length] ?? this.config.region;
   }
 
+  /** After each request, before its response: what it changed is written down first. */
+  settle(): void {
+    this.changes.settle();
+  }
+
   sweepExpired(): void {
     const now = this.now();
     if (now - this.sweptAt < sweepIntervalMs) return;
@@ -76,9 +86,13 @@ export class SimulatorState {
   }
 }
 
-/** A clock that runs 1/scale times as fast as the real one, from now on. */
-export function scaledClock(scale: number): () => number {
-  if (scale === 1) return Date.now;
-  const origin = Date.now();
-  return () => Math.round(origin + (Date.now() - origin) / scale);
+/**
+ * A clock that runs 1/scale times as fast as the real one, from now on, starting at `from` (a
+ * restart's clock goes on from where the last one was).
+ */
+export function scaledClock(scale: number, from?: number): () => number {
+  if (scale === 1 && from === undefined) return Date.now;
+  const realOrigin = Date.now();
+  const origin = from ?? realOrigin;
+  return () => Math.round(origin + (Date.now() - realOrigin) / scale);
 }

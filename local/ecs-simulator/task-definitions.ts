@@ -5,6 +5,7 @@ import type {
   TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import type { Arns } from './arns';
+import { noChanges, type SimulatorChanges } from './changes';
 import { clientException } from './errors';
 import type { NetworkMode } from './model';
 import {
@@ -80,7 +81,13 @@ export class TaskDefinitionRegistry {
   constructor(
     private readonly arns: Arns,
     private readonly now: () => number = Date.now,
+    private readonly changes: SimulatorChanges = noChanges,
   ) {}
+
+  /** A family kept in a data directory, back as it was. */
+  restore(family: string, revisions: RegisteredTaskDefinition[]): void {
+    this.families.set(family, revisions);
+  }
 
   register(request: Wire<RegisterTaskDefinitionRequest>): RegisteredTaskDefinition {
     const family = request.family ?? '';
@@ -145,6 +152,7 @@ export class TaskDefinitionRegistry {
       ...(memory !== undefined ? { memory } : {}),
     };
     this.families.set(family, [...revisions, registered]);
+    this.changes.familyChanged(family, this.families.get(family) ?? []);
     return registered;
   }
 
@@ -174,6 +182,8 @@ export class TaskDefinitionRegistry {
     if (registered.definition.status === 'ACTIVE') {
       registered.definition.status = 'INACTIVE';
       registered.definition.deregisteredAt = epochSeconds(this.now());
+      const family = registered.definition.family;
+      this.changes.familyChanged(family, this.families.get(family) ?? []);
     }
     return registered;
   }

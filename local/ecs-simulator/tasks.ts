@@ -1,5 +1,6 @@
 import type { Failure } from '@aws-sdk/client-ecs';
 import { resourceId } from './arns';
+import { noChanges, type SimulatorChanges } from './changes';
 import type { SimTask } from './model';
 import type { Wire } from './wire';
 
@@ -8,7 +9,7 @@ export const stoppedTaskRetentionMs = 60 * 60 * 1000;
 /** RunTask's clientToken is remembered for 24 hours. */
 export const clientTokenRetentionMs = 24 * 60 * 60 * 1000;
 
-interface RememberedRunTask {
+export interface RememberedRunTask {
   readonly taskIds: readonly string[];
   readonly failures: readonly Wire<Failure>[];
   readonly at: number;
@@ -24,11 +25,38 @@ export class TaskStore {
   private addressesHandedOut = 0;
   private launched = 0;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly changes: SimulatorChanges = noChanges,
+  ) {}
 
   add(task: SimTask): void {
     this.tasks.set(task.taskId, task);
     this.launched += 1;
+    this.changes.taskChanged(task);
+  }
+
+  /** A task kept in a data directory, back as it was (restoring changes nothing there). */
+  restore(task: SimTask): void {
+    this.tasks.set(task.taskId, task);
+    // The counters are written after the task: should a kill have cut them off, its address is
+    // still never handed out again.
+    const address = task.eni?.privateIpv4Address;
+    if (address) this.addressesHandedOut = Math.max(this.addressesHandedOut, addressNumber(address) + 1);
+  }
+
+  restoreClientToken(token: string, remembered: RememberedRunTask): void {
+    this.clientTokens.set(token, remembered);
+  }
+
+  /** The counters behind task addresses and subnet turns, so a restart hands out no address twice. */
+  get counters(): { addressesHandedOut: number; launched: number } {
+    return { addressesHandedOut: this.addressesHandedOut, launched: this.launched };
+  }
+
+  restoreCounters(counters: { addressesHandedOut: number; launched: number }): void {
+    this.addressesHandedOut = Math.max(this.addressesHandedOut, counters.addressesHandedOut);
+    this.launched = Math.max(this.launched, counters.launched);
   }
 
   /** By task ARN (either ARN format) or task id. */
@@ -45,7 +73,9 @@ export class TaskStore {
   }
 
   rememberClientToken(token: string, taskIds: readonly string[], failures: readonly Wire<Failure>[]): void {
-    this.clientTokens.set(token, { taskIds, failures, at: this.now() });
+    const remembered = { taskIds, failures, at: this.now() };
+    this.clientTokens.set(token, remembered);
+    this.changes.clientTokenChanged(token, remembered);
   }
 
   /** The tasks an earlier RunTask with this token launched (forgotten ones left out). */
@@ -75,11 +105,21 @@ export class TaskStore {
       if (task.stoppedAt !== undefined && now - task.stoppedAt > stoppedTaskRetentionMs) {
         this.tasks.delete(id);
         forgotten.push(id);
+        this.changes.taskForgotten(id);
       }
     }
     for (const [token, remembered] of this.clientTokens) {
-      if (now - remembered.at > clientTokenRetentionMs) this.clientTokens.delete(token);
+      if (now - remembered.at > clientTokenRetentionMs) {
+        this.clientTokens.delete(token);
+        this.changes.clientTokenChanged(token, undefined);
+      }
     }
     return forgotten;
   }
+}
+
+/** Which address nextPrivateIpv4Address handed out as `10.a.b.c` (its n). */
+function addressNumber(address: string): number {
+  const [, a = 0, b = 0, c = 1] = address.split('.').map(Number);
+  return (a * 256 + b) * 254 + (c - 1);
 }

@@ -20,10 +20,17 @@ export class QueueEventSource {
     private readonly trigger: QueueTrigger,
     private readonly invoke: (event: SQSEvent) => Promise<SQSBatchResponse | undefined>,
     private readonly onError: (error: unknown) => void,
+    /**
+     * True receives the batch a second time at once, in a concurrent invocation, as a standard
+     * queue may (the fault mode's duplicates, local/faults/).
+     */
+    private readonly duplicate?: (event: SQSEvent) => boolean,
   ) {}
 
   start(): void {
     this.unsubscribe = this.queue.onVisible(() => this.pump());
+    // Messages already visible (restored from a data directory) do not wait for the next one.
+    this.pump();
   }
 
   async stop(): Promise<void> {
@@ -65,6 +72,14 @@ export class QueueEventSource {
         awsRegion: arn.split(':')[3] ?? 'us-east-1',
       })),
     };
+    if (this.duplicate?.(event)) {
+      const again = this.invoke(event).then(
+        () => undefined,
+        () => undefined,
+      );
+      this.pending.add(again);
+      again.finally(() => this.pending.delete(again));
+    }
     let failed: Set<string>;
     try {
       const response = await this.invoke(event);

@@ -8,6 +8,21 @@ export interface QueueMessage {
   receiptHandle?: string;
 }
 
+/** A message as a data directory keeps it: when (real time, ms) it is next visible. */
+export interface StoredMessage {
+  readonly messageId: string;
+  readonly body: string;
+  readonly sentAt: number;
+  readonly receiveCount: number;
+  readonly visibleAt: number;
+}
+
+/** Where a queue writes its messages down (local/sqs/index.ts, with a data directory). */
+export interface MessageStore {
+  put(message: StoredMessage): void;
+  delete(messageId: string): void;
+}
+
 export interface LocalQueueOptions {
   readonly name: string;
   readonly url: string;
@@ -18,12 +33,15 @@ export interface LocalQueueOptions {
   /** Real seconds per queue second: 0.01 delivers a 10 s delay after 100 ms. */
   readonly timeScale: number;
   readonly onDeadLetter: (message: QueueMessage) => void;
+  /** Keeps every message until it is deleted; in memory only when absent. */
+  readonly store?: MessageStore;
 }
 
 /**
  * One standard SQS queue in memory: per-message delays, a visibility timeout for received
  * messages, and a redrive to a dead-letter side after too many receives. Delays and timeouts
- * run on the queue's time scale.
+ * run on the queue's time scale. With a store, every message is written down until deleted, so
+ * a restart delivers them again (`restore`).
  */
 export class LocalQueue {
   private readonly visible: QueueMessage[] = [];
@@ -36,23 +54,39 @@ export class LocalQueue {
 
   send(body: string, delaySeconds: number): QueueMessage {
     const message: QueueMessage = { messageId: randomUUID(), body, sentAt: Date.now(), receiveCount: 0 };
-    this.after(delaySeconds, () => this.makeVisible(message));
+    const delayMs = Math.max(0, delaySeconds) * 1000 * this.options.timeScale;
+    this.store(message, Date.now() + delayMs);
+    this.after(delayMs, () => this.makeVisible(message));
     return message;
+  }
+
+  /**
+   * Messages a data directory kept, back in the queue: each becomes visible when it was due (a
+   * delayed one at the end of its delay). One received before the restart is visible at once:
+   * its receipt handle, and whoever held it, died with the process that received it.
+   */
+  restore(messages: readonly StoredMessage[]): void {
+    const now = Date.now();
+    for (const stored of [...messages].sort((a, b) => a.visibleAt - b.visibleAt)) {
+      const { visibleAt, ...rest } = stored;
+      const message: QueueMessage = { ...rest };
+      const due = message.receiveCount > 0 ? now : visibleAt;
+      this.after(due - now, () => this.makeVisible(message));
+    }
   }
 
   /** Up to `max` visible messages, hidden for the visibility timeout unless deleted. */
   receive(max: number): QueueMessage[] {
     const batch = this.visible.splice(0, Math.max(1, max));
+    const timeoutMs = this.options.visibilityTimeoutSeconds * 1000 * this.options.timeScale;
     for (const message of batch) {
       message.receiveCount += 1;
       message.receiptHandle = randomUUID();
-      const timer = setTimeout(
-        () => {
-          this.inFlight.delete(message.receiptHandle ?? '');
-          this.makeVisible(message);
-        },
-        this.options.visibilityTimeoutSeconds * 1000 * this.options.timeScale,
-      );
+      this.store(message, Date.now() + timeoutMs);
+      const timer = setTimeout(() => {
+        this.inFlight.delete(message.receiptHandle ?? '');
+        this.makeVisible(message);
+      }, timeoutMs);
       this.inFlight.set(message.receiptHandle, { message, timer });
     }
     return batch;
@@ -63,6 +97,7 @@ export class LocalQueue {
     if (!entry) return;
     clearTimeout(entry.timer);
     this.inFlight.delete(receiptHandle);
+    this.options.store?.delete(entry.message.messageId);
   }
 
   /** Called whenever a message becomes visible. */
@@ -87,6 +122,7 @@ export class LocalQueue {
   private makeVisible(message: QueueMessage): void {
     if (this.closed) return;
     if (message.receiveCount >= this.options.maxReceiveCount) {
+      this.options.store?.delete(message.messageId);
       this.options.onDeadLetter(message);
       return;
     }
@@ -94,14 +130,24 @@ export class LocalQueue {
     for (const listener of this.listeners) listener();
   }
 
-  private after(seconds: number, run: () => void): void {
+  private store(message: QueueMessage, visibleAt: number): void {
+    this.options.store?.put({
+      messageId: message.messageId,
+      body: message.body,
+      sentAt: message.sentAt,
+      receiveCount: message.receiveCount,
+      visibleAt,
+    });
+  }
+
+  private after(ms: number, run: () => void): void {
     if (this.closed) return;
     const timer = setTimeout(
       () => {
         this.delayed.delete(timer);
         run();
       },
-      Math.max(0, seconds) * 1000 * this.options.timeScale,
+      Math.max(0, ms),
     );
     this.delayed.add(timer);
   }

@@ -11,6 +11,8 @@ const queueDoesNotExist = () => new AwsJsonError('QueueDoesNotExist', 'The speci
 
 interface SqsState {
   readonly queues: ReadonlyMap<string, LocalQueue>;
+  /** Writes what a request changed (with a data directory) before its response. */
+  settle?(): void;
 }
 
 const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
@@ -27,9 +29,9 @@ function queueOf(state: SqsState, request: Record<string, unknown>): LocalQueue 
  * (`X-Amz-Target: AmazonSQS.<Operation>`), so `@aws-sdk/client-sqs` talks to it unchanged. The
  * SDK checks MD5OfMessageBody, so it is the real digest.
  */
-export function createSqsServer(queues: ReadonlyMap<string, LocalQueue>): Server {
+export function createSqsServer(queues: ReadonlyMap<string, LocalQueue>, settle?: () => void): Server {
   return createAwsJsonServer<SqsState>(
-    { queues },
+    { queues, ...(settle ? { settle } : {}) },
     {
       AmazonSQS: {
         GetQueueUrl: (state, request) => {

@@ -16,13 +16,22 @@ export interface RunningControlPlane {
   interrupt(): Promise<number | null>;
 }
 
-/** Runs `npm start`'s program in its own process on a free port, and waits for its ready line. */
-export async function startCli(stateDir: string, extraArgs: string[] = []): Promise<RunningControlPlane> {
+/**
+ * Runs `npm start`'s program in its own process on a free port, and waits for its ready line.
+ * `detached`: in a process group of its own (its pid is the group's), which DynamoDB Local's
+ * Java process joins, so a test can kill the whole plane at once, as a crash would.
+ */
+export async function startCli(
+  stateDir: string,
+  extraArgs: string[] = [],
+  options: { detached?: boolean } = {},
+): Promise<RunningControlPlane> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', 'bin/podplane.ts', '--port', '0', '--state-dir', stateDir, ...extraArgs],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.detached ? { detached: true } : {}),
     },
   );
   let output = '';

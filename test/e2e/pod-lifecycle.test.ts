@@ -1,15 +1,19 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { dynamoTokenStore } from '../../functions/adapters/dynamodb/token-store';
-import { tokenHash } from '../../functions/core/auth/tokens';
 import { call, eventually, hasKubectl, kubectlFor, processAlive, useControlPlane } from './control-plane';
-
-const plane = useControlPlane('podplane-e2e-', ['--nodes', '2']);
 
 const podPath = '/api/v1/namespaces/default/pods';
 
-describe('the local control plane, end to end', () => {
+// Once with the handlers' sources, and once with the bundles `cdk synth` writes, each run with
+// the environment its template gives it (`npm start -- --bundled`): what deploys, run here.
+describe.each([
+  ['from source', []],
+  ['from the bundles cdk synth writes (--bundled)', ['--bundled']],
+])('the local control plane, end to end, %s', (_mode, extraArgs) => {
+  const plane = useControlPlane('podplane-e2e-', ['--nodes', '2', ...extraArgs]);
+
   it('refuses requests without the bearer token but answers /healthz', async () => {
     const denied = await call(plane, 'GET', podPath, { token: null });
     expect(denied.status).toBe(401);
@@ -20,15 +24,25 @@ describe('the local control plane, end to end', () => {
   });
 
   it('lets a namespaced token act only in its namespaces (403 elsewhere), a bad token nowhere (401)', async () => {
-    const endpoint = /DynamoDB Local: pid \d+ at (\S+)/.exec(plane.output())?.[1] ?? '';
-    Object.assign(process.env, {
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'podplane',
-      AWS_SECRET_ACCESS_KEY: 'podplane',
-      AWS_ENDPOINT_URL_DYNAMODB: endpoint,
-      PODPLANE_TABLE: 'podplane-objects',
-    });
-    await dynamoTokenStore.putGrant(tokenHash('team-a-token'), { subject: 'alice', namespaces: ['team-a'] });
+    // Minted as a user does beside `npm start` (`npm run kubeconfig -- --local`).
+    const minted = execFileSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'bin/kubeconfig.ts',
+        '--local',
+        '--state-dir',
+        plane.stateDir,
+        '--namespace',
+        'team-a',
+        '--subject',
+        'alice',
+      ],
+      { encoding: 'utf8' },
+    );
+    const teamToken = /token: (\S+)/.exec(minted)?.[1] ?? '';
+    expect(teamToken).not.toBe('');
     expect(
       (
         await call(plane, 'POST', '/api/v1/namespaces', {
@@ -37,11 +51,11 @@ describe('the local control plane, end to end', () => {
       ).status,
     ).toBe(201);
 
-    const own = await call(plane, 'GET', '/api/v1/namespaces/team-a/pods', { token: 'team-a-token' });
+    const own = await call(plane, 'GET', '/api/v1/namespaces/team-a/pods', { token: teamToken });
     expect(own.status).toBe(200);
     expect(own.json()).toMatchObject({ kind: 'PodList', items: [] });
     for (const path of ['/api/v1/namespaces/default/pods', '/api/v1/nodes', '/api/v1/pods']) {
-      const other = await call(plane, 'GET', path, { token: 'team-a-token' });
+      const other = await call(plane, 'GET', path, { token: teamToken });
       expect(other.status).toBe(403);
       expect(other.json()).toMatchObject({
         kind: 'Status',
@@ -50,7 +64,7 @@ describe('the local control plane, end to end', () => {
         message: 'forbidden: User "alice" may not act outside the namespaces its token grants',
       });
     }
-    expect((await call(plane, 'GET', '/api', { token: 'team-a-token' })).status).toBe(200);
+    expect((await call(plane, 'GET', '/api', { token: teamToken })).status).toBe(200);
     expect((await call(plane, 'GET', '/api/v1/namespaces/team-a/pods', { token: 'wrong' })).status).toBe(401);
     expect((await call(plane, 'GET', '/api/v1/nodes')).status).toBe(200);
   });

@@ -197,21 +197,50 @@ describe('scheduler, kubelet and status against DynamoDB Local and the ECS simul
     expect((await read('no-events')).pod.status?.phase).toBe('Running');
   });
 
-  it('reconcile fails a pod whose task ECS no longer knows, and frees its node', async () => {
-    await pods.createPod(storedPod('vanished', { cpu: '250m' }));
-    await schedule(await read('vanished'));
-    const bound = await read('vanished');
+  /** Binds the pod and points it at a task ECS does not know; the node's CPU in use before. */
+  async function boundToVanishedTask(
+    name: string,
+  ): Promise<{ node: string | undefined; usedBefore: number }> {
+    await schedule(await read(name));
+    const bound = await read(name);
     const node = bound.pod.spec?.nodeName;
-    const usedBefore =
-      (await nodes.listNodes()).find((n) => n.node.metadata?.name === node)?.requested.cpuMillis ?? 0;
     const gone = 'arn:aws:ecs:us-east-1:000000000000:task/podplane-test/00000000000000000000000000000000';
     await pods.updatePod(bound, bound.pod, { taskArn: gone });
+    return { node, usedBefore: await cpuInUse(node) };
+  }
+  const cpuInUse = async (node: string | undefined) =>
+    (await nodes.listNodes()).find((n) => n.node.metadata?.name === node)?.requested.cpuMillis ?? 0;
+
+  it('reconcile restarts an Always pod whose task ECS no longer knows, and it keeps its node', async () => {
+    await pods.createPod(storedPod('vanished', { cpu: '250m' }));
+    const { node, usedBefore } = await boundToVanishedTask('vanished');
+    const report = await reconcile({ pods, nodes, events, runtime: ecsPodRuntime, timers, now });
+    expect(report.lost).toBe(1);
+    const waiting = await read('vanished');
+    expect(waiting.stage).toBe('backoff');
+    expect(waiting.pod.status?.containerStatuses?.[0]).toMatchObject({
+      restartCount: 1,
+      lastState: { terminated: { exitCode: 137, reason: 'ContainerStatusUnknown' } },
+      state: { waiting: { reason: 'CrashLoopBackOff' } },
+    });
+    expect(await cpuInUse(node)).toBe(usedBefore);
+  });
+
+  it('reconcile fails a Never pod whose task ECS no longer knows, and frees its node', async () => {
+    const pod = storedPod('vanished-never', { cpu: '250m' });
+    await pods.createPod({
+      ...pod,
+      spec: { ...pod.spec, containers: pod.spec?.containers ?? [], restartPolicy: 'Never' },
+    });
+    const { node, usedBefore } = await boundToVanishedTask('vanished-never');
     await reconcile({ pods, nodes, events, runtime: ecsPodRuntime, timers, now });
-    const failed = (await read('vanished')).pod;
-    expect(failed.status).toMatchObject({ phase: 'Failed', reason: 'TaskLost' });
-    const usedAfter =
-      (await nodes.listNodes()).find((n) => n.node.metadata?.name === node)?.requested.cpuMillis ?? 0;
-    expect(usedBefore - usedAfter).toBe(250);
+    const failed = (await read('vanished-never')).pod;
+    expect(failed.status?.phase).toBe('Failed');
+    expect(failed.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({
+      exitCode: 137,
+      reason: 'ContainerStatusUnknown',
+    });
+    expect(usedBefore - (await cpuInUse(node))).toBe(250);
   });
 
   it('reconcile stops a task whose pod is gone', async () => {

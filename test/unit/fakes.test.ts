@@ -95,6 +95,46 @@ describe('fakeStores', () => {
     );
   });
 
+  it('binds a batch as one transaction: all of it, or none and why', async () => {
+    const { pods, nodes } = fakeStores();
+    await nodes.putNode({ metadata: { name: 'n1' } }, { cpuMillis: 1000, memoryBytes: 1000, pods: 10 });
+    await nodes.putNode({ metadata: { name: 'n2' } }, { cpuMillis: 1000, memoryBytes: 1000, pods: 10 });
+    for (const name of ['a', 'b', 'c']) await pods.createPod(pod(name));
+    const binding = async (name: string, node: string, cpuMillis: number) => {
+      const record = await pods.getPod('default', name);
+      const info = nodes.nodeInfo(node);
+      if (!record || !info) throw new Error('missing');
+      const bound: Pod = { ...record.pod, spec: { ...record.pod.spec, containers: [], nodeName: node } };
+      return { record, bound, node: info, requests: { cpuMillis, memoryBytes: 0 } };
+    };
+    // Each fits n1 alone; together they do not.
+    const tooMuch = [
+      await binding('a', 'n1', 600),
+      await binding('b', 'n1', 600),
+      await binding('c', 'n2', 100),
+    ];
+    expect(await pods.bindPods(tooMuch)).toEqual(['node-full', 'node-full', 'cancelled']);
+    expect(nodes.nodeInfo('n1')?.requested.pods).toBe(0);
+    expect(nodes.nodeInfo('n2')?.requested.pods).toBe(0);
+    const fits = [
+      await binding('a', 'n1', 600),
+      await binding('b', 'n2', 600),
+      await binding('c', 'n2', 100),
+    ];
+    expect(await pods.bindPods(fits)).toEqual(['bound', 'bound', 'bound']);
+    expect(nodes.nodeInfo('n2')?.requested).toEqual({ cpuMillis: 700, memoryBytes: 0, pods: 2 });
+    // The same records again: every pod moved since.
+    expect(await pods.bindPods(fits)).toEqual(['pod-changed', 'pod-changed', 'pod-changed']);
+  });
+
+  it('grows the move-request cycle with each request', async () => {
+    const { pods } = fakeStores();
+    expect(await pods.moveCycle()).toBe(0);
+    await pods.requestMove();
+    await pods.requestMove();
+    expect(await pods.moveCycle()).toBe(2);
+  });
+
   it('refuses to create a namespace twice', async () => {
     const { namespaces } = fakeStores();
     await namespaces.createNamespace({ metadata: { name: 'shop' } });

@@ -4,6 +4,8 @@ import type { PodRequests } from '../../functions/core/pod/requests';
 import { podStage } from '../../functions/core/pod/stage';
 import {
   AlreadyExistsError,
+  type BatchBindOutcome,
+  type Binding,
   type BindOutcome,
   ConflictError,
   type EventStore,
@@ -25,6 +27,7 @@ import { storedPod } from '../fixtures';
  * record throw ConflictError, creating a taken name throws AlreadyExistsError, deleted pods
  * linger as tombstones for podChangesSince, and binding takes capacity (and host ports, refused
  * as 'node-full' when one is taken) from the node that finishing or deleting gives back exactly once.
+ * A batch binding is one transaction: all of it or none. Every read is strongly consistent.
  */
 export interface FakeStores {
   readonly pods: PodStore & {
@@ -54,6 +57,7 @@ export function fakeStores(): FakeStores {
   >();
   const namespaces = new Map<string, Namespace>();
   const probeTicks = new Map<string, { generation: number; tick: number }>();
+  let moveCycle = 0;
 
   const keyOf = (pod: Pod) => `${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name ?? ''}`;
   const stamp = <T extends { metadata?: object }>(object: T, rv: number): T => ({
@@ -111,6 +115,20 @@ export function fakeStores(): FakeStores {
     const ports = requests.hostPorts ?? [];
     node.usedHostPorts = node.usedHostPorts.filter((p) => !ports.includes(p));
     return true;
+  };
+
+  /** Writes a binding whose conditions held: the pod takes its requests from the node. */
+  const take = (entry: PodEntry, { bound, node: nodeInfo, requests }: Binding) => {
+    const node = nodes.get(nodeInfo.node.metadata?.name ?? '');
+    if (!node) throw new Error('binding to a node that is not there');
+    node.requested = {
+      cpuMillis: node.requested.cpuMillis + requests.cpuMillis,
+      memoryBytes: node.requested.memoryBytes + requests.memoryBytes,
+      pods: node.requested.pods + 1,
+    };
+    node.usedHostPorts = [...node.usedHostPorts, ...(requests.hostPorts ?? [])].sort();
+    write(entry, bound);
+    entry.record = { ...entry.record, boundRequests: { ...requests } };
   };
 
   const podStore: FakeStores['pods'] = {
@@ -194,15 +212,50 @@ export function fakeStores(): FakeStores {
         (requests.hostPorts ?? []).some((p) => node.usedHostPorts.includes(p))
       )
         return 'node-full';
-      node.requested = {
-        cpuMillis: node.requested.cpuMillis + requests.cpuMillis,
-        memoryBytes: node.requested.memoryBytes + requests.memoryBytes,
-        pods: node.requested.pods + 1,
-      };
-      node.usedHostPorts = [...node.usedHostPorts, ...(requests.hostPorts ?? [])].sort();
-      write(entry, bound);
-      entry.record = { ...entry.record, boundRequests: { ...requests } };
+      take(entry, { record, bound, node: nodeInfo, requests });
       return 'bound';
+    },
+
+    async bindPods(bindings): Promise<BatchBindOutcome[]> {
+      // One transaction: every pod unchanged and unbound, every node with room for its pods' sum.
+      const podOutcome = bindings.map(({ record }): BatchBindOutcome => {
+        const entry = pods.get(keyOf(record.pod));
+        return !entry ||
+          entry.deleted ||
+          entry.record.resourceVersion !== record.resourceVersion ||
+          entry.record.pod.spec?.nodeName
+          ? 'pod-changed'
+          : 'cancelled';
+      });
+      const fullNodes = new Set<string>();
+      const byNode = new Map<string, Binding[]>();
+      for (const b of bindings) {
+        const name = b.node.node.metadata?.name ?? '';
+        byNode.set(name, [...(byNode.get(name) ?? []), b]);
+      }
+      for (const [name, group] of byNode) {
+        const node = nodes.get(name);
+        const sum = (pick: (r: PodRequests) => number) => group.reduce((t, b) => t + pick(b.requests), 0);
+        const ports = group.flatMap((b) => b.requests.hostPorts ?? []);
+        if (
+          !node ||
+          node.requested.cpuMillis + sum((r) => r.cpuMillis) > node.allocatable.cpuMillis ||
+          node.requested.memoryBytes + sum((r) => r.memoryBytes) > node.allocatable.memoryBytes ||
+          node.requested.pods + group.length > node.allocatable.pods ||
+          ports.some((p, i) => node.usedHostPorts.includes(p) || ports.indexOf(p) !== i)
+        )
+          fullNodes.add(name);
+      }
+      if (podOutcome.includes('pod-changed') || fullNodes.size > 0)
+        return bindings.map((b, i) =>
+          podOutcome[i] === 'pod-changed'
+            ? 'pod-changed'
+            : fullNodes.has(b.node.node.metadata?.name ?? '')
+              ? 'node-full'
+              : 'cancelled',
+        );
+      for (const b of bindings) take(pods.get(keyOf(b.record.pod)) as PodEntry, b);
+      return bindings.map(() => 'bound');
     },
 
     async unbindPod(record, next, extra) {
@@ -247,6 +300,14 @@ export function fakeStores(): FakeStores {
         resourceVersion: rv,
         stage: 'schedule',
       };
+    },
+
+    async moveCycle() {
+      return moveCycle;
+    },
+
+    async requestMove() {
+      moveCycle++;
     },
 
     async claimProbeTick(uid, generation, tick) {
@@ -332,6 +393,9 @@ export function fakeStores(): FakeStores {
       const stored = stamp(event, nextRv());
       if (index === -1) recorded.push(stored);
       else recorded[index] = stored;
+    },
+    async recordMany(events) {
+      for (const event of events) await this.record(event);
     },
     async listEvents(namespace) {
       return recorded.filter((e) => !namespace || e.metadata?.namespace === namespace).map((e) => clone(e));

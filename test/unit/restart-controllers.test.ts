@@ -218,6 +218,26 @@ describe('probes', () => {
     expect(timers.scheduled.map((s) => s.timer.tick)).toEqual([1, 2]);
   });
 
+  it('keeps the loop going when one tick fails to look: the next tick is due before the look', async () => {
+    const { deps, timers, uid } = setup(probed());
+    await applyTaskState(task(uid, 0, { taskArn: 'task-0', version: 2 }), deps);
+    const tick = timers.scheduled[0]?.timer;
+    if (!tick) throw new Error('no probe timer');
+    const failing = {
+      ...deps,
+      runtime: {
+        ...deps.runtime,
+        describeTasks: async () => {
+          throw new Error('ServerException');
+        },
+      },
+    };
+    await expect(firePodTimer(tick, failing)).rejects.toThrow('ServerException');
+    // The retry of the failed tick finds it taken; the loop goes on with the next tick.
+    expect(await firePodTimer(tick, deps)).toBe('stale');
+    expect(timers.scheduled.map((s) => s.timer.tick)).toEqual([1, 2]);
+  });
+
   it('stops a task whose liveness check is UNHEALTHY and records why', async () => {
     const { deps, stopped, uid } = setup(probed());
     await applyTaskState(unhealthy(uid), deps);

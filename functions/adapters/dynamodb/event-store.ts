@@ -1,45 +1,64 @@
 import { randomUUID } from 'node:crypto';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Event } from '../../core/events';
 import type { EventStore } from '../../core/ports';
-import { nextResourceVersion } from '../../core/resource-version';
 import { tableName } from '../config';
 import { dynamo, recordCapacity } from './client';
-import { bodyOf, objectFromItem } from './items';
+import { eventItems, eventPartition, eventsFromItem, eventTtlSeconds, recordTogether } from './event-items';
 import { listNamespaceNames } from './namespace-store';
 import { queryAll } from './query';
 
-/** Kubernetes keeps events for an hour (the apiserver's --event-ttl default). */
-export const eventTtlSeconds = 3600;
-
-const eventPartition = (namespace: string) => `events/${namespace}`;
+export { eventTtlSeconds };
 
 export const dynamoEventStore: EventStore = {
   async record(event) {
-    const out = await dynamo().send(
-      new PutCommand({
-        TableName: tableName(),
-        Item: {
-          pk: eventPartition(event.metadata?.namespace ?? 'default'),
-          sk: event.metadata?.name ?? randomUUID(),
-          // No top-level uid: events stay out of the byUid index, which only pods need.
-          rv: nextResourceVersion(),
-          body: bodyOf({ ...event, metadata: { uid: randomUUID(), ...event.metadata } }),
-          expiresAt: Math.floor(Date.now() / 1000) + eventTtlSeconds,
-        },
-        ReturnConsumedCapacity: 'TOTAL',
+    // Written with the other events recorded at the same moment, in as few items as fit in 1 KB.
+    await recordTogether(event);
+  },
+
+  async recordMany(events) {
+    // The events of a batch, in as few items as eventItems bundles them into, put with
+    // BatchWriteItem 25 at a time; what DynamoDB leaves unprocessed (throttling) is sent again.
+    // One request may not put the same key twice: the last of an event's occurrences wins.
+    const distinct = [
+      ...new Map(
+        events.map((e) => [`${e.metadata?.namespace}/${e.metadata?.name ?? randomUUID()}`, e]),
+      ).values(),
+    ];
+    const puts = eventItems(distinct).map(({ item }) => ({ PutRequest: { Item: item } }));
+    const chunks: Record<string, unknown>[][] = [];
+    for (let i = 0; i < puts.length; i += 25) chunks.push(puts.slice(i, i + 25));
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        let requests = chunk;
+        for (let attempt = 0; requests.length > 0; attempt++) {
+          if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
+          const out = await dynamo().send(
+            new BatchWriteCommand({
+              RequestItems: { [tableName()]: requests },
+              ReturnConsumedCapacity: 'TOTAL',
+            }),
+          );
+          recordCapacity('write', out.ConsumedCapacity);
+          requests = (out.UnprocessedItems?.[tableName()] ?? []) as Record<string, unknown>[];
+          if (attempt >= 5 && requests.length > 0)
+            throw new Error(`${requests.length} events left unprocessed by BatchWriteItem`);
+        }
       }),
     );
-    recordCapacity('write', out.ConsumedCapacity);
   },
 
   async listEvents(namespace) {
     const namespaces = namespace ? [namespace] : await listNamespaceNames();
     const now = Math.floor(Date.now() / 1000);
     const items = (await Promise.all(namespaces.map((ns) => queryAll(eventPartition(ns))))).flat();
-    // TTL deletion lags by up to days; an expired event is gone for clients at once.
-    return items
-      .filter((item) => Number(item.expiresAt ?? 0) > now)
-      .map((item) => objectFromItem<Event>(item));
+    // TTL deletion lags by up to days; an expired event is gone for clients at once. An event
+    // written again (the same occurrence, by a retried controller) may sit in two items: the
+    // later write is the event.
+    const latest = new Map<string, { event: Event; rv: number }>();
+    for (const item of items.filter((i) => Number(i.expiresAt ?? 0) > now).sort((a, b) => a.rv - b.rv))
+      for (const event of eventsFromItem(item))
+        latest.set(`${event.metadata?.namespace}/${event.metadata?.name}`, { event, rv: item.rv });
+    return [...latest.values()].map(({ event }) => event);
   },
 };

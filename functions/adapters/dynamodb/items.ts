@@ -1,3 +1,5 @@
+import { decodeBody, encodeBody } from './stored-body';
+
 /** Keys of the objects table: pk `<resource>/<namespace>` or `<resource>`, sk the object's name. */
 export const podKey = (namespace: string, name: string) => ({ pk: `pods/${namespace}`, sk: name });
 export const podPartition = (namespace: string) => `pods/${namespace}`;
@@ -23,7 +25,8 @@ export interface ObjectItem {
   readonly uid?: string;
   readonly rv: number;
   readonly created?: string;
-  readonly body: string;
+  /** JSON text in items written before bodies were compressed, binary since (stored-body.ts). */
+  readonly body: string | Uint8Array;
   readonly [attribute: string]: unknown;
 }
 
@@ -32,7 +35,7 @@ export interface ObjectItem {
  * live in attributes rather than the body so that a write can bump them atomically.
  */
 export function objectFromItem<T extends { metadata?: object }>(item: ObjectItem): T {
-  const object = JSON.parse(item.body) as T & { metadata?: Record<string, unknown> };
+  const object = JSON.parse(decodeBody(item.body)) as T & { metadata?: Record<string, unknown> };
   object.metadata = {
     ...object.metadata,
     ...(item.uid ? { uid: item.uid } : {}),
@@ -42,8 +45,8 @@ export function objectFromItem<T extends { metadata?: object }>(item: ObjectItem
   return object;
 }
 
-/** The body as stored: the object without the fields kept in attributes. */
-export function bodyOf(object: { metadata?: object }): string {
+/** The body as stored: the object without the fields kept in attributes, compressed. */
+export function bodyOf(object: { metadata?: object }): Uint8Array {
   const { resourceVersion: _rv, ...metadata } = (object.metadata ?? {}) as Record<string, unknown>;
-  return JSON.stringify({ ...object, metadata });
+  return encodeBody(JSON.stringify({ ...object, metadata }));
 }

@@ -9,8 +9,8 @@ import { bodyOf, nodeKey, nodePartition, type ObjectItem, objectFromItem } from 
 import { queryAll } from './query';
 
 export const dynamoNodeStore: NodeStore = {
-  async listNodes() {
-    const items = await queryAll(nodePartition);
+  async listNodes(options = {}) {
+    const items = await queryAll(nodePartition, undefined, options);
     return items.map((item) => ({
       node: objectFromItem<Node>(item),
       allocatable: {

@@ -1,8 +1,10 @@
 import {
+  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
+  type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Pod } from '../../core/k8s';
@@ -11,7 +13,8 @@ import type { BackOff } from '../../core/pod/restart';
 import { podStage } from '../../core/pod/stage';
 import {
   AlreadyExistsError,
-  type BindOutcome,
+  type BatchBindOutcome,
+  type Binding,
   ConflictError,
   type PodOnNodeEntry,
   type PodRecord,
@@ -20,6 +23,7 @@ import {
 } from '../../core/ports';
 import { nextResourceVersion } from '../../core/resource-version';
 import { tableName } from '../config';
+import { getAll } from './batch-get';
 import { dynamo, recordCapacity } from './client';
 import {
   bodyOf,
@@ -91,13 +95,9 @@ function podUpdate(record: PodRecord, next: Pod, write: PodWrite = {}) {
     }),
   };
   const sets = ['body = :body', 'rv = :rv', 'stage = :stage'];
-  const removes: string[] = [];
-  // `waiting` exists only on unschedulable pods: the sparse byWaiting index lists just them.
-  const waiting = values[':stage'] === 'unschedulable';
-  if (waiting) {
-    sets.push('waiting = :waiting');
-    values[':waiting'] = 'unschedulable';
-  }
+  // Waiting pods are listed from the `waiting` partition (see waitingChange), no longer from the
+  // byWaiting index: the attribute that put a pod there goes with the pod's next write.
+  const removes: string[] = ['waiting'];
   if (write.taskArn) {
     sets.push('taskArn = :taskArn');
     values[':taskArn'] = write.taskArn;
@@ -127,9 +127,104 @@ function podUpdate(record: PodRecord, next: Pod, write: PodWrite = {}) {
     sets.push('specGeneration = :specGeneration');
     values[':specGeneration'] = write.specGeneration;
   } else if (write.clearTask) removes.push('specGeneration');
-  if (!waiting) removes.push('waiting');
-  return { sets, names, values, remove: removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : '' };
+  return {
+    sets,
+    names,
+    values,
+    remove: removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : '',
+    stage: values[':stage'] as string,
+    rv: values[':rv'] as number,
+  };
 }
+
+/**
+ * The waiting set: one item per Unschedulable pod in the `waiting` partition of the table, so a
+ * requeue lists them with a strongly consistent query (an index cannot be read that way, and one
+ * that has not caught up with a mark loses that pod's wake-up). `since` is the resourceVersion
+ * of the write that made the pod wait (longest waiting first), `rv` that of its latest write.
+ */
+const waitingPartition = 'waiting';
+const waitingKey = (pod: Pod) => ({
+  pk: waitingPartition,
+  sk: `${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name ?? ''}`,
+});
+
+/**
+ * What a pod write from `record` to `stage` (at resourceVersion `rv`) does to the waiting set.
+ * Joining (and any write to a pod that stays Unschedulable) goes into the pod write's own
+ * transaction: an Unschedulable pod always has its item. Leaving is a separate delete after the
+ * pod write, on the condition that the item is still the one of the state left; an item left
+ * over (a crash between the two) is harmless, as the pods listed are read and checked.
+ */
+function waitingChange(record: PodRecord, stage: string, rv: number) {
+  if (stage === 'unschedulable')
+    return {
+      join: {
+        Update: {
+          TableName: tableName(),
+          Key: waitingKey(record.pod),
+          UpdateExpression: 'SET since = if_not_exists(since, :rv), rv = :rv',
+          ExpressionAttributeValues: { ':rv': rv },
+        },
+      },
+    } as const;
+  if (record.stage === 'unschedulable') return { leave: record } as const;
+  return {};
+}
+
+/** Removes a pod's waiting item if it is still the one written at `resourceVersion`. */
+const leaveWaiting = (pod: Pod, resourceVersion: number) =>
+  leaveWaitingItem(waitingKey(pod).sk, resourceVersion);
+
+async function leaveWaitingItem(sk: string, resourceVersion: number): Promise<void> {
+  try {
+    const out = await dynamo().send(
+      new DeleteCommand({
+        TableName: tableName(),
+        Key: { pk: waitingPartition, sk },
+        ConditionExpression: 'rv = :rv',
+        ExpressionAttributeValues: { ':rv': resourceVersion },
+        ...capacity,
+      }),
+    );
+    recordCapacity('write', out.ConsumedCapacity);
+  } catch (error) {
+    // Already gone, or the pod waits again under a newer write: either way it is not ours.
+    if (!isConditionFailure(error)) throw error;
+  }
+}
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/**
+ * Writes the items in one request, a transaction when there are several: undefined when written,
+ * else which items failed their condition (none when DynamoDB cancelled the transaction for a
+ * concurrent one on the same items).
+ */
+async function writeItems(items: readonly TransactItem[]): Promise<boolean[] | undefined> {
+  try {
+    const [only] = items;
+    if (items.length === 1 && only?.Update) {
+      const out = await dynamo().send(new UpdateCommand({ ...only.Update, ...capacity }));
+      recordCapacity('write', out.ConsumedCapacity);
+    } else {
+      const out = await dynamo().send(new TransactWriteCommand({ TransactItems: [...items], ...capacity }));
+      recordCapacity('write', out.ConsumedCapacity);
+    }
+    return undefined;
+  } catch (error) {
+    if (isConditionFailure(error)) return [true];
+    const failed = cancelledConditions(error);
+    if (failed) return failed;
+    throw error;
+  }
+}
+
+/** The node item of a cancelled transaction failed its condition: the node is gone (or full). */
+const nodeRefused = (failed: boolean[], index: number) => failed[index] === true;
+
+/** The move-request cycle: a counter in an item of its own, read and bumped outside transactions. */
+const moveCycleKey = { pk: 'scheduling', sk: 'moveCycle' };
 
 export const dynamoPodStore: PodStore = {
   async getPod(namespace, name, consistent = false) {
@@ -207,88 +302,78 @@ export const dynamoPodStore: PodStore = {
   },
 
   async updatePod(record, next, write) {
-    const { sets, values, remove } = podUpdate(record, next, write);
-    try {
-      const out = await dynamo().send(
-        new UpdateCommand({
-          TableName: tableName(),
-          Key: keyOf(record.pod),
-          UpdateExpression: `SET ${sets.join(', ')}${remove}`,
-          ConditionExpression: 'rv = :expected',
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-          ...capacity,
-        }),
+    const { sets, values, remove, stage, rv } = podUpdate(record, next, write);
+    const update = {
+      TableName: tableName(),
+      Key: keyOf(record.pod),
+      UpdateExpression: `SET ${sets.join(', ')}${remove}`,
+      ConditionExpression: 'rv = :expected',
+      ExpressionAttributeValues: values,
+    };
+    const waiting = waitingChange(record, stage, rv);
+    if (waiting.join) {
+      // The pod waits (the scheduler found no node): it joins the waiting set in the same write.
+      try {
+        const out = await dynamo().send(
+          new TransactWriteCommand({ TransactItems: [{ Update: update }, waiting.join], ...capacity }),
+        );
+        recordCapacity('write', out.ConsumedCapacity);
+      } catch (error) {
+        // A cancelled transaction: the pod moved, or another transaction held it; read again.
+        if (cancelledConditions(error)) throw new ConflictError();
+        throw error;
+      }
+      const written = await this.getPod(
+        record.pod.metadata?.namespace ?? 'default',
+        record.pod.metadata?.name ?? '',
+        true,
       );
+      if (!written) throw new ConflictError();
+      return written;
+    }
+    let written: PodRecord;
+    try {
+      const out = await dynamo().send(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW', ...capacity }));
       recordCapacity('write', out.ConsumedCapacity);
-      return podRecordFromItem(out.Attributes as ObjectItem);
+      written = podRecordFromItem(out.Attributes as ObjectItem);
     } catch (error) {
       if (isConditionFailure(error)) throw new ConflictError();
       throw error;
     }
+    if (waiting.leave) await leaveWaiting(record.pod, record.resourceVersion);
+    return written;
   },
 
   async bindPod(record, bound, node, requests) {
-    const { sets, values, remove } = podUpdate(record, bound);
-    const nodeName = node.node.metadata?.name ?? '';
-    const ports = hostPortClauses(requests);
-    try {
-      const out = await dynamo().send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: tableName(),
-                Key: keyOf(record.pod),
-                UpdateExpression: `SET ${[...sets, 'nodeName = :node', 'reqCpu = :cpu', 'reqMem = :mem', ...ports.recorded].join(', ')}${remove}`,
-                ConditionExpression: 'rv = :expected AND attribute_not_exists(nodeName)',
-                ExpressionAttributeValues: {
-                  ...values,
-                  ':node': nodeName,
-                  ':cpu': requests.cpuMillis,
-                  ':mem': requests.memoryBytes,
-                  ...ports.set,
-                },
-              },
-            },
-            {
-              // DynamoDB conditions cannot add, so "used + request <= allocatable" becomes
-              // "used <= allocatable - request" against the node as the scheduler read it. Host
-              // ports join the node's usedPorts set only if none of them is in it yet.
-              Update: {
-                TableName: tableName(),
-                Key: nodeKey(nodeName),
-                UpdateExpression: `ADD usedCpu :cpu, usedMem :mem, usedPods :one${ports.add}`,
-                ConditionExpression: `attribute_exists(pk) AND usedCpu <= :maxCpu AND usedMem <= :maxMem AND usedPods <= :maxPods${ports.free}`,
-                ExpressionAttributeValues: {
-                  ':cpu': requests.cpuMillis,
-                  ':mem': requests.memoryBytes,
-                  ':one': 1,
-                  ':maxCpu': node.allocatable.cpuMillis - requests.cpuMillis,
-                  ':maxMem': node.allocatable.memoryBytes - requests.memoryBytes,
-                  ':maxPods': node.allocatable.pods - 1,
-                  ...ports.set,
-                  ...ports.each,
-                },
-              },
-            },
-          ],
-          ...capacity,
+    const [outcome] = await commitBindings([{ record, bound, node, requests }]);
+    return outcome === 'cancelled' || outcome === undefined ? 'conflict' : outcome;
+  },
+
+  async bindPods(bindings) {
+    const outcomes: BatchBindOutcome[] = bindings.map(() => 'cancelled');
+    let failure: unknown;
+    // A wave's transactions touch different nodes and run at once; a node with more pods than
+    // one transaction holds continues in the next wave.
+    for (const wave of bindingWaves(bindings)) {
+      await Promise.all(
+        wave.map(async (indices) => {
+          try {
+            const result = await commitBindings(indices.map((i) => bindings[i] as Binding));
+            indices.forEach((i, k) => {
+              outcomes[i] = result[k] ?? 'cancelled';
+            });
+          } catch (error) {
+            failure ??= error;
+          }
         }),
       );
-      recordCapacity('write', out.ConsumedCapacity);
-      return 'bound';
-    } catch (error) {
-      const failed = cancelledConditions(error);
-      if (!failed) throw error;
-      if (failed[0]) return 'pod-changed';
-      // No room, or a host port another pod took: either way the scheduler reads the node again.
-      return failed[1] ? 'node-full' : ('conflict' satisfies BindOutcome);
     }
+    if (failure) throw failure;
+    return outcomes;
   },
 
   async unbindPod(record, next, write) {
-    const { sets, values, remove } = podUpdate(record, next, write);
+    const { sets, values, remove, stage, rv } = podUpdate(record, next, write);
     // What binding added goes with it; `remove` is podUpdate's own " REMOVE a, b" clause, or "".
     const removed = [
       'nodeName',
@@ -305,22 +390,18 @@ export const dynamoPodStore: PodStore = {
       ConditionExpression: 'rv = :expected AND nodeName = :node',
       ExpressionAttributeValues: { ...values, ':node': record.pod.spec?.nodeName ?? '' },
     };
+    // Unbound and Unschedulable, the pod joins the waiting set in the same transaction.
+    const { join } = waitingChange(record, stage, rv);
     const release = releaseFrom(record);
-    try {
-      const out = await dynamo().send(
-        new TransactWriteCommand({
-          TransactItems: [{ Update: update }, ...(release ? [release] : [])],
-          ...capacity,
-        }),
-      );
-      recordCapacity('write', out.ConsumedCapacity);
-    } catch (error) {
-      const failed = cancelledConditions(error);
-      if (!failed) throw error;
-      if (failed[0]) throw new ConflictError();
+    const failed = await writeItems([
+      { Update: update },
+      ...(release ? [release] : []),
+      ...(join ? [join] : []),
+    ]);
+    if (failed) {
+      if (failed[0] || !release || !nodeRefused(failed, 1)) throw new ConflictError();
       // The node is gone, and with it what the pod held there: only the pod is left to write.
-      const out = await dynamo().send(new UpdateCommand({ ...update, ...capacity }));
-      recordCapacity('write', out.ConsumedCapacity);
+      if (await writeItems([{ Update: update }, ...(join ? [join] : [])])) throw new ConflictError();
     }
     return (
       (await this.getPod(record.pod.metadata?.namespace ?? '', record.pod.metadata?.name ?? '', true)) ??
@@ -354,7 +435,8 @@ export const dynamoPodStore: PodStore = {
     } catch (error) {
       const failed = cancelledConditions(error);
       if (!failed) throw error;
-      if (failed[0]) throw new ConflictError();
+      // The pod moved, or a concurrent transaction held the pod or the node: read again.
+      if (failed[0] || !nodeRefused(failed, 1)) throw new ConflictError();
       // The node is gone: there is nothing to give back, only the pod to record.
       return this.updatePod(record, next, write);
     }
@@ -365,35 +447,49 @@ export const dynamoPodStore: PodStore = {
   },
 
   async listPodsOnNode(nodeName) {
-    const items = await queryAll(nodeName, { name: 'byNode', key: 'nodeName' });
-    return items
-      .filter((item) => String(item.pk).startsWith('pods/'))
-      .map(
-        (item): PodOnNodeEntry => ({
-          namespace: String(item.pk).slice('pods/'.length),
-          name: String(item.sk),
-          ...(typeof item.stage === 'string' ? { stage: item.stage } : {}),
-          ...(typeof item.taskArn === 'string' ? { taskArn: item.taskArn } : {}),
-        }),
-      );
+    // The index holds keys only, so that a pod's stage and task changes never rewrite it (each
+    // rewrite would be a write unit); the pods themselves are read, 100 per request.
+    const keys = (await queryAll(nodeName, { name: 'byNode', key: 'nodeName' })).filter((item) =>
+      String(item.pk).startsWith('pods/'),
+    );
+    const items = await getAll(keys, { consistent: true });
+    return items.map((item): PodOnNodeEntry => {
+      const record = podRecordFromItem(item);
+      return {
+        namespace: String(item.pk).slice('pods/'.length),
+        name: String(item.sk),
+        // A tombstone still names its task, so reconcile counts that task as known.
+        ...(typeof item.stage === 'string' ? { stage: item.stage } : {}),
+        ...(typeof item.taskArn === 'string' ? { taskArn: item.taskArn } : {}),
+        ...(item.deleted ? {} : { record }),
+      };
+    });
   },
 
   async listUnschedulable(limit) {
-    const out = await dynamo().send(
-      new QueryCommand({
-        TableName: tableName(),
-        IndexName: 'byWaiting',
-        KeyConditionExpression: 'waiting = :waiting',
-        ExpressionAttributeValues: { ':waiting': 'unschedulable' },
-        Limit: limit,
-        ...capacity,
-      }),
+    const waiting = (await queryAll(waitingPartition, undefined, { consistent: true })).sort(
+      (a, b) => Number(a.since) - Number(b.since),
     );
-    recordCapacity('read', out.ConsumedCapacity);
-    const records = await Promise.all(
-      (out.Items ?? []).map((key) => this.getPod(String(key.pk).slice('pods/'.length), String(key.sk), true)),
-    );
-    return records.filter((r): r is PodRecord => r !== undefined);
+    const listed: PodRecord[] = [];
+    // Longest waiting first; an item whose pod no longer waits (left over) is removed on the way.
+    for (let next = 0; next < waiting.length && listed.length < limit; ) {
+      const items = waiting.slice(next, next + limit - listed.length);
+      next += items.length;
+      const records = await Promise.all(
+        items.map((item) => {
+          const sk = String(item.sk);
+          const slash = sk.indexOf('/');
+          return this.getPod(sk.slice(0, slash), sk.slice(slash + 1), true);
+        }),
+      );
+      for (const record of records) if (record?.stage === 'unschedulable') listed.push(record);
+      await Promise.all(
+        items
+          .filter((_, k) => records[k]?.stage !== 'unschedulable')
+          .map((item) => leaveWaitingItem(String(item.sk), Number(item.rv))),
+      );
+    }
+    return listed;
   },
 
   async requeuePod(record) {
@@ -417,6 +513,29 @@ export const dynamoPodStore: PodStore = {
       if (isConditionFailure(error)) throw new ConflictError();
       throw error;
     }
+    if (record.stage === 'unschedulable') await leaveWaiting(record.pod, record.resourceVersion);
+  },
+
+  async moveCycle() {
+    const out = await dynamo().send(
+      new GetCommand({ TableName: tableName(), Key: moveCycleKey, ConsistentRead: true, ...capacity }),
+    );
+    recordCapacity('read', out.ConsumedCapacity);
+    return Number(out.Item?.cycle ?? 0);
+  },
+
+  async requestMove() {
+    const out = await dynamo().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: moveCycleKey,
+        UpdateExpression: 'ADD #cycle :one',
+        ExpressionAttributeNames: { '#cycle': 'cycle' },
+        ExpressionAttributeValues: { ':one': 1 },
+        ...capacity,
+      }),
+    );
+    recordCapacity('write', out.ConsumedCapacity);
   },
 
   async claimProbeTick(uid, generation, tick) {
@@ -462,24 +581,14 @@ export const dynamoPodStore: PodStore = {
       },
     };
     const release = releaseFrom(record);
-    try {
-      if (release) {
-        const out = await dynamo().send(
-          new TransactWriteCommand({ TransactItems: [{ Update: tombstone }, release], ...capacity }),
-        );
-        recordCapacity('write', out.ConsumedCapacity);
-        return;
-      }
-      const out = await dynamo().send(new UpdateCommand({ ...tombstone, ...capacity }));
-      recordCapacity('write', out.ConsumedCapacity);
-    } catch (error) {
-      const failed = cancelledConditions(error);
-      if (isConditionFailure(error) || failed?.[0]) throw new ConflictError();
-      if (!failed) throw error;
+    const failed = await writeItems([{ Update: tombstone }, ...(release ? [release] : [])]);
+    if (failed) {
+      // The pod moved, or a concurrent transaction held the pod or the node: read again.
+      if (failed[0] || !release || !nodeRefused(failed, 1)) throw new ConflictError();
       // The node is gone: there is nothing to give back, only the pod to delete.
-      const out = await dynamo().send(new UpdateCommand({ ...tombstone, ...capacity }));
-      recordCapacity('write', out.ConsumedCapacity);
+      if (await writeItems([{ Update: tombstone }])) throw new ConflictError();
     }
+    if (record.stage === 'unschedulable') await leaveWaiting(record.pod, record.resourceVersion);
   },
 };
 
@@ -489,6 +598,175 @@ export const tombstoneSeconds = 600;
 async function queryPods(namespace: string | undefined): Promise<ObjectItem[]> {
   const namespaces = namespace ? [namespace] : await listNamespaceNames();
   return (await Promise.all(namespaces.map((ns) => queryAll(podPartition(ns))))).flat();
+}
+
+/** DynamoDB's limits for one transaction: 100 items, 4 MB (an estimate with room to spare). */
+const maxTransactionItems = 100;
+const maxTransactionBytes = 3.5 * 2 ** 20;
+
+/** Roughly what a binding writes: the pod's body and its attributes. */
+const bindingBytes = (binding: Binding) => bodyOf(binding.bound).length + 1024;
+
+/**
+ * Splits bindings into transactions (lists of indices into `bindings`) in waves. Each node's
+ * bindings go into chunks that fit a transaction with the node's item (and never share a host
+ * port, which a single condition could not catch); a node's first chunks are packed together
+ * into the first wave's transactions, its second chunks (if any) into the second wave's.
+ */
+function bindingWaves(bindings: readonly Binding[]): number[][][] {
+  const byNode = new Map<string, number[]>();
+  bindings.forEach((binding, i) => {
+    const name = binding.node.node.metadata?.name ?? '';
+    byNode.set(name, [...(byNode.get(name) ?? []), i]);
+  });
+  const waves: { items: number; bytes: number; indices: number[] }[][] = [];
+  for (const indices of byNode.values()) {
+    let wave = 0;
+    let chunk: number[] = [];
+    let bytes = 0;
+    let ports = new Set<string>();
+    const place = () => {
+      if (chunk.length === 0) return;
+      const items = chunk.length + 1;
+      waves[wave] ??= [];
+      const transactions = waves[wave] as { items: number; bytes: number; indices: number[] }[];
+      const open = transactions.find(
+        (t) => t.items + items <= maxTransactionItems && t.bytes + bytes <= maxTransactionBytes,
+      );
+      if (open) {
+        open.items += items;
+        open.bytes += bytes;
+        open.indices.push(...chunk);
+      } else transactions.push({ items, bytes, indices: chunk });
+      wave++;
+      chunk = [];
+      bytes = 0;
+      ports = new Set();
+    };
+    for (const i of indices) {
+      const binding = bindings[i] as Binding;
+      const size = bindingBytes(binding);
+      const own = binding.requests.hostPorts ?? [];
+      if (
+        chunk.length + 2 > maxTransactionItems ||
+        bytes + size > maxTransactionBytes ||
+        own.some((port) => ports.has(port))
+      )
+        place();
+      chunk.push(i);
+      bytes += size;
+      for (const port of own) ports.add(port);
+    }
+    place();
+  }
+  return waves.map((transactions) => transactions.map((t) => t.indices));
+}
+
+/**
+ * One transaction for bindings on distinct nodes or on one node: each pod conditioned on its
+ * resourceVersion and on having no node, each node's counters raised once by its pods' sum, on
+ * the condition that the sum fits. A pod leaving the waiting set (a pod marked Unschedulable that
+ * the same scheduler found room for after all) has its waiting item removed afterwards.
+ */
+async function commitBindings(bindings: readonly Binding[]): Promise<BatchBindOutcome[]> {
+  const pods = bindings.map((binding) => podBinding(binding));
+  const nodes = new Map<string, { node: Binding['node']; members: number[] }>();
+  bindings.forEach((binding, i) => {
+    const name = binding.node.node.metadata?.name ?? '';
+    const entry = nodes.get(name) ?? { node: binding.node, members: [] };
+    entry.members.push(i);
+    nodes.set(name, entry);
+  });
+  const claims = [...nodes.values()].map(({ node, members }) => ({
+    members,
+    item: nodeClaim(
+      node,
+      members.map((i) => (bindings[i] as Binding).requests),
+    ),
+  }));
+  try {
+    const out = await dynamo().send(
+      new TransactWriteCommand({
+        TransactItems: [...pods.map((p) => p.item), ...claims.map((c) => c.item)],
+        ...capacity,
+      }),
+    );
+    recordCapacity('write', out.ConsumedCapacity);
+  } catch (error) {
+    const failed = cancelledConditions(error);
+    if (!failed) throw error;
+    const outcomes: BatchBindOutcome[] = bindings.map((_, i) => (failed[i] ? 'pod-changed' : 'cancelled'));
+    claims.forEach((claim, c) => {
+      // No room, or a host port another pod took: either way the scheduler reads the node again.
+      if (nodeRefused(failed, bindings.length + c))
+        for (const i of claim.members) if (outcomes[i] === 'cancelled') outcomes[i] = 'node-full';
+    });
+    // No condition failed: DynamoDB cancelled it for a concurrent transaction on the same items.
+    if (!failed.some(Boolean)) return bindings.map(() => 'conflict');
+    return outcomes;
+  }
+  await Promise.all(
+    bindings
+      .filter((b) => b.record.stage === 'unschedulable')
+      .map((b) => leaveWaiting(b.record.pod, b.record.resourceVersion)),
+  );
+  return bindings.map(() => 'bound');
+}
+
+/** The pod's half of a binding: its node, and what it takes there, for releaseFrom to give back. */
+function podBinding({ record, bound, node, requests }: Binding) {
+  const { sets, values, remove } = podUpdate(record, bound);
+  const ports = hostPortClauses(requests);
+  return {
+    item: {
+      Update: {
+        TableName: tableName(),
+        Key: keyOf(record.pod),
+        UpdateExpression: `SET ${[...sets, 'nodeName = :node', 'reqCpu = :cpu', 'reqMem = :mem', ...ports.recorded].join(', ')}${remove}`,
+        ConditionExpression: 'rv = :expected AND attribute_not_exists(nodeName)',
+        ExpressionAttributeValues: {
+          ...values,
+          ':node': node.node.metadata?.name ?? '',
+          ':cpu': requests.cpuMillis,
+          ':mem': requests.memoryBytes,
+          ...ports.set,
+        },
+      },
+    },
+  };
+}
+
+/**
+ * The node's half: its counters raised by the sum of its pods' requests. DynamoDB conditions
+ * cannot add, so "used + sum <= allocatable" becomes "used <= allocatable - sum" against the node
+ * as the scheduler read it. Host ports join the node's usedPorts set only if none of them is in
+ * it yet.
+ */
+function nodeClaim(node: Binding['node'], requests: readonly PodRequests[]) {
+  const total: PodRequests = {
+    cpuMillis: requests.reduce((sum, r) => sum + r.cpuMillis, 0),
+    memoryBytes: requests.reduce((sum, r) => sum + r.memoryBytes, 0),
+    hostPorts: requests.flatMap((r) => r.hostPorts ?? []),
+  };
+  const ports = hostPortClauses(total);
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: nodeKey(node.node.metadata?.name ?? ''),
+      UpdateExpression: `ADD usedCpu :cpu, usedMem :mem, usedPods :count${ports.add}`,
+      ConditionExpression: `attribute_exists(pk) AND usedCpu <= :maxCpu AND usedMem <= :maxMem AND usedPods <= :maxPods${ports.free}`,
+      ExpressionAttributeValues: {
+        ':cpu': total.cpuMillis,
+        ':mem': total.memoryBytes,
+        ':count': requests.length,
+        ':maxCpu': node.allocatable.cpuMillis - total.cpuMillis,
+        ':maxMem': node.allocatable.memoryBytes - total.memoryBytes,
+        ':maxPods': node.allocatable.pods - requests.length,
+        ...ports.set,
+        ...ports.each,
+      },
+    },
+  };
 }
 
 /** The node update that gives a bound pod's requests (and host ports) back, unless already given. */

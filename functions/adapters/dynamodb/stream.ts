@@ -9,6 +9,20 @@ import { podRecordFromItem } from './pod-store';
 export function podRecordFromStream(record: DynamoDBRecord): PodRecord | undefined {
   const image = record.dynamodb?.NewImage;
   if (!image) return undefined;
-  const item = unmarshall(image as Record<string, AttributeValue>) as ObjectItem;
+  const item = itemFromStreamImage(image) as ObjectItem;
   return String(item.pk).startsWith('pods/') ? podRecordFromItem(item) : undefined;
+}
+
+/**
+ * A stream image as an item. Lambda hands stream records over as JSON, where a Binary attribute
+ * (a stored body) is base64 text; the SDK's stream client (the local poller) gives bytes.
+ */
+export function itemFromStreamImage(image: NonNullable<NonNullable<DynamoDBRecord['dynamodb']>['NewImage']>) {
+  const attributes = Object.fromEntries(
+    Object.entries(image).map(([name, value]) => [
+      name,
+      typeof value.B === 'string' ? { B: Buffer.from(value.B, 'base64') } : value,
+    ]),
+  );
+  return unmarshall(attributes as Record<string, AttributeValue>);
 }

@@ -169,9 +169,19 @@ export const ecsPodRuntime: PodRuntime = {
     const arns = new Set(listed.taskArns ?? []);
     if (knownTaskArn) arns.add(knownTaskArn);
     const stopped = await Promise.all(
-      [...arns].map((task) => ecs().send(new StopTaskCommand({ cluster: clusterName(), task, reason }))),
+      [...arns].map((task) =>
+        ecs()
+          .send(new StopTaskCommand({ cluster: clusterName(), task, reason }))
+          .then((out) => out.task?.lastStatus !== 'STOPPED')
+          // A task ECS no longer knows (it vanished, or was forgotten an hour after it stopped)
+          // has nothing left to stop: it must not fail the stop of the ones it does know.
+          .catch((error: unknown) => {
+            if (isTaskNotFound(error)) return false;
+            throw error;
+          }),
+      ),
     );
-    return stopped.filter((s) => s.task?.lastStatus !== 'STOPPED').length;
+    return stopped.filter(Boolean).length;
   },
 
   async describeTasks(taskArns) {
@@ -242,6 +252,15 @@ function refusalOf(error: unknown): string | undefined {
   if (!(error instanceof Error)) return undefined;
   if (error.name !== 'ClientException' && error.name !== 'InvalidParameterException') return undefined;
   return `${error.name}: ${error.message}`;
+}
+
+/** StopTask's answer for a task ARN the cluster does not have. */
+function isTaskNotFound(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    error.name === 'InvalidParameterException' &&
+    /referenced task was not found/i.test(error.message)
+  );
 }
 
 function ec2InstanceId(node: Node): string {

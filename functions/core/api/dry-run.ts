@@ -45,6 +45,7 @@ function dryRunPods(pods: PodStore): PodStore {
     findPodByUid: (uid) => pods.findPodByUid(uid),
     listPodsOnNode: (node) => pods.listPodsOnNode(node),
     listUnschedulable: (limit) => pods.listUnschedulable(limit),
+    moveCycle: () => pods.moveCycle(),
     async createPod(pod: Pod) {
       if (await pods.getPod(pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', true))
         throw new AlreadyExistsError();
@@ -57,9 +58,11 @@ function dryRunPods(pods: PodStore): PodStore {
       await current(record);
     },
     bindPod: neverFromTheApi('bindPod'),
+    bindPods: neverFromTheApi('bindPods'),
     unbindPod: neverFromTheApi('unbindPod'),
     finishPod: neverFromTheApi('finishPod'),
     requeuePod: neverFromTheApi('requeuePod'),
+    requestMove: neverFromTheApi('requestMove'),
     claimProbeTick: neverFromTheApi('claimProbeTick'),
   };
 }
@@ -82,5 +85,9 @@ function dryRunNamespaces(namespaces: NamespaceStore): NamespaceStore {
 }
 
 function dryRunEvents(events: EventStore): EventStore {
-  return { listEvents: (namespace) => events.listEvents(namespace), async record() {} };
+  return {
+    listEvents: (namespace) => events.listEvents(namespace),
+    async record() {},
+    async recordMany() {},
+  };
 }

@@ -1,4 +1,6 @@
+import type { NodeCondition } from 'kubernetes-types/core/v1';
 import type { PodNetworking } from '../ecs/task-definition';
+import type { Node } from '../k8s';
 import type { FargatePool } from '../nodes/fargate-pool';
 import { nodeFromFargatePool } from '../nodes/fargate-pool';
 import {
@@ -6,10 +8,19 @@ import {
   nodeResourcesFromContainerInstance,
 } from '../nodes/from-container-instance';
 import type { NodeStore, PodRuntime } from '../ports';
+import type { NodeInfo, NodeResources } from '../scheduler/framework';
+
+/**
+ * How often a node whose status did not change is written anyway, so its Ready condition's
+ * lastHeartbeatTime stays recent: Kubernetes' kubelet reports an unchanged node status every
+ * five minutes (nodeStatusReportFrequency) and writes at once when something changes.
+ */
+export const nodeStatusReportSeconds = 300;
 
 /**
  * Mirrors the cluster's EC2 container instances, and the configured Fargate pools, as nodes;
- * returns how many nodes it wrote.
+ * returns how many nodes there are. Only a node that is new, changed, or due its status report
+ * is written: every write of the 50 nodes of a cluster is a write unit each, once a minute.
  */
 export async function syncNodes(deps: {
   runtime: PodRuntime;
@@ -19,16 +30,64 @@ export async function syncNodes(deps: {
   /** How EC2 pods are networked: with awsvpc a node holds as many pods as it has ENIs for. */
   networking?: PodNetworking;
 }): Promise<number> {
-  const instances = await deps.runtime.listContainerInstances();
-  const fargate = (deps.fargatePools ?? []).map((pool) => nodeFromFargatePool(pool, deps.now()));
-  await Promise.all([
-    ...instances.map((instance) =>
-      deps.nodes.putNode(
-        nodeFromContainerInstance(instance, deps.now(), deps.networking),
-        nodeResourcesFromContainerInstance(instance, deps.networking),
-      ),
-    ),
-    ...fargate.map(({ node, allocatable }) => deps.nodes.putNode(node, allocatable)),
+  const [instances, stored] = await Promise.all([
+    deps.runtime.listContainerInstances(),
+    deps.nodes.listNodes(),
   ]);
-  return instances.length + fargate.length;
+  const now = deps.now();
+  const wanted = [
+    ...instances.map((instance) => ({
+      node: nodeFromContainerInstance(instance, now, deps.networking),
+      allocatable: nodeResourcesFromContainerInstance(instance, deps.networking),
+    })),
+    ...(deps.fargatePools ?? []).map((pool) => nodeFromFargatePool(pool, now)),
+  ];
+  const current = new Map(stored.map((info) => [info.node.metadata?.name ?? '', info]));
+  await Promise.all(
+    wanted.map(async ({ node, allocatable }) => {
+      const before = current.get(node.metadata?.name ?? '');
+      const next = before ? withTransitionTimes(node, before.node) : node;
+      if (before && !isDue(before.node, now) && sameNode(next, allocatable, before)) return;
+      await deps.nodes.putNode(next, allocatable);
+    }),
+  );
+  return wanted.length;
+}
+
+/** A condition whose status did not change keeps the time it last changed. */
+function withTransitionTimes(node: Node, before: Node): Node {
+  const previous = new Map((before.status?.conditions ?? []).map((c) => [c.type, c]));
+  const conditions = node.status?.conditions?.map((condition): NodeCondition => {
+    const was = previous.get(condition.type);
+    return was?.status === condition.status && was.lastTransitionTime
+      ? { ...condition, lastTransitionTime: was.lastTransitionTime }
+      : condition;
+  });
+  return conditions ? { ...node, status: { ...node.status, conditions } } : node;
+}
+
+const heartbeatOf = (node: Node) =>
+  Math.min(...(node.status?.conditions ?? []).map((c) => Date.parse(c.lastHeartbeatTime ?? '') || 0));
+
+const isDue = (node: Node, now: string) =>
+  Date.parse(now) - heartbeatOf(node) >= nodeStatusReportSeconds * 1000;
+
+/** What the node shows apart from heartbeats and the fields its item keeps in attributes. */
+function sameNode(node: Node, allocatable: NodeResources, before: NodeInfo): boolean {
+  const content = (n: Node) =>
+    JSON.stringify({
+      labels: n.metadata?.labels,
+      annotations: n.metadata?.annotations,
+      spec: n.spec,
+      status: {
+        ...n.status,
+        conditions: n.status?.conditions?.map(({ lastHeartbeatTime: _, ...c }) => c),
+      },
+    });
+  return (
+    content(node) === content(before.node) &&
+    allocatable.cpuMillis === before.allocatable.cpuMillis &&
+    allocatable.memoryBytes === before.allocatable.memoryBytes &&
+    allocatable.pods === before.allocatable.pods
+  );
 }

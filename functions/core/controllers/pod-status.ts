@@ -1,6 +1,6 @@
 import { healthCheckRole } from '../ecs/health-check';
 import { withHostPorts } from '../ecs/host-ports';
-import { podStatusFromTask, probeKillReason } from '../ecs/pod-status';
+import { podStatusFromTask, podStatusWithoutTask, probeKillReason } from '../ecs/pod-status';
 import { generationOfGroup } from '../ecs/task-definition';
 import type { TaskView } from '../ecs/types';
 import { type EventRecorder, podEvent, recordContainerEvents, recordQuietly } from '../events';
@@ -75,8 +75,12 @@ async function applyToRecord(
   // A task of an earlier generation has been replaced (or is being), whatever it says now.
   if (generationOfGroup(task.group) !== record.taskGeneration) return 'stale';
   if (record.taskArn && record.taskArn !== task.taskArn) return 'stale';
-  if (record.taskVersion !== undefined && task.version !== undefined && task.version <= record.taskVersion)
+  if (record.taskVersion !== undefined && task.version !== undefined && task.version <= record.taskVersion) {
+    // Seen before, but a stop podplane asked for may have been lost (ECS then changes nothing,
+    // not even the version): while the task is still meant to run, it is asked for again.
+    await stopAgainIfLost(record, task, deps);
     return 'stale';
+  }
   if (isFinished(record.pod) && !record.pod.metadata?.deletionTimestamp) return 'stale';
   const write = {
     taskArn: task.taskArn,
@@ -174,6 +178,19 @@ const isRunning = (pod: Pod) => pod.status?.containerStatuses?.some((c) => c.sta
 const startedRunning = (before: Pod, after: Pod) => isRunning(after) && !isRunning(before);
 
 /**
+ * A stop that ECS accepted and never carried out: the task of a pod being deleted, or one whose
+ * liveness check fails, still runs with desiredStatus RUNNING. StopTask again; ECS takes a
+ * repeated stop as a no-op.
+ */
+async function stopAgainIfLost(record: PodRecord, task: TaskView, deps: PodStatusDeps): Promise<void> {
+  if (record.taskArn !== task.taskArn || task.lastStatus === 'STOPPED' || task.desiredStatus === 'STOPPED')
+    return;
+  if (record.pod.metadata?.deletionTimestamp)
+    await deps.runtime.stopPod(record.pod, task.taskArn, 'Pod deleted');
+  else await killIfUnhealthy(record.pod, task, deps);
+}
+
+/**
  * ECS reports a failing health check but leaves the task running: for a liveness (or startup)
  * probe the kubelet's answer is to kill the container so it restarts. The stop arrives later as
  * STOPPED, and the restart policy decides what follows.
@@ -191,29 +208,39 @@ async function killIfUnhealthy(pod: Pod, task: TaskView, deps: PodStatusDeps): P
   const reason = failing.map((c) => probeKillReason(c.name, probe(c))).join('; ');
   await deps.runtime.stopPod(pod, task.taskArn, reason);
   const now = new Date(deps.now());
-  for (const container of failing) {
-    const fieldPath = `spec.containers{${container.name}}`;
-    for (const event of [
-      {
-        type: 'Warning',
-        reason: 'Unhealthy',
-        message: `${capitalised(probe(container))} probe failed: ECS health check reported UNHEALTHY`,
-      },
-      {
-        type: 'Normal',
-        reason: 'Killing',
-        message: probeKillReason(container.name, probe(container)),
-      },
-    ] as const)
-      await recordQuietly(
-        deps.events,
-        podEvent(
-          pod,
-          { ...event, component: 'kubelet', key: `${task.taskArn}|${container.name}`, fieldPath },
-          now,
+  // Recorded together, so the store can keep them in one item.
+  await Promise.all(
+    failing.flatMap((container) =>
+      (
+        [
+          {
+            type: 'Warning',
+            reason: 'Unhealthy',
+            message: `${capitalised(probe(container))} probe failed: ECS health check reported UNHEALTHY`,
+          },
+          {
+            type: 'Normal',
+            reason: 'Killing',
+            message: probeKillReason(container.name, probe(container)),
+          },
+        ] as const
+      ).map((event) =>
+        recordQuietly(
+          deps.events,
+          podEvent(
+            pod,
+            {
+              ...event,
+              component: 'kubelet',
+              key: `${task.taskArn}|${container.name}`,
+              fieldPath: `spec.containers{${container.name}}`,
+            },
+            now,
+          ),
         ),
-      );
-  }
+      ),
+    ),
+  );
 }
 
 const capitalised = (word: string) => `${word[0]?.toUpperCase()}${word.slice(1)}`;
@@ -227,17 +254,23 @@ async function announceTransitions(
 ): Promise<void> {
   const now = new Date(deps.now());
   if (startedRunning(before, after)) {
-    for (const [reason, message] of [
-      ['Pulled', (c: Container) => `Successfully pulled image "${c.image}"`],
-      ['Created', (c: Container) => `Created container ${c.name}`],
-      ['Started', (c: Container) => `Started container ${c.name}`],
-    ] as const)
-      await recordContainerEvents(
-        deps.events,
-        after,
-        { type: 'Normal', reason, key: task.taskArn, message },
-        now,
-      );
+    // Recorded together, so the store can keep them in one item.
+    await Promise.all(
+      (
+        [
+          ['Pulled', (c: Container) => `Successfully pulled image "${c.image}"`],
+          ['Created', (c: Container) => `Created container ${c.name}`],
+          ['Started', (c: Container) => `Started container ${c.name}`],
+        ] as const
+      ).map(([reason, message]) =>
+        recordContainerEvents(
+          deps.events,
+          after,
+          { type: 'Normal', reason, key: task.taskArn, message },
+          now,
+        ),
+      ),
+    );
   }
   const pullError = after.status?.containerStatuses?.find((c) => c.state?.waiting?.reason === 'ErrImagePull');
   if (pullError) {
@@ -254,4 +287,85 @@ async function announceTransitions(
       now,
     );
   }
+}
+
+/**
+ * ECS no longer knows the pod's task (it vanished while its instance lives, or was forgotten an
+ * hour after a stop nobody saw). The kubelet's answer to a container it can no longer find:
+ * every container terminated with ContainerStatusUnknown, exit code 137, and the restart policy
+ * decides as for any stop — Always and OnFailure run the pod again after the usual back-off,
+ * Never fails it. A pod being deleted is removed. Only a node that is gone (`nodeLost`, its
+ * name) fails the pod whatever its policy, with Kubernetes' NodeLost.
+ */
+export async function applyTaskVanished(
+  first: PodRecord,
+  taskArn: string,
+  deps: PodStatusDeps,
+  nodeLost?: string,
+): Promise<TaskStateOutcome> {
+  // Assigned in the write below (which may run more than once): TypeScript cannot narrow it.
+  let outcome = 'stale' as TaskStateOutcome;
+  let pod: Pod = first.pod;
+  await withFreshPod(first, deps.pods, async (record) => {
+    outcome = 'stale';
+    pod = record.pod;
+    // Another generation runs now, or the pod already waits to restart: nothing was lost.
+    if (record.taskArn !== taskArn || record.restartDue !== undefined) return;
+    if (record.pod.metadata?.deletionTimestamp) {
+      await deps.pods.deletePod(record);
+      outcome = 'deleted';
+      return;
+    }
+    const now = deps.now();
+    const exited = podStatusWithoutTask(record.pod, now);
+    if (nodeLost !== undefined) {
+      const message = `node "${nodeLost}" no longer exists`;
+      await deps.pods.finishPod(record, {
+        ...record.pod,
+        status: { ...exited, reason: 'NodeLost', message },
+      });
+      outcome = 'finished';
+      return;
+    }
+    const startedAt = record.pod.status?.containerStatuses?.find((c) => c.state?.running)?.state?.running
+      ?.startedAt;
+    // The stop the pod never saw, as the restart decision reads a stopped task.
+    const stopped: TaskView = {
+      taskArn,
+      lastStatus: 'STOPPED',
+      desiredStatus: 'STOPPED',
+      stoppedAt: now,
+      ...(startedAt ? { startedAt } : {}),
+      containers: [],
+    };
+    const decision = afterTaskStopped(record.pod, stopped, exited, record.backOff);
+    if (decision.kind === 'restart') {
+      await backOff(record, { ...record.pod, status: decision.status }, decision, stopped, deps);
+      outcome = 'restarting';
+    } else {
+      await deps.pods.finishPod(record, { ...record.pod, status: exited });
+      outcome = 'finished';
+    }
+  });
+  if (outcome === 'restarting' || outcome === 'finished') {
+    const event =
+      nodeLost !== undefined
+        ? {
+            reason: 'NodeLost',
+            message: `Node ${nodeLost} no longer exists: its containers could not be located`,
+          }
+        : {
+            reason: 'TaskLost',
+            message: `ECS no longer knows task ${taskArn}: its containers could not be located (ContainerStatusUnknown, exit code 137)`,
+          };
+    await recordQuietly(
+      deps.events,
+      podEvent(
+        pod,
+        { type: 'Warning', ...event, key: `lost|${taskArn}`, component: 'kubelet' },
+        new Date(deps.now()),
+      ),
+    );
+  }
+  return outcome;
 }

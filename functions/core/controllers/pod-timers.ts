@@ -89,10 +89,12 @@ async function requeueAfterBackOff(record: PodRecord, deps: PodStatusDeps): Prom
 /** One probe period passed: read the task's health, fold it in, and schedule the next look. */
 async function probe(record: PodRecord, timer: PodTimer, deps: PodStatusDeps): Promise<PodTimerOutcome> {
   if (!record.taskArn || record.restartDue !== undefined) return 'stale';
+  // The next look is due before this one is taken: the tick is claimed already, so if this look
+  // fails, its retry is a repeat, and the loop must not end with it. A tick after the task
+  // stopped finds no task to look at.
+  await scheduleProbe(deps.timers, record.pod, timer.generation, (timer.tick ?? 0) + 1);
   const [task] = await deps.runtime.describeTasks([record.taskArn]);
   if (!task) return 'stale';
   await applyTaskState(task, deps, record);
-  if (task.lastStatus === 'STOPPED') return 'probed';
-  await scheduleProbe(deps.timers, record.pod, timer.generation, (timer.tick ?? 0) + 1);
   return 'probed';
 }

@@ -1,13 +1,13 @@
 import type { TaskView } from '../ecs/types';
 import { type EventRecorder, podEvent, recordQuietly } from '../events';
-import type { Pod } from '../k8s';
+import type { Node, Pod } from '../k8s';
 import type { PodMetrics } from '../metrics';
+import { containerInstanceArnAnnotation } from '../nodes/from-container-instance';
 import { podStage } from '../pod/stage';
 import type { NodeStore, PodOnNodeEntry, PodRecord, PodRuntime, PodStore, PodTimers } from '../ports';
-import { applyTaskState } from './pod-status';
+import { applyTaskState, applyTaskVanished, type TaskStateOutcome } from './pod-status';
 import { endBackOff } from './pod-timers';
 import { requeueUnschedulable } from './requeue';
-import { withFreshPod } from './retry';
 
 export interface ReconcileDeps {
   readonly pods: PodStore;
@@ -23,7 +23,10 @@ export interface ReconcileDeps {
 export interface ReconcileReport {
   /** Pods whose status changed because ECS said something their events had not. */
   readonly repaired: number;
-  /** Pods whose task ECS no longer knows: marked Failed (or removed, if being deleted). */
+  /**
+   * Pods whose task ECS no longer knows: restarted or failed as their restart policy says (failed
+   * with NodeLost when their node is gone too), or removed if being deleted.
+   */
   readonly lost: number;
   /** Pods bound for a while without a task, or past their back-off: handed back to the kubelet. */
   readonly relaunched: number;
@@ -50,8 +53,9 @@ export const stuckLaunchMs = 60_000;
 /**
  * The periodic comparison of pods with ECS that makes status correct even when task events are
  * lost or absent (LocalStack emits none): every task a pod runs is described (100 per call) and
- * folded in as if its event had arrived, tasks ECS has forgotten fail their pods, launches that
- * stalled are retried, and tasks without a pod are stopped.
+ * folded in as if its event had arrived, a task ECS no longer knows is a stop the pod never saw
+ * (its restart policy decides), launches that stalled are retried, and tasks without a pod are
+ * stopped.
  */
 export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
   let repaired = 0;
@@ -59,8 +63,20 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
   let relaunched = 0;
   const acted: ReconciledPod[] = [];
   const known = new Set<string>();
+  let freed = 0;
+  // Whether a node's container instance is still registered: asked once, only if a task vanished.
+  let instances: Promise<Set<string>> | undefined;
+  const nodeIsGone = async (node: Node): Promise<boolean> => {
+    const arn = node.metadata?.annotations?.[containerInstanceArnAnnotation];
+    if (!arn) return false;
+    instances ??= deps.runtime
+      .listContainerInstances()
+      .then((listed) => new Set(listed.map((instance) => instance.containerInstanceArn)));
+    return !(await instances).has(arn);
+  };
   for (const node of await deps.nodes.listNodes()) {
-    const entries = await deps.pods.listPodsOnNode(node.node.metadata?.name ?? '');
+    const nodeName = node.node.metadata?.name ?? '';
+    const entries = await deps.pods.listPodsOnNode(nodeName);
     const running = entries.filter(
       (e) => e.taskArn && (e.stage === 'run' || e.stage === 'replace' || e.stage === 'stop'),
     );
@@ -72,7 +88,8 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
       const task = tasks.get(entry.taskArn as string);
       const { namespace, name } = entry;
       if (task) {
-        if ((await applyTaskState(task, deps)) !== 'stale') {
+        // The listing read the pod already: no lookup by uid.
+        if ((await applyTaskState(task, deps, entry.record)) !== 'stale') {
           repaired++;
           acted.push({
             action: 'repaired',
@@ -82,10 +99,12 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
           });
         }
       } else {
-        const failed = await failLostPod(entry, deps);
-        if (failed) {
+        const gone = (await nodeIsGone(node.node)) ? nodeName : undefined;
+        const { outcome, pod } = await taskVanished(entry, gone, deps);
+        if (outcome !== 'stale') {
           lost++;
-          acted.push({ action: 'lost', namespace, name, ...uidOf(failed) });
+          if (outcome !== 'restarting') freed++;
+          acted.push({ action: 'lost', namespace, name, ...(pod ? uidOf(pod) : {}) });
         }
       }
     }
@@ -106,53 +125,25 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
   }
   const orphanUids = await stopOrphans(known, deps);
   acted.push(...orphanUids.map((uid) => ({ action: 'orphan' as const, uid })));
-  if (lost > 0) await requeueUnschedulable(deps);
+  if (freed > 0) await requeueUnschedulable(deps);
   return { repaired, lost, relaunched, orphans: orphanUids.length, pods: acted };
 }
 
 const uidOf = (pod: Pod) => (pod.metadata?.uid ? { uid: pod.metadata.uid } : {});
 
 /**
- * ECS forgets stopped tasks after about an hour; a pod still pointing at one has lost it.
- * Returns the pod if it was failed (or removed).
+ * A pod whose task ECS no longer knows: ECS forgot it (an hour after a stop whose event was lost)
+ * or it vanished. The restart policy decides, as for a container the kubelet can no longer find
+ * (pod-status.ts, applyTaskVanished); a pod on a node that is gone fails with NodeLost.
  */
-async function failLostPod(entry: PodOnNodeEntry, deps: ReconcileDeps): Promise<Pod | undefined> {
+async function taskVanished(
+  entry: PodOnNodeEntry,
+  nodeLost: string | undefined,
+  deps: ReconcileDeps,
+): Promise<{ outcome: TaskStateOutcome; pod?: Pod }> {
   const first = await deps.pods.getPod(entry.namespace, entry.name, true);
-  if (!first || first.taskArn !== entry.taskArn) return undefined;
-  let changed = false;
-  await withFreshPod(first, deps.pods, async (record) => {
-    if (record.taskArn !== entry.taskArn) return;
-    changed = true;
-    if (record.pod.metadata?.deletionTimestamp) return deps.pods.deletePod(record);
-    await deps.pods.finishPod(record, taskLost(record.pod, entry.taskArn as string, deps.now()));
-  });
-  return changed ? first.pod : undefined;
-}
-
-/** Kubernetes' wording for a container that can no longer be found. */
-function taskLost(pod: Pod, taskArn: string, now: string): Pod {
-  return {
-    ...pod,
-    status: {
-      ...pod.status,
-      phase: 'Failed',
-      reason: 'TaskLost',
-      message: `ECS task ${taskArn} no longer exists`,
-      containerStatuses: (pod.status?.containerStatuses ?? []).map((c) => ({
-        ...c,
-        ready: false,
-        started: false,
-        state: {
-          terminated: {
-            exitCode: 137,
-            reason: 'ContainerStatusUnknown',
-            message: 'The container could not be located when the pod was terminated',
-            finishedAt: now,
-          },
-        },
-      })),
-    },
-  };
+  if (!first || first.taskArn !== entry.taskArn) return { outcome: 'stale' };
+  return { outcome: await applyTaskVanished(first, entry.taskArn as string, deps, nodeLost), pod: first.pod };
 }
 
 /**

@@ -169,6 +169,48 @@ function containerStatusFrom(
   return { ...base, state: { waiting: { reason: 'ContainerCreating' } } };
 }
 
+/** The kubelet's words for a container it can no longer find. */
+export const containerStatusUnknown = {
+  exitCode: 137,
+  reason: 'ContainerStatusUnknown',
+  message: 'The container could not be located when the pod was terminated',
+} as const;
+
+/**
+ * The status the kubelet reports for a pod whose containers it can no longer find (ECS no longer
+ * knows the pod's task): every container terminated with exit code 137 and reason
+ * ContainerStatusUnknown, and the pod Failed — unless its restart policy runs it again, which
+ * pod/restart.ts decides as for any stop.
+ */
+export function podStatusWithoutTask(pod: Pod, now: string): PodStatus {
+  const { reason: _reason, message: _message, ...previous } = pod.status ?? {};
+  const containerStatuses = (pod.spec?.containers ?? []).map((container): ContainerStatus => {
+    const before = previous.containerStatuses?.find((c) => c.name === container.name);
+    const startedAt = before?.state?.running?.startedAt;
+    return {
+      name: container.name,
+      image: before?.image ?? container.image ?? '',
+      imageID: before?.imageID ?? '',
+      started: false,
+      ready: false,
+      ...earlierRuns(pod, container.name),
+      state: {
+        terminated: { ...containerStatusUnknown, ...(startedAt ? { startedAt } : {}), finishedAt: now },
+      },
+    };
+  });
+  return {
+    ...previous,
+    phase: 'Failed',
+    containerStatuses,
+    conditions: withConditions(
+      previous.conditions ?? [],
+      readinessConditions('Failed', containerStatuses),
+      now,
+    ),
+  };
+}
+
 /** The StopTask reason podplane gives when a liveness or startup probe fails. */
 export const probeKillReason = (container: string, probe: 'liveness' | 'startup') =>
   `Container ${container} failed ${probe} probe, will be restarted`;

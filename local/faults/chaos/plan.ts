@@ -1,0 +1,173 @@
+import type { Pod } from '../../../functions/core/k8s';
+import type { SeededRandom } from '../random';
+
+/** The state a pod's spec implies once the faults have stopped and the control plane is quiet. */
+export type Expectation =
+  /** Running, every container running and ready. */
+  | 'running'
+  /** A crash loop (or a liveness probe that keeps failing): Running, restarted at least once. */
+  | 'restarting'
+  /** Succeeded: every container terminated Completed, exit 0. */
+  | 'succeeded'
+  /** Failed: its container terminated with reason Error and the exit code it was given. */
+  | 'failed'
+  /** Pending, PodScheduled False with reason Unschedulable and "Insufficient cpu". */
+  | 'unschedulable'
+  /** Deleted: the API no longer has it. */
+  | 'gone';
+
+/** One kind of pod the churn creates: its manifest and the state it must reach. */
+interface PodKind {
+  readonly name: string;
+  readonly weight: number;
+  readonly expect: Exclude<Expectation, 'gone'>;
+  /** Runs until deleted; otherwise it finishes (or never starts) on its own. */
+  readonly longRunning: boolean;
+  readonly restartPolicy: 'Always' | 'OnFailure' | 'Never';
+  readonly exitCode?: number;
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly probes?: boolean;
+  readonly cpu?: string;
+}
+
+/**
+ * Durations are simulated time: the chaos run's time scale (0.05 by default) makes `5s` last a
+ * quarter of a real second and the 300 s back-off ceiling fifteen.
+ */
+const kinds: readonly PodKind[] = [
+  { name: 'run', weight: 30, expect: 'running', longRunning: true, restartPolicy: 'Always', annotations: {} },
+  {
+    name: 'probed',
+    weight: 10,
+    expect: 'running',
+    longRunning: true,
+    restartPolicy: 'Always',
+    annotations: {},
+    probes: true,
+  },
+  {
+    name: 'crashloop',
+    weight: 10,
+    expect: 'restarting',
+    longRunning: true,
+    restartPolicy: 'Always',
+    exitCode: 1,
+    annotations: { 'sim.podplane.dev/exit-after': '5s', 'sim.podplane.dev/exit-code': '1' },
+  },
+  {
+    name: 'unhealthy',
+    weight: 5,
+    expect: 'restarting',
+    longRunning: true,
+    restartPolicy: 'Always',
+    annotations: { 'sim.podplane.dev/unhealthy-after': '10s' },
+    probes: true,
+  },
+  {
+    name: 'retry',
+    weight: 5,
+    expect: 'restarting',
+    longRunning: true,
+    restartPolicy: 'OnFailure',
+    exitCode: 3,
+    annotations: { 'sim.podplane.dev/exit-after': '5s', 'sim.podplane.dev/exit-code': '3' },
+  },
+  {
+    name: 'complete',
+    weight: 12,
+    expect: 'succeeded',
+    longRunning: false,
+    restartPolicy: 'Never',
+    exitCode: 0,
+    annotations: { 'sim.podplane.dev/exit-after': '10s' },
+  },
+  {
+    name: 'fail',
+    weight: 8,
+    expect: 'failed',
+    longRunning: false,
+    restartPolicy: 'Never',
+    exitCode: 2,
+    annotations: { 'sim.podplane.dev/exit-after': '10s', 'sim.podplane.dev/exit-code': '2' },
+  },
+  {
+    name: 'job',
+    weight: 8,
+    expect: 'succeeded',
+    longRunning: false,
+    restartPolicy: 'OnFailure',
+    exitCode: 0,
+    annotations: { 'sim.podplane.dev/exit-after': '10s' },
+  },
+  {
+    name: 'toobig',
+    weight: 4,
+    expect: 'unschedulable',
+    longRunning: false,
+    restartPolicy: 'Always',
+    annotations: {},
+    cpu: '64',
+  },
+];
+
+export interface PlannedPod {
+  readonly name: string;
+  readonly kind: string;
+  readonly expect: Exclude<Expectation, 'gone'>;
+  readonly restartPolicy: 'Always' | 'OnFailure' | 'Never';
+  readonly exitCode?: number;
+  readonly manifest: Pod;
+  /** Milliseconds after its creation at which the churn deletes it; absent: it is kept. */
+  readonly deleteAfterMs?: number;
+}
+
+/**
+ * The churn's script, drawn from its own generator so that the same seed creates the same pods
+ * in the same order whatever the faults do. `keep` says whether a long-running pod may stay to
+ * the end (the driver keeps only a few, so the nodes do not fill up).
+ */
+export function planPod(index: number, random: SeededRandom, keep: boolean): PlannedPod {
+  const total = kinds.reduce((sum, k) => sum + k.weight, 0);
+  const draw = random.next() * total;
+  let below = 0;
+  const kind =
+    kinds.find((k) => {
+      below += k.weight;
+      return draw < below;
+    }) ?? (kinds[0] as PodKind);
+  const name = `chaos-${kind.name}-${index}`;
+  // Long-running pods are deleted after a while unless kept; finishing pods sometimes (before or
+  // after they finish); too-big pods mostly, so that few wait at once.
+  const deleteChance = kind.longRunning ? (keep ? 0 : 1) : kind.expect === 'unschedulable' ? 0.8 : 0.3;
+  const deleteAfterMs = random.chance(deleteChance) ? Math.round(random.between(500, 15_000)) : undefined;
+  const container = {
+    name: 'app',
+    image: 'busybox:1.36',
+    command: ['sh', '-c', 'sleep 3600'],
+    resources: { requests: { cpu: kind.cpu ?? '10m', memory: '32Mi' } },
+    ...(kind.probes
+      ? {
+          livenessProbe: { exec: { command: ['true'] }, periodSeconds: 20 },
+          readinessProbe: { exec: { command: ['true'] }, periodSeconds: 20 },
+        }
+      : {}),
+  };
+  return {
+    name,
+    kind: kind.name,
+    expect: kind.expect,
+    restartPolicy: kind.restartPolicy,
+    ...(kind.exitCode !== undefined ? { exitCode: kind.exitCode } : {}),
+    manifest: {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name,
+        labels: { 'podplane.dev/chaos': kind.name },
+        annotations: { ...kind.annotations },
+      },
+      spec: { restartPolicy: kind.restartPolicy, containers: [container] },
+    },
+    ...(deleteAfterMs !== undefined ? { deleteAfterMs } : {}),
+  };
+}
