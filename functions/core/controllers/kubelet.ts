@@ -49,7 +49,10 @@ async function launch(first: PodRecord, deps: KubeletDeps): Promise<void> {
     const size = podFargateSize(first.pod);
     const problems = fargateIncompatibilities(first.pod);
     if (!size) problems.push('more than 16 vCPU or 120 GiB, the largest Fargate task');
-    if (problems.length > 0) return failOnFargate(first, problems, deps);
+    if (problems.length > 0) {
+      await failOnFargate(first, problems, deps);
+      return;
+    }
     await recordQuietly(
       deps.events,
       podEvent(
@@ -243,56 +246,46 @@ function containerCreating(pod: Pod, now: string, launched: Pod): Pod {
 }
 
 /** Fargate cannot run what the pod asks: the pod fails and says why, as a kubelet would. */
-async function failOnFargate(
-  first: PodRecord,
-  problems: readonly string[],
-  deps: KubeletDeps,
-): Promise<void> {
-  const message = `Fargate cannot run this pod: ${problems.join('; ')}`;
-  await withFreshPod(first, deps.pods, async (record) => {
-    await deps.pods.finishPod(record, {
-      ...record.pod,
-      status: { ...record.pod.status, phase: 'Failed', reason: 'FargateUnsupported', message },
-    });
-  });
-  await recordQuietly(
-    deps.events,
-    podEvent(
-      first.pod,
-      { type: 'Warning', reason: 'FargateUnsupported', message, component: 'kubelet' },
-      new Date(deps.now()),
-    ),
-  );
-  await requeueUnschedulable(deps);
-}
+const failOnFargate = (first: PodRecord, problems: readonly string[], deps: KubeletDeps) =>
+  failLaunch(first, 'FargateUnsupported', `Fargate cannot run this pod: ${problems.join('; ')}`, deps);
 
 /**
  * ECS rejected the task itself (its definition or the RunTask request): no retry can succeed, so
  * the pod fails and says why instead of waiting for ever.
  */
 async function failRefused(first: PodRecord, reason: string, deps: KubeletDeps): Promise<void> {
-  const message = `ECS refused to run this pod: ${reason}`;
+  if (await failLaunch(first, 'ECSRefused', `ECS refused to run this pod: ${reason}`, deps))
+    deps.metrics?.count('PodsRefusedByEcs');
+}
+
+/**
+ * The launch can never succeed: the pod fails with the reason in its status and a Warning event,
+ * and its node capacity goes to whoever waits for it. Nothing is done for a record that is no
+ * longer the launch it was (launched meanwhile, deleted, finished). True if the pod was failed.
+ */
+async function failLaunch(
+  first: PodRecord,
+  reason: string,
+  message: string,
+  deps: KubeletDeps,
+): Promise<boolean> {
   let failed = false;
   await withFreshPod(first, deps.pods, async (record) => {
     failed = false;
     if (!launchStillOurs(record, first)) return;
     await deps.pods.finishPod(record, {
       ...record.pod,
-      status: { ...record.pod.status, phase: 'Failed', reason: 'ECSRefused', message },
+      status: { ...record.pod.status, phase: 'Failed', reason, message },
     });
     failed = true;
   });
-  if (!failed) return;
-  deps.metrics?.count('PodsRefusedByEcs');
+  if (!failed) return false;
   await recordQuietly(
     deps.events,
-    podEvent(
-      first.pod,
-      { type: 'Warning', reason: 'ECSRefused', message, component: 'kubelet' },
-      new Date(deps.now()),
-    ),
+    podEvent(first.pod, { type: 'Warning', reason, message, component: 'kubelet' }, new Date(deps.now())),
   );
   await requeueUnschedulable(deps);
+  return true;
 }
 
 /**
