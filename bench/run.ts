@@ -32,6 +32,9 @@ const { values } = parseArgs({
     nodes: { type: 'string', default: '10' },
     concurrency: { type: 'string', default: '50' },
     'start-delay-ms': { type: 'string', default: '0' },
+    // The pod path under injected faults (as `npm start -- --faults SPEC --seed N`).
+    faults: { type: 'string' },
+    seed: { type: 'string' },
   },
 });
 const podCount = Number(values.pods);
@@ -44,8 +47,12 @@ const plane = await startControlPlane({
   stateDir,
   nodes: Number(values.nodes),
   defaultStartDelayMs: Number(values['start-delay-ms']),
+  ...(values.faults
+    ? { faults: { spec: values.faults, seed: Number(values.seed ?? Math.floor(Math.random() * 2 ** 31)) } }
+    : {}),
   log,
 });
+if (plane.faults) log(`faults: ${plane.faults.spec} (seed ${plane.faults.seed})`);
 
 const writesByKind = meterWritesByKind();
 const streams = new DynamoDBStreamsClient({ endpoint: plane.dynamoEndpoint, region: 'us-east-1' });
@@ -103,8 +110,22 @@ const ca = readFileSync(plane.caCertPath);
 const agent = new Agent({ keepAlive: true, ca, maxSockets: concurrency });
 
 const client = { url: plane.url, agent, token: plane.token };
-const api = async (method: string, path: string, body?: string) =>
-  (await callApi(client, method, path, body ? { text: body } : undefined)).status;
+/**
+ * One API call, retried on a 5xx as a client retries a Lambda that failed (with --faults a
+ * handler may crash after its write: API Gateway answers 502 and the write happened). A retried
+ * create that finds its pod (409) or a retried delete that finds it gone (404) succeeded.
+ */
+async function api(method: string, path: string, body?: string): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    const status = (await callApi(client, method, path, body ? { text: body } : undefined)).status;
+    if (status < 500 || attempt >= 5) {
+      if (attempt > 0 && method === 'POST' && status === 409) return 201;
+      if (attempt > 0 && method === 'DELETE' && status === 404) return 200;
+      return status;
+    }
+    await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+  }
+}
 
 async function inParallel(names: readonly string[], work: (name: string) => Promise<void>) {
   const queue = [...names];
@@ -181,6 +202,7 @@ const invocations = Object.entries(after.invocations).reduce(
   0,
 );
 const ecsStats = plane.ecs.stats();
+const injected = plane.faults?.injected();
 clearInterval(nudgeObserver);
 await observer.stop();
 streams.destroy();
@@ -230,5 +252,6 @@ console.log(
     runTaskCalls: ecsStats.runTaskCalls,
     runTaskThrottles: ecsStats.runTaskThrottles,
     schedulerPodsPerSecond,
+    ...(injected ? { faults: injected } : {}),
   }),
 );
