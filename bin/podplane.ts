@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { PodNetworking } from '../functions/core/ecs/task-definition';
 import { startControlPlane } from '../local/control-plane';
 import { nodeCpuFromFlag, nodeMemoryMiBFromFlag } from '../local/ecs-simulator/options';
 import { describeFaultKinds, type FaultOptions, parseFaultSpec } from '../local/faults';
@@ -109,7 +110,7 @@ function scoringStrategy(text: string): 'LeastAllocated' | 'MostAllocated' {
   process.exit(2);
 }
 
-function podNetworking(text: string): 'awsvpc' | 'bridge' {
+function podNetworking(text: string): PodNetworking {
   if (text === 'awsvpc' || text === 'bridge') return text;
   process.stderr.write(`--pod-networking must be awsvpc or bridge, got "${text}"\n`);
   process.exit(2);

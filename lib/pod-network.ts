@@ -1,14 +1,11 @@
 import { Annotations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
+import type { PodNetworking } from '../functions/core/ecs/task-definition';
 
-/**
- * How EC2 pods are networked (`podplane:podNetworking`, PODPLANE_POD_NETWORKING): `awsvpc` gives
- * every pod's task its own ENI and private address, as Kubernetes gives every pod its own IP;
- * `bridge` puts pods behind their instance's address (Docker's bridge, ports published on it).
- * Fargate pods always get an ENI of their own.
- */
-export type PodNetworking = 'awsvpc' | 'bridge';
+// How EC2 pods are networked (`podplane:podNetworking`, PODPLANE_POD_NETWORKING): the functions'
+// own type, so the stack and the kubelet name the same two modes.
+export type { PodNetworking } from '../functions/core/ecs/task-definition';
 
 /** PODPLANE_POD_NETWORK: where EC2 awsvpc pods get their ENIs; empty lists with bridge. */
 export interface PodNetworkConfiguration {

@@ -4,6 +4,7 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { dynamo } from '../functions/adapters/dynamodb/client';
 import { dynamoTokenStore } from '../functions/adapters/dynamodb/token-store';
 import { type AuthorizerPolicy, tokenHash } from '../functions/core/auth/tokens';
+import type { PodNetworking } from '../functions/core/ecs/task-definition';
 import {
   environmentVariables,
   type FunctionName,
@@ -55,7 +56,7 @@ export interface ControlPlaneOptions {
    */
   readonly bundled?: boolean;
   /** How EC2 pods are networked, as podplane:podNetworking on AWS. Default awsvpc. */
-  readonly podNetworking?: 'awsvpc' | 'bridge';
+  readonly podNetworking?: PodNetworking;
   /** Lambda log level (Powertools); WARN keeps `npm start` readable. */
   readonly logLevel?: string;
   /**

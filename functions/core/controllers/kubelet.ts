@@ -44,7 +44,10 @@ export async function syncPod(first: PodRecord, deps: KubeletDeps): Promise<void
 async function launch(first: PodRecord, deps: KubeletDeps): Promise<void> {
   const nodeName = first.pod.spec?.nodeName ?? '';
   const node = await deps.nodes.getNode(nodeName);
-  if (!node) return markNodeLost(first, nodeName, deps);
+  if (!node) {
+    await markNodeLost(first, nodeName, deps);
+    return;
+  }
   if (fargateLaunchOf(node)) {
     const size = podFargateSize(first.pod);
     const problems = fargateIncompatibilities(first.pod);
@@ -115,12 +118,9 @@ async function launch(first: PodRecord, deps: KubeletDeps): Promise<void> {
         record.specGeneration === undefined || (otherImages && record.specGeneration > specGeneration)
           ? { specGeneration }
           : undefined;
-      const next =
-        hostIP &&
-        (record.pod.status?.hostIP !== hostIP ||
-          record.pod.status?.podIP !== (podIP ?? record.pod.status?.podIP))
-          ? onHost(record.pod, hostIP, podIP)
-          : record.pod;
+      const status = record.pod.status;
+      const moved = status?.hostIP !== hostIP || (podIP !== undefined && status?.podIP !== podIP);
+      const next = hostIP && moved ? onHost(record.pod, hostIP, podIP) : record.pod;
       if (launchedFrom)
         await deps.pods.updatePod(
           record,
@@ -355,18 +355,5 @@ const launchStillOurs = (record: PodRecord, first: PodRecord) =>
   !isFinished(record.pod);
 
 /** The node vanished between binding and launch: fail the pod the way Kubernetes reports it. */
-async function markNodeLost(first: PodRecord, nodeName: string, deps: KubeletDeps): Promise<void> {
-  await withFreshPod(first, deps.pods, async (record) => {
-    const failed: Pod = {
-      ...record.pod,
-      status: {
-        ...record.pod.status,
-        phase: 'Failed',
-        reason: 'NodeLost',
-        message: `node "${nodeName}" no longer exists`,
-      },
-    };
-    await deps.pods.finishPod(record, failed);
-  });
-  await requeueUnschedulable(deps);
-}
+const markNodeLost = (first: PodRecord, nodeName: string, deps: KubeletDeps) =>
+  failLaunch(first, 'NodeLost', `node "${nodeName}" no longer exists`, deps);

@@ -129,6 +129,13 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
   return { repaired, lost, relaunched, orphans: orphanUids.length, pods: acted };
 }
 
+/**
+ * The pod as the listing read it (strongly consistently); a write from it that lost a race is
+ * refused by its condition and read again where it matters (withFreshPod).
+ */
+const recordOf = async (entry: PodOnNodeEntry, deps: ReconcileDeps): Promise<PodRecord | undefined> =>
+  entry.record ?? (await deps.pods.getPod(entry.namespace, entry.name, true));
+
 const uidOf = (pod: Pod) => (pod.metadata?.uid ? { uid: pod.metadata.uid } : {});
 
 /**
@@ -141,7 +148,7 @@ async function taskVanished(
   nodeLost: string | undefined,
   deps: ReconcileDeps,
 ): Promise<{ outcome: TaskStateOutcome; pod?: Pod }> {
-  const first = await deps.pods.getPod(entry.namespace, entry.name, true);
+  const first = await recordOf(entry, deps);
   if (!first || first.taskArn !== entry.taskArn) return { outcome: 'stale' };
   return { outcome: await applyTaskVanished(first, entry.taskArn as string, deps, nodeLost), pod: first.pod };
 }
@@ -151,7 +158,7 @@ async function taskVanished(
  * so a new stream record reaches the kubelet; returns it if so.
  */
 async function relaunchIfStuck(entry: PodOnNodeEntry, deps: ReconcileDeps): Promise<Pod | undefined> {
-  const record: PodRecord | undefined = await deps.pods.getPod(entry.namespace, entry.name, true);
+  const record = await recordOf(entry, deps);
   const writtenAt = (record?.resourceVersion ?? 0) / 1000;
   if (!record || Date.parse(deps.now()) - writtenAt < stuckLaunchMs) return undefined;
   if (entry.stage === 'launch' ? record.taskArn : podStage(record.pod, record) !== 'replace')
@@ -181,7 +188,7 @@ async function relaunchIfStuck(entry: PodOnNodeEntry, deps: ReconcileDeps): Prom
 
 /** A back-off whose timer was lost (or is very late) ends here, so no pod waits forever. */
 async function restartIfOverdue(entry: PodOnNodeEntry, deps: ReconcileDeps): Promise<Pod | undefined> {
-  const record = await deps.pods.getPod(entry.namespace, entry.name, true);
+  const record = await recordOf(entry, deps);
   if (record?.restartDue === undefined) return undefined;
   if (Date.parse(deps.now()) - record.restartDue < overdueRestartMs) return undefined;
   return (await endBackOff(record, deps)) ? record.pod : undefined;

@@ -33,6 +33,10 @@ export type PodNetworking = 'awsvpc' | 'bridge';
 export const podNetworkingOf = (text: string | undefined): PodNetworking =>
   text === 'bridge' ? 'bridge' : 'awsvpc';
 
+/** Whether the task gets an ENI of its own: always on Fargate, on EC2 unless bridge was chosen. */
+const isAwsvpc = (context: Pick<TaskDefinitionContext, 'fargate' | 'networking'>) =>
+  context.fargate === true || context.networking !== 'bridge';
+
 /** Log streams are `<prefix>/<container>/<task id>`, so the logs API finds a container's stream. */
 export const logStreamPrefix = 'pod';
 
@@ -41,11 +45,10 @@ export const logStreamPrefix = 'pod';
  * same containers shares one task definition instead of registering a revision per pod.
  */
 export function toTaskDefinition(pod: Pod, context: TaskDefinitionContext): TaskDefinitionInput {
-  const awsvpc = context.fargate === true || context.networking !== 'bridge';
   const containerDefinitions = toContainerDefinitions(pod, context);
   const size = context.fargate ? fargateSizeOf(containerDefinitions) : undefined;
   const body = {
-    networkMode: awsvpc ? ('awsvpc' as const) : ('bridge' as const),
+    networkMode: isAwsvpc(context) ? ('awsvpc' as const) : ('bridge' as const),
     requiresCompatibilities: [context.fargate ? ('FARGATE' as const) : ('EC2' as const)],
     ...(size ? { cpu: String(size.cpu), memory: String(size.memory) } : {}),
     ...(context.executionRoleArn ? { executionRoleArn: context.executionRoleArn } : {}),
@@ -73,7 +76,7 @@ export function toContainerDefinitions(
   context: Pick<TaskDefinitionContext, 'logGroup' | 'region' | 'fargate' | 'networking'>,
 ): ContainerDefinition[] {
   const fargate = context.fargate === true;
-  const awsvpc = fargate || context.networking !== 'bridge';
+  const awsvpc = isAwsvpc(context);
   const labels = simulatorLabels(pod);
   const stopTimeout = Math.min(pod.spec?.terminationGracePeriodSeconds ?? 30, maxStopTimeoutSeconds);
   const initContainers = pod.spec?.initContainers ?? [];
