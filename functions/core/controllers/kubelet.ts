@@ -4,7 +4,7 @@ import type { Node, Pod } from '../k8s';
 import type { PodMetrics } from '../metrics';
 import { fargateLaunchOf } from '../nodes/fargate-pool';
 import { nodeInternalIP } from '../nodes/from-container-instance';
-import { withCondition, withConditions } from '../pod/conditions';
+import { unschedulablePod, withConditions } from '../pod/conditions';
 import { fargateIncompatibilities } from '../pod/ecs-admission';
 import { backOffSeconds, earlierRuns } from '../pod/restart';
 import { containersWithNewImage, withImagesOf } from '../pod/spec-change';
@@ -308,19 +308,11 @@ async function unbindUnplaceable(
     if (!launchStillOurs(record, first) || record.pod.spec?.nodeName !== nodeName) return;
     const steps = record.backOff?.kind === 'placement' ? record.backOff.steps + 1 : 1;
     const { nodeName: _node, ...spec } = record.pod.spec;
-    const next: Pod = {
-      ...record.pod,
-      spec: { ...spec, containers: spec.containers ?? [] },
-      status: {
-        ...record.pod.status,
-        phase: 'Pending',
-        conditions: withCondition(
-          record.pod.status?.conditions,
-          { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message },
-          deps.now(),
-        ),
-      },
-    };
+    const next = unschedulablePod(
+      { ...record.pod, spec: { ...spec, containers: spec.containers ?? [] } },
+      message,
+      deps.now(),
+    );
     unbound = await deps.pods.unbindPod(record, next, {
       taskGeneration: record.taskGeneration + 1,
       backOff: { kind: 'placement', steps },

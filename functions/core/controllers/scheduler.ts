@@ -3,7 +3,7 @@ import type { PodNetworking } from '../ecs/task-definition';
 import { type Event, type EventRecorder, podEvent, recordManyQuietly } from '../events';
 import type { Pod } from '../k8s';
 import { latencySinceCreation, noPodMetrics, type PodMetrics } from '../metrics';
-import { withCondition } from '../pod/conditions';
+import { unschedulablePod, withCondition } from '../pod/conditions';
 import type { PodRequests } from '../pod/requests';
 import { isFinished, podStage } from '../pod/stage';
 import {
@@ -494,18 +494,6 @@ function boundPod(pod: Pod, nodeName: string, now: string): Pod {
     status: {
       ...pod.status,
       conditions: withCondition(pod.status?.conditions, { type: 'PodScheduled', status: 'True' }, now),
-    },
-  };
-}
-
-function unschedulablePod(pod: Pod, message: string, now: string): Pod {
-  const condition = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message };
-  return {
-    ...pod,
-    status: {
-      ...pod.status,
-      phase: 'Pending',
-      conditions: withCondition(pod.status?.conditions, condition, now),
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { PodCondition } from '../k8s';
+import type { Pod, PodCondition } from '../k8s';
 
 /** Replaces the condition of the same type; its transition time moves only when its status does. */
 export function withCondition(
@@ -23,4 +23,17 @@ export function withConditions(
     (acc, condition) => withCondition(acc, condition, now),
     [...(conditions ?? [])],
   );
+}
+
+/** Waiting for a node: PodScheduled False/Unschedulable with why, as the scheduler reports it. */
+export function unschedulablePod(pod: Pod, message: string, now: string): Pod {
+  const condition = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message };
+  return {
+    ...pod,
+    status: {
+      ...pod.status,
+      phase: 'Pending',
+      conditions: withCondition(pod.status?.conditions, condition, now),
+    },
+  };
 }
