@@ -38,6 +38,8 @@ export interface TableDefinition {
   readonly indexes: readonly {
     readonly name: string;
     readonly partitionKey: string;
+    /** Items of one partition in this attribute's order (a number: DynamoDB orders it as one). */
+    readonly sortKey?: { readonly name: string; readonly type: 'string' | 'number' };
     readonly projection: 'KEYS_ONLY' | 'INCLUDE';
     /** With INCLUDE: the attributes copied into the index besides the keys. */
     readonly nonKeyAttributes?: readonly string[];
@@ -65,6 +67,15 @@ export const objectsTable: TableDefinition = {
     // Bound pods by node, keys only: a projected attribute would rewrite the index entry (a
     // write unit) on every change of it; the reconcile reads the pods it lists instead.
     { name: 'byNode', partitionKey: 'nodeName', projection: 'KEYS_ONLY' },
+    // Every pod and event item by kind (`feed`: `pods` or `events`) in resourceVersion order: a
+    // watch reads only what changed after its resourceVersion, however many objects there are
+    // (docs/decisions.md "Watches"). Keys only: the watch reads the changed items themselves.
+    {
+      name: 'byChange',
+      partitionKey: 'feed',
+      sortKey: { name: 'rv', type: 'number' },
+      projection: 'KEYS_ONLY',
+    },
   ],
 };
 
@@ -93,6 +104,17 @@ export interface HttpTrigger {
   readonly publicPaths: readonly string[];
   /** Request bodies of these types reach the handler base64-encoded (API Gateway's binaryMediaTypes). */
   readonly binaryMediaTypes: readonly string[];
+}
+
+/**
+ * Requests of these methods go to this function, over API Gateway's response streaming (a Lambda
+ * invoked with InvokeWithResponseStream), instead of the apiserver. A REST API routes by path and
+ * method, never by query string, so a watch (`?watch=1`) cannot be told from a list before it
+ * arrives: every GET comes here, and watches and log follows stream for as long as they last.
+ */
+export interface StreamingHttpTrigger {
+  readonly kind: 'http-stream';
+  readonly methods: readonly string[];
 }
 
 export interface EventTrigger {
@@ -136,6 +158,7 @@ export interface QueueDefinition {
 export type Trigger =
   | StreamTrigger
   | HttpTrigger
+  | StreamingHttpTrigger
   | EventTrigger
   | ScheduleTrigger
   | AuthorizerTrigger
@@ -185,6 +208,14 @@ export const functionDefinitions = {
       // kubectl's typed clients (e.g. `kubectl create namespace`) send Kubernetes protobuf.
       binaryMediaTypes: ['application/vnd.kubernetes.protobuf'],
     },
+  },
+  // Holds watches and log follows open for up to 15 minutes (Lambda's and API Gateway's ceiling),
+  // mostly waiting: a small function, so a held watch costs a quarter of the apiserver's memory.
+  watch: {
+    entry: 'functions/watch/handler.ts',
+    memoryMiB: 256,
+    timeoutSeconds: 900,
+    trigger: { kind: 'http-stream', methods: ['GET'] },
   },
   authorizer: {
     entry: 'functions/authorizer/handler.ts',

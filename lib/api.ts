@@ -17,7 +17,24 @@ export interface ApiProps {
   readonly authorizer: lambda.IFunction;
   readonly authorizerCacheSeconds: number;
   readonly logRetention: logs.RetentionDays;
+  /** Methods served by a streaming function instead of the apiserver (the wiring's `http-stream`). */
+  readonly streaming?: StreamingRoute;
 }
+
+/** A function whose responses API Gateway streams (InvokeWithResponseStream), for some methods. */
+export interface StreamingRoute {
+  readonly handler: lambda.IFunction;
+  /** e.g. `['GET']`: on every authenticated path, these go to `handler`; the rest stay on the apiserver. */
+  readonly methods: readonly string[];
+  /** How long one response may stream: the integration timeout. */
+  readonly timeoutSeconds: number;
+}
+
+/**
+ * API Gateway streams a response for at most 15 minutes, and then only while bytes keep coming:
+ * a regional endpoint closes a stream idle for 5 minutes.
+ */
+export const maxStreamingSeconds = 15 * 60;
 
 /**
  * Without a stage limit one client can use the whole account's API Gateway and Lambda
@@ -47,7 +64,9 @@ const statusTemplate = (code: number, reason: string, message: string) =>
 /**
  * The Kubernetes API endpoint: a REST API (v1, the only API Gateway flavour in LocalStack's
  * free tier) proxying every path to the apiserver function behind a bearer-token authorizer,
- * except the health paths.
+ * except the health paths. With a streaming route, its methods (every GET: a REST API routes by
+ * path and method, never by query, so a watch cannot be told from a list) go to that function
+ * over response streaming instead, behind the same authorizer.
  */
 export class Api extends Construct {
   readonly restApi: apigateway.RestApi;
@@ -100,12 +119,38 @@ export class Api extends Construct {
       resultsCacheTtl: Duration.seconds(props.authorizerCacheSeconds),
     });
     const secured = { authorizer, authorizationType: apigateway.AuthorizationType.CUSTOM };
-    this.restApi.root.addMethod('ANY', integration, secured);
-    this.restApi.root.addProxy({
-      defaultIntegration: integration,
-      defaultMethodOptions: secured,
-      anyMethod: true,
-    });
+    const root = this.restApi.root;
+    const proxy = root.addProxy({ anyMethod: false });
+    // The apiserver serves every method the streaming function does not: an explicit method
+    // (GET) wins over ANY on the same resource. The health paths below are resources of their
+    // own, so their GET stays on the apiserver.
+    const routes = [{ method: 'ANY', integration }];
+    if (props.streaming) {
+      const { handler, methods, timeoutSeconds } = props.streaming;
+      if (!(timeoutSeconds > 0 && timeoutSeconds <= maxStreamingSeconds))
+        throw new Error(
+          `A streamed response lasts at most ${maxStreamingSeconds} s in API Gateway; the streaming function asks for ${timeoutSeconds} s`,
+        );
+      for (const method of methods)
+        if (!/^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)$/.test(method))
+          throw new Error(`Streaming method ${JSON.stringify(method)} must be one HTTP method, not ANY`);
+      const streamed = new apigateway.LambdaIntegration(handler, {
+        responseTransferMode: apigateway.ResponseTransferMode.STREAM,
+        timeout: Duration.seconds(timeoutSeconds),
+      });
+      routes.push(...methods.map((method) => ({ method, integration: streamed })));
+    }
+    for (const resource of [root, proxy])
+      for (const { method, integration: target } of routes) {
+        const added = resource.addMethod(method, target, secured);
+        acceptFindings(added, [
+          {
+            id: 'AwsSolutions-COG4',
+            reason:
+              'kubectl authenticates with bearer tokens from a kubeconfig, which a Cognito user pool authorizer cannot check; the TOKEN authorizer validates them against hashed grants instead.',
+          },
+        ]);
+      }
     for (const path of props.publicPaths) {
       const method = this.restApi.root.addResource(path.replace(/^\//, '')).addMethod('GET', integration, {
         authorizationType: apigateway.AuthorizationType.NONE,
@@ -118,18 +163,6 @@ export class Api extends Construct {
         { id: 'AwsSolutions-COG4', reason: `${path} is a public health check: no authorizer of any kind.` },
       ]);
     }
-    for (const method of [
-      this.restApi.root.node.tryFindChild('ANY'),
-      this.restApi.root.node.findChild('{proxy+}').node.tryFindChild('ANY'),
-    ])
-      if (method)
-        acceptFindings(method, [
-          {
-            id: 'AwsSolutions-COG4',
-            reason:
-              'kubectl authenticates with bearer tokens from a kubeconfig, which a Cognito user pool authorizer cannot check; the TOKEN authorizer validates them against hashed grants instead.',
-          },
-        ]);
     acceptFindings(this.restApi, [
       {
         id: 'AwsSolutions-APIG2',

@@ -26,6 +26,11 @@ export function stackPropsFromContext(context: ContextReader): PodplaneStackProp
     'podplane:awsvpcTrunking',
     false,
   );
+  const watchStreaming = booleanFromContext(
+    context('podplane:watchStreaming'),
+    'podplane:watchStreaming',
+    true,
+  );
   return {
     stackName,
     description: 'podplane: the Kubernetes pod lifecycle on API Gateway, Lambda, DynamoDB and ECS',
@@ -33,6 +38,7 @@ export function stackPropsFromContext(context: ContextReader): PodplaneStackProp
     scoringStrategy: scoringStrategyFromContext(context('podplane:scoringStrategy')),
     ecsExec,
     awsvpcTrunking,
+    watchStreaming,
     ...(podNetworking ? { podNetworking } : {}),
     ...(podSecurityGroupId ? { podSecurityGroupId } : {}),
     ...(fargate ? { fargate } : {}),

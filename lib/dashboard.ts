@@ -27,7 +27,15 @@ export const podplaneMetrics = {
 };
 
 export interface DashboardProps {
-  readonly functions: readonly { readonly name: string; readonly function: lambda.IFunction }[];
+  readonly functions: readonly {
+    readonly name: string;
+    readonly function: lambda.IFunction;
+    /**
+     * Holds a response open for minutes (the streaming watch): its duration goes on the right
+     * axis, where its minutes do not flatten the others' milliseconds.
+     */
+    readonly longLived?: boolean;
+  }[];
   readonly table: dynamodb.ITable;
   readonly api: apigateway.RestApi;
   /** Every failure and dead-letter queue, labelled for the graph. */
@@ -131,8 +139,19 @@ export class PodplaneDashboard extends Construct {
       perFunction('Errors', (fn) => fn.metricErrors({ statistic: 'Sum' })),
       perFunction('Throttles', (fn) => fn.metricThrottles({ statistic: 'Sum' })),
     );
+    const duration = (longLived: boolean) =>
+      props.functions
+        .filter((entry) => (entry.longLived ?? false) === longLived)
+        .map(({ name, function: fn }) =>
+          fn.metricDuration({ statistic: 'p99' }).with({ label: name, period }),
+        );
     this.dashboard.addWidgets(
-      perFunction('Duration p99 (ms)', (fn) => fn.metricDuration({ statistic: 'p99' })),
+      new cloudwatch.GraphWidget({
+        title: 'Duration p99 (ms)',
+        width,
+        left: duration(false),
+        right: duration(true),
+      }),
       new cloudwatch.GraphWidget({
         title: 'DynamoDB consumed capacity (units)',
         width,

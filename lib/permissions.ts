@@ -27,6 +27,12 @@ export const grants: Record<FunctionName, Grant> = {
     // `kubectl logs` reads the pod log group; nothing else.
     runtime.podLogGroup.grant(fn, 'logs:GetLogEvents', 'logs:FilterLogEvents');
   },
+  // Every GET: gets, lists and watches read the table (a watch queries the byChange index), and
+  // `kubectl logs [-f]` reads the pod log group. It writes nothing.
+  watch: (fn, { table, runtime }) => {
+    allow(fn, watchReadActions, tableAndIndexes(table));
+    runtime.podLogGroup.grant(fn, 'logs:GetLogEvents');
+  },
   // Reads a token's grant by its key; nothing else (no queries, no indexes).
   authorizer: (fn, { table }) => {
     allow(fn, ['dynamodb:GetItem'], [table.tableArn]);
@@ -80,13 +86,20 @@ const writeActions = [
   'dynamodb:BatchWriteItem',
 ];
 
+/** The reads a GET makes: an item, a batch of items, a query (of the table or an index). */
+const watchReadActions = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
+
 /**
  * Item access to the objects table and its indexes, named one by one: the CDK's table grants
  * add `index/*`, which would also open indexes added later without anyone deciding it.
  */
 function grantObjects(fn: lambda.IFunction, table: dynamodb.ITable): void {
-  const indexes = objectsTable.indexes.map((index) => `${table.tableArn}/index/${index.name}`);
-  allow(fn, [...readActions, ...writeActions], [table.tableArn, ...indexes]);
+  allow(fn, [...readActions, ...writeActions], tableAndIndexes(table));
+}
+
+/** The objects table's ARN and each of its indexes' by name. */
+function tableAndIndexes(table: dynamodb.ITable): string[] {
+  return [table.tableArn, ...objectsTable.indexes.map((index) => `${table.tableArn}/index/${index.name}`)];
 }
 
 /** Node sync reads the cluster's container instances and writes nodes. */

@@ -11,6 +11,7 @@ import {
   functionDefinitions,
   type HttpTrigger,
   objectsTable,
+  type StreamingHttpTrigger,
   timerQueue,
 } from '../functions/wiring';
 import { Api } from './api';
@@ -63,6 +64,12 @@ export interface PodplaneStackProps extends StackProps {
   readonly podSecurityGroupId?: string;
   /** ECS ENI trunking for the stack's container instances (more awsvpc pods per instance); default off. */
   readonly awsvpcTrunking?: boolean;
+  /**
+   * GETs (lists, gets, watches, log follows) to the `watch` function over API Gateway's response
+   * streaming (default true). False leaves every method on the apiserver, which answers watches by
+   * long polling, and creates no watch function: for LocalStack, whose REST APIs do not stream.
+   */
+  readonly watchStreaming?: boolean;
 }
 
 /** podplane in one stack: every handler and trigger comes from functions/wiring.ts. */
@@ -117,14 +124,20 @@ export class PodplaneStack extends Stack {
       podNetwork: this.toJsonString(runtime.podNetwork.configuration),
     };
 
-    const functions: { name: string; function: lambda.IFunction }[] = [];
+    const functions: { name: string; function: lambda.IFunction; longLived: boolean }[] = [];
     const failureQueues: { name: string; queue: sqs.IQueue }[] = [
       { name: 'podTimers', queue: timers.deadLetters },
     ];
     let http: { fn: lambda.IFunction; trigger: HttpTrigger } | undefined;
     let authorizer: { fn: lambda.IFunction; trigger: AuthorizerTrigger } | undefined;
+    let streaming:
+      | { fn: lambda.IFunction; trigger: StreamingHttpTrigger; timeoutSeconds: number }
+      | undefined;
+    const watchStreaming = props.watchStreaming ?? true;
     const handlers = Object.entries(functionDefinitions) as [FunctionName, FunctionDefinition][];
     for (const [name, definition] of handlers) {
+      // Without streaming the apiserver serves those methods too: no function, no permissions.
+      if (definition.trigger.kind === 'http-stream' && !watchStreaming) continue;
       const id = pascalCase(name);
       const fn = new HandlerFunction(this, id, {
         name,
@@ -136,7 +149,7 @@ export class PodplaneStack extends Stack {
       grants[name](fn, { table, runtime, timers: timers.queue });
       // Deleted (with its triggers) before the teardown stops tasks, so nothing restarts them.
       if (teardown) fn.node.addDependency(teardown.resource);
-      functions.push({ name, function: fn });
+      functions.push({ name, function: fn, longLived: definition.trigger.kind === 'http-stream' });
 
       const { trigger } = definition;
       switch (trigger.kind) {
@@ -146,6 +159,10 @@ export class PodplaneStack extends Stack {
           break;
         case 'authorizer':
           authorizer = { fn, trigger };
+          break;
+        case 'http-stream':
+          if (streaming) throw new Error(`Only one function can stream HTTP; ${name} is the second`);
+          streaming = { fn, trigger, timeoutSeconds: definition.timeoutSeconds };
           break;
         case 'dynamodb-stream':
           failureQueues.push({
@@ -186,6 +203,15 @@ export class PodplaneStack extends Stack {
       authorizer: authorizer.fn,
       authorizerCacheSeconds: authorizer.trigger.cacheSeconds,
       logRetention,
+      ...(streaming
+        ? {
+            streaming: {
+              handler: streaming.fn,
+              methods: streaming.trigger.methods,
+              timeoutSeconds: streaming.timeoutSeconds,
+            },
+          }
+        : {}),
     });
 
     new PodplaneDashboard(this, 'Dashboard', {

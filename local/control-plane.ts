@@ -20,8 +20,15 @@ import { LocalEventBus } from './event-bus';
 import { type FaultController, type FaultOptions, startFaults } from './faults';
 import { startGateway } from './gateway';
 import { ensureToken, removeControlPlaneInfo, writeControlPlaneInfo, writeKubeconfig } from './kubeconfig';
-import { invocationCounts, invokeLocal, type LambdaHandler } from './lambda';
+import {
+  invocationCounts,
+  invokeLocal,
+  invokeStreamingLocal,
+  type LambdaHandler,
+  type StreamingLambdaHandler,
+} from './lambda';
 import { closeServer } from './processes';
+import { installResponseStreaming } from './response-streaming.mjs';
 import { startLocalSqs } from './sqs';
 import { QueueEventSource } from './sqs/event-source';
 import { StreamPoller } from './stream-poller';
@@ -330,6 +337,16 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
           functionDefinitions.authorizer.trigger.cacheSeconds,
         ),
         invoke: (event) => invoke('apiserver', event),
+        streaming: {
+          methods: functionDefinitions.watch.trigger.methods,
+          invoke: (event) =>
+            invokeStreamingLocal(
+              'watch',
+              functionDefinitions.watch,
+              handlers.watch as unknown as StreamingLambdaHandler,
+              event,
+            ),
+        },
       }),
     );
     cleanups.push(() => closeServer(gateway.server));
@@ -397,6 +414,8 @@ function bundledRuntimeEnvironment(logLevel: string): Record<string, string> {
 }
 
 async function loadHandlers(): Promise<Record<FunctionName, LambdaHandler>> {
+  // As the Lambda runtime does before it loads a handler module: streamifyResponse is a global.
+  installResponseStreaming();
   const entries = await Promise.all(
     (Object.entries(functionDefinitions) as [FunctionName, { entry: string }][]).map(
       async ([name, definition]) => {

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
+import type { Readable } from 'node:stream';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { maxRequestBytes } from '../functions/core/api/body';
 import { type AuthorizerPolicy, forbiddenMessage, policyAllows } from '../functions/core/auth/tokens';
 import { ApiError, unauthorized } from '../functions/core/errors';
 import type { HttpTrigger } from '../functions/wiring';
 import type { ServingCertificates } from './certs';
+import { readStreamedResponse } from './streamed-response';
 
 export interface GatewayOptions {
   readonly host: string;
@@ -16,6 +18,14 @@ export interface GatewayOptions {
   readonly authorize: (authorizationToken: string, methodArn: string) => Promise<AuthorizerPolicy>;
   readonly trigger: HttpTrigger;
   readonly invoke: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+  /**
+   * The function API Gateway invokes with response streaming for these methods (the wiring's
+   * `http-stream` trigger), instead of `invoke`; its output is the runtime's response stream.
+   */
+  readonly streaming?: {
+    readonly methods: readonly string[];
+    readonly invoke: (event: APIGatewayProxyEvent) => Readable;
+  };
 }
 
 /**
@@ -63,8 +73,37 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: Gateway
     (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '',
   );
   const event = proxyEvent(req, url, body, binary, policy);
+  const streaming = options.streaming;
+  if (streaming?.methods.includes(req.method ?? 'GET') && !options.trigger.publicPaths.includes(url.pathname))
+    return sendStreamed(res, streaming.invoke(event));
   send(res, await options.invoke(event));
 }
+
+/**
+ * Passes a streaming function's response on as API Gateway does: status and headers from its
+ * prelude, then each chunk as the function writes it (chunked transfer encoding). A client that
+ * disconnects tears the function's stream down; a function that fails mid-stream cuts the body.
+ */
+async function sendStreamed(res: ServerResponse, output: Readable): Promise<void> {
+  res.once('close', () => output.destroy());
+  let response: Awaited<ReturnType<typeof readStreamedResponse>>;
+  try {
+    response = await readStreamedResponse(output);
+  } catch {
+    return send(res, { statusCode: 502, headers: { 'content-type': 'application/json' }, body: badGateway });
+  }
+  res.writeHead(response.statusCode, response.headers);
+  // Headers go out before the first event, so a quiet watch is seen to have begun.
+  res.flushHeaders();
+  response.body.on('data', (chunk: Buffer) => {
+    if (!res.write(chunk)) response.body.pause();
+  });
+  res.on('drain', () => response.body.resume());
+  response.body.once('end', () => res.end());
+  response.body.once('error', () => res.destroy());
+}
+
+const badGateway = JSON.stringify({ message: 'Internal server error' });
 
 /** The body, or undefined when it is larger than the apiserver would ever accept. */
 async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {

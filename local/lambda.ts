@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { PassThrough, type Readable } from 'node:stream';
 import type { Context } from 'aws-lambda';
 import type { FunctionDefinition } from '../functions/wiring';
 
@@ -27,8 +28,51 @@ export async function invokeLocal<T>(
   hook?: InvocationHook,
 ): Promise<T> {
   invocationCounts.set(name, (invocationCounts.get(name) ?? 0) + 1);
+  const context = invocationContext(name, definition);
+  const call = async () => (await handler(event, context)) as T;
+  return hook ? hook(name, definition, call) : call();
+}
+
+/**
+ * Calls a handler wrapped in `awslambda.streamifyResponse` as InvokeWithResponseStream does: it
+ * gets a response stream to write to, and what it writes is readable at once. The invocation ends
+ * when the handler's promise settles (the stream then ends, or fails if the handler threw), or
+ * when the function's timeout passes; destroying the returned stream (the client left) tears the
+ * handler's stream down.
+ */
+export function invokeStreamingLocal(
+  name: string,
+  definition: FunctionDefinition,
+  handler: StreamingLambdaHandler,
+  event: unknown,
+): Readable {
+  invocationCounts.set(name, (invocationCounts.get(name) ?? 0) + 1);
+  const responseStream = new PassThrough();
+  const timeout = setTimeout(
+    () => responseStream.destroy(new Error(`Task timed out after ${definition.timeoutSeconds} seconds`)),
+    definition.timeoutSeconds * 1000,
+  );
+  handler(event, responseStream, invocationContext(name, definition))
+    .then(
+      () => {
+        if (!responseStream.writableEnded) responseStream.end();
+      },
+      (error: unknown) => responseStream.destroy(error instanceof Error ? error : new Error(String(error))),
+    )
+    .finally(() => clearTimeout(timeout));
+  return responseStream;
+}
+
+export type StreamingLambdaHandler = (
+  // biome-ignore lint/suspicious/noExplicitAny: as LambdaHandler, with the response stream between.
+  event: any,
+  responseStream: PassThrough,
+  context: Context,
+) => Promise<unknown>;
+
+function invocationContext(name: string, definition: FunctionDefinition): Context {
   const deadline = Date.now() + definition.timeoutSeconds * 1000;
-  const context: Context = {
+  return {
     callbackWaitsForEmptyEventLoop: false,
     functionName: `podplane-${name}`,
     functionVersion: '$LATEST',
@@ -42,6 +86,4 @@ export async function invokeLocal<T>(
     fail: () => undefined,
     succeed: () => undefined,
   };
-  const call = async () => (await handler(event, context)) as T;
-  return hook ? hook(name, definition, call) : call();
 }

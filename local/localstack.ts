@@ -199,6 +199,10 @@ export async function deployToLocalStack(options: {
     `podplane:podLogsEndpoint=${options.ecsEndpoint}`,
     '-c',
     'podplane:tokens=[{"subject":"admin","namespaces":["*"]}]',
+    // LocalStack's REST API invokes every Lambda integration buffered (no response streaming):
+    // GETs stay on the apiserver, which answers watches and log follows by long polling.
+    '-c',
+    'podplane:watchStreaming=false',
   ]);
 
   const outputs = (JSON.parse(readFileSync(outputsFile, 'utf8')) as Record<string, Record<string, string>>)[

@@ -3,6 +3,7 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { TableDefinition } from '../functions/wiring';
@@ -13,29 +14,28 @@ export async function ensureTable(
   tableName: string,
   definition: TableDefinition,
 ): Promise<string> {
-  const keyAttributes = new Set([
-    definition.partitionKey,
-    definition.sortKey,
-    ...definition.indexes.map((i) => i.partitionKey),
+  const keyAttributes = new Map<string, 'S' | 'N'>([
+    [definition.partitionKey, 'S'],
+    [definition.sortKey, 'S'],
+    ...definition.indexes.map((i) => [i.partitionKey, 'S'] as const),
+    ...definition.indexes.flatMap((i) =>
+      i.sortKey ? [[i.sortKey.name, attributeType(i.sortKey.type)] as const] : [],
+    ),
   ]);
   try {
     await client.send(
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [...keyAttributes].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+        AttributeDefinitions: [...keyAttributes].map(([name, type]) => ({
+          AttributeName: name,
+          AttributeType: type,
+        })),
         KeySchema: [
           { AttributeName: definition.partitionKey, KeyType: 'HASH' },
           { AttributeName: definition.sortKey, KeyType: 'RANGE' },
         ],
-        GlobalSecondaryIndexes: definition.indexes.map((index) => ({
-          IndexName: index.name,
-          KeySchema: [{ AttributeName: index.partitionKey, KeyType: 'HASH' }],
-          Projection: {
-            ProjectionType: index.projection,
-            ...(index.nonKeyAttributes ? { NonKeyAttributes: [...index.nonKeyAttributes] } : {}),
-          },
-        })),
+        GlobalSecondaryIndexes: definition.indexes.map(indexSchema),
         StreamSpecification: { StreamEnabled: true, StreamViewType: definition.stream },
       }),
     );
@@ -48,8 +48,39 @@ export async function ensureTable(
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
   }
-  const described = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  let described = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  // A table kept in a --data-dir from an older podplane gets the indexes added since, as a
+  // deploy adds them to the stack's table.
+  const existing = new Set((described.Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+  for (const index of definition.indexes.filter((i) => !existing.has(i.name))) {
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [...keyAttributes]
+          .filter(([name]) => name === index.partitionKey || name === index.sortKey?.name)
+          .map(([name, type]) => ({ AttributeName: name, AttributeType: type })),
+        GlobalSecondaryIndexUpdates: [{ Create: indexSchema(index) }],
+      }),
+    );
+    described = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  }
   const streamArn = described.Table?.LatestStreamArn;
   if (!streamArn) throw new Error(`table ${tableName} has no stream`);
   return streamArn;
+}
+
+const attributeType = (type: 'string' | 'number') => (type === 'number' ? 'N' : 'S');
+
+function indexSchema(index: TableDefinition['indexes'][number]) {
+  return {
+    IndexName: index.name,
+    KeySchema: [
+      { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+      ...(index.sortKey ? [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' as const }] : []),
+    ],
+    Projection: {
+      ProjectionType: index.projection,
+      ...(index.nonKeyAttributes ? { NonKeyAttributes: [...index.nonKeyAttributes] } : {}),
+    },
+  };
 }

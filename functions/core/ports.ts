@@ -44,10 +44,22 @@ export interface PodOnNodeEntry {
   readonly record?: PodRecord;
 }
 
-export interface PodChange {
-  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
-  readonly pod: Pod;
+/** One write of an object, as a watch reads it back: the object as that write left it. */
+export interface StoredChange<T> {
+  /** `<namespace>/<name>` (`/<name>` for cluster-scoped objects). */
+  readonly key: string;
+  readonly object: T;
+  readonly resourceVersion: number;
+  /** The write that created the object, where the store keeps it. */
+  readonly createdResourceVersion?: number;
+  /** The write was the deletion (the object is its last state). */
+  readonly deleted: boolean;
+  /** What the store wrote: the object's key, or the item several objects share (event bundles). */
+  readonly written: string;
 }
+
+/** Whether a watch already read this write (`written` at a resourceVersion). */
+export type SeenChange = (written: string, resourceVersion: number) => boolean;
 
 export interface PodWrite {
   readonly taskArn?: string;
@@ -89,8 +101,15 @@ export interface Binding {
 export interface PodStore {
   getPod(namespace: string, name: string, consistent?: boolean): Promise<PodRecord | undefined>;
   listPods(namespace?: string): Promise<Pod[]>;
-  /** Pods written after a resourceVersion, deletions included (as kept tombstones), oldest first. */
-  podChangesSince(namespace: string | undefined, resourceVersion: number): Promise<PodChange[]>;
+  /**
+   * Pods written after a resourceVersion, deletions included (as kept tombstones), oldest first;
+   * each at its latest write (a pod written twice since shows once). Writes `seen` names are left out.
+   */
+  podChangesSince(
+    namespace: string | undefined,
+    resourceVersion: number,
+    seen?: SeenChange,
+  ): Promise<StoredChange<Pod>[]>;
   findPodByUid(uid: string): Promise<PodRecord | undefined>;
   createPod(pod: Pod): Promise<Pod>;
   /** Conditional on the record's resourceVersion; throws ConflictError when it moved. */
@@ -211,15 +230,44 @@ export interface PodRuntime {
 export interface EventStore extends EventRecorder {
   /** Events not yet expired, of one namespace or all. */
   listEvents(namespace?: string): Promise<Event[]>;
+  /** Events recorded after a resourceVersion, oldest first, as podChangesSince. */
+  eventChangesSince(
+    namespace: string | undefined,
+    resourceVersion: number,
+    seen?: SeenChange,
+  ): Promise<StoredChange<Event>[]>;
 }
 
-/** What a container wrote, as `kubectl logs` shows it. */
+/** One line a container wrote, as its log driver shipped it; `timestamp` in epoch milliseconds. */
+export interface PodLogEvent {
+  readonly timestamp: number;
+  readonly message: string;
+}
+
+/** Lines of a container's log, oldest first, and where the lines after them start. */
+export interface PodLogPage {
+  readonly events: readonly PodLogEvent[];
+  /**
+   * CloudWatch's nextForwardToken: reading from it returns only lines written after this page
+   * (the same token comes back while there are none). Absent while the container has no log yet.
+   */
+  readonly nextToken?: string;
+}
+
+/** Where a read starts: the log's first line, its last `lines`, or after an earlier page. */
+export type PodLogPosition =
+  | { readonly from: 'head' }
+  | { readonly from: 'tail'; readonly lines: number }
+  | { readonly from: 'token'; readonly token: string };
+
+/** What a container wrote, as `kubectl logs` shows it (CloudWatch Logs, where awslogs ships it). */
 export interface PodLogs {
-  read(
-    taskArn: string,
-    container: string,
-    options: { tailLines?: number; limitBytes?: number },
-  ): Promise<string>;
+  /**
+   * One page of a task's container log, from `position`; with `startTime` (epoch ms) only the
+   * lines written at or after it. A container that has written nothing yet reads as an empty page
+   * without a token. A tail page holds at most the store's page size (CloudWatch: 10,000 lines).
+   */
+  read(taskArn: string, container: string, position: PodLogPosition, startTime?: number): Promise<PodLogPage>;
 }
 
 /** Bearer tokens by their SHA-256 hash. */

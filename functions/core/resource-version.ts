@@ -19,3 +19,9 @@ export const listSlackMicros = 2_000_000;
 export function listResourceVersion(readStartedAt: Date): string {
   return String(readStartedAt.getTime() * 1000 - listSlackMicros);
 }
+
+/**
+ * How long a deletion stays readable (a deleted object's item lingers as a tombstone): a watch
+ * can resume from a resourceVersion up to about this old without missing one.
+ */
+export const watchWindowSeconds = 600;

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type FunctionName, functionDefinitions } from '../../functions/wiring';
-import type { LambdaHandler } from '../lambda';
+import type { LambdaHandler, StreamingLambdaHandler } from '../lambda';
 import { type LocalResources, resolveEnvironment } from './environment';
 import { synthesizeStack } from './synth';
 
@@ -16,6 +17,8 @@ interface Invocation {
 
 type InvocationResult =
   | { readonly id: number; readonly result: unknown }
+  /** A chunk a streaming handler wrote to its response stream. */
+  | { readonly id: number; readonly chunk: Uint8Array }
   | { readonly id: number; readonly error: { name: string; message: string; stack?: string } };
 
 const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -83,7 +86,12 @@ export async function loadBundledHandlers(options: BundledOptions): Promise<Bund
           reject(new Error(`--bundled: ${name} failed to load: ${error.message}`)),
         );
       });
-      handlers[name] = proxy(worker, definition.timeoutSeconds, options.onInvoked);
+      handlers[name] = proxy(
+        worker,
+        definition.timeoutSeconds,
+        definition.trigger.kind === 'http-stream',
+        options.onInvoked,
+      );
     }
   } catch (error) {
     await Promise.all(workers.map((worker) => worker.terminate()));
@@ -99,13 +107,25 @@ export async function loadBundledHandlers(options: BundledOptions): Promise<Bund
 }
 
 /** A handler that invokes the function in its worker and answers with what it returned or threw. */
-function proxy(worker: Worker, timeoutSeconds: number, onInvoked?: () => void): LambdaHandler {
+function proxy(
+  worker: Worker,
+  timeoutSeconds: number,
+  streaming: boolean,
+  onInvoked?: () => void,
+): LambdaHandler {
   let next = 0;
-  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  const pending = new Map<
+    number,
+    { resolve: (value: unknown) => void; reject: (error: Error) => void; stream?: PassThrough }
+  >();
   worker.on('message', (message: InvocationResult | 'ready') => {
     if (message === 'ready') return;
     const waiting = pending.get(message.id);
     if (!waiting) return;
+    if ('chunk' in message) {
+      waiting.stream?.write(Buffer.from(message.chunk));
+      return;
+    }
     pending.delete(message.id);
     onInvoked?.();
     if ('error' in message) {
@@ -119,10 +139,18 @@ function proxy(worker: Worker, timeoutSeconds: number, onInvoked?: () => void): 
     for (const waiting of pending.values()) waiting.reject(error);
     pending.clear();
   });
-  return (event, context) =>
+  const invoke = (
+    event: unknown,
+    context: { getRemainingTimeInMillis?: () => number; awsRequestId?: string },
+    stream?: PassThrough,
+  ) =>
     new Promise((resolve, reject) => {
       const id = next++;
-      pending.set(id, { resolve, reject });
+      pending.set(id, { resolve, reject, ...(stream ? { stream } : {}) });
+      // The client left: the function's response stream is torn down in its thread too.
+      stream?.once('close', () => {
+        if (pending.has(id)) worker.postMessage({ abort: id });
+      });
       const invocation: Invocation = {
         id,
         event,
@@ -131,4 +159,8 @@ function proxy(worker: Worker, timeoutSeconds: number, onInvoked?: () => void): 
       };
       worker.postMessage(invocation);
     });
+  if (!streaming) return (event, context) => invoke(event, context);
+  const streamingHandler: StreamingLambdaHandler = (event, responseStream, context) =>
+    invoke(event, context, responseStream);
+  return streamingHandler as unknown as LambdaHandler;
 }

@@ -4,8 +4,10 @@
 // worker thread runs without the TypeScript loader the control plane runs with, like Lambda.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
+import { installResponseStreaming, isStreamingHandler } from '../response-streaming.mjs';
 
 const { bundleDir, handler: handlerName, functionName, memoryMiB } = workerData;
 const [moduleName = 'index', exportName = 'handler'] = String(handlerName).split('.');
@@ -14,11 +16,20 @@ const file = ['.mjs', '.js', '.cjs']
   .map((extension) => join(bundleDir, `${moduleName}${extension}`))
   .find((candidate) => existsSync(candidate));
 if (!file) throw new Error(`no module ${moduleName} in ${bundleDir}`);
+// As the runtime does before it loads the module: `awslambda.streamifyResponse` is a global.
+installResponseStreaming();
 const loaded = await import(pathToFileURL(file).href);
 const handler = loaded[exportName];
 if (typeof handler !== 'function') throw new Error(`${file} exports no function ${exportName}`);
 
+/** Response streams of streaming invocations under way, by invocation id, for aborts. */
+const responseStreams = new Map();
+
 parentPort?.on('message', async (invocation) => {
+  if (invocation.abort !== undefined) {
+    responseStreams.get(invocation.abort)?.destroy();
+    return;
+  }
   const context = {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
@@ -34,6 +45,23 @@ parentPort?.on('message', async (invocation) => {
     succeed: () => undefined,
   };
   try {
+    if (isStreamingHandler(handler)) {
+      // Each chunk the handler writes goes to the control plane as it is written.
+      const responseStream = new Writable({
+        write(chunk, _encoding, callback) {
+          parentPort?.postMessage({ id: invocation.id, chunk: new Uint8Array(chunk) });
+          callback();
+        },
+      });
+      responseStreams.set(invocation.id, responseStream);
+      try {
+        await handler(invocation.event, responseStream, context);
+      } finally {
+        responseStreams.delete(invocation.id);
+      }
+      parentPort?.postMessage({ id: invocation.id, result: null });
+      return;
+    }
     const result = await handler(invocation.event, context);
     parentPort?.postMessage({ id: invocation.id, result });
   } catch (error) {

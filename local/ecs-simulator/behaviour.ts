@@ -13,7 +13,12 @@ export interface TaskBehaviour {
   readonly unhealthyAfterMs?: number;
   readonly imagePullError: boolean;
   readonly logLines: readonly string[];
+  /** While running, each container writes `tick 1`, `tick 2`, ... this often, after `logLines`. */
+  readonly logEveryMs?: number;
 }
+
+/** `log-every` below this is raised to it: a tick a millisecond would only flood the journal. */
+const minLogEveryMs = 10;
 
 /**
  * Reads the labels of the first container that has any. A value the simulator cannot read is
@@ -32,6 +37,7 @@ export function taskBehaviour(
   const exitAfterMs = parseDurationMs(label('exit-after'));
   const unhealthyAfterMs = parseDurationMs(label('unhealthy-after'));
   const logs = label('logs');
+  const logEveryMs = parseDurationMs(label('log-every'));
   return {
     startDelayMs: parseDurationMs(label('start-delay')) ?? defaultStartDelayMs,
     ...(exitAfterMs !== undefined ? { exitAfterMs } : {}),
@@ -39,5 +45,7 @@ export function taskBehaviour(
     ...(unhealthyAfterMs !== undefined ? { unhealthyAfterMs } : {}),
     imagePullError: label('image-pull-error')?.trim().toLowerCase() === 'true',
     logLines: logs ? logs.split(/\r?\n/).filter((line, i, all) => line !== '' || i < all.length - 1) : [],
+    // 0 means no ticks, as an unreadable value does.
+    ...(logEveryMs ? { logEveryMs: Math.max(logEveryMs, minLogEveryMs) } : {}),
   };
 }

@@ -118,17 +118,46 @@ export class TaskLifecycle {
     }
   }
 
-  /** A running task turns unhealthy and exits when its behaviour says, counted from its start. */
+  /**
+   * A running task writes its ticks, turns unhealthy and exits when its behaviour says, counted
+   * from its start: the earliest of these first, and on a tie in that order, so a tick due as the
+   * container exits is still written.
+   */
   private nextWhileRunning(task: SimTask): NextStep | undefined {
     const started = task.startedAt ?? task.updatedAt;
     const { exitAfterMs, unhealthyAfterMs } = task.behaviour;
     const healthy = task.containers.some((c) => c.lastStatus === 'RUNNING' && c.healthStatus !== 'UNHEALTHY');
-    const unhealthyAt = unhealthyAfterMs !== undefined && healthy ? started + unhealthyAfterMs : undefined;
-    const exitAt = exitAfterMs !== undefined ? started + exitAfterMs : undefined;
-    if (unhealthyAt !== undefined && (exitAt === undefined || unhealthyAt <= exitAt))
-      return { at: unhealthyAt, take: () => this.turnUnhealthy(task) };
-    if (exitAt !== undefined) return { at: exitAt, take: () => this.exit(task) };
-    return undefined;
+    const steps: NextStep[] = [];
+    const tick = this.nextTick(task, started);
+    if (tick) steps.push(tick);
+    if (unhealthyAfterMs !== undefined && healthy)
+      steps.push({ at: started + unhealthyAfterMs, take: () => this.turnUnhealthy(task) });
+    if (exitAfterMs !== undefined) steps.push({ at: started + exitAfterMs, take: () => this.exit(task) });
+    return steps.reduce<NextStep | undefined>(
+      (first, step) => (first && first.at <= step.at ? first : step),
+      undefined,
+    );
+  }
+
+  /**
+   * `log-every`: tick n is due n intervals after the start, stamped with that time. Which n is
+   * next follows from the lines the containers have written (kept with the task's logs), so a
+   * restored task writes the ticks it missed while the simulator was down, then goes on.
+   */
+  private nextTick(task: SimTask, started: number): NextStep | undefined {
+    const every = task.behaviour.logEveryMs;
+    const writer = task.containers.find((c) => c.lastStatus === 'RUNNING');
+    if (every === undefined || !writer) return undefined;
+    const n = this.hooks.logs.count(task.taskId, writer.name) - task.behaviour.logLines.length + 1;
+    const at = started + n * every;
+    return {
+      at,
+      take: () => {
+        for (const container of task.containers)
+          if (container.lastStatus === 'RUNNING')
+            this.hooks.logs.write(task, container.name, [`tick ${n}`], at);
+      },
+    };
   }
 
   /**

@@ -32,6 +32,11 @@ export class LogStore {
     return [...(this.lines.get(taskId)?.get(containerName) ?? [])];
   }
 
+  /** How many lines a container has written. */
+  count(taskId: string, containerName: string): number {
+    return this.lines.get(taskId)?.get(containerName)?.length ?? 0;
+  }
+
   /** A task's lines kept in a data directory, back as they were. */
   restore(taskId: string, logs: TaskLogs): void {
     this.lines.set(taskId, new Map(Object.entries(logs)));

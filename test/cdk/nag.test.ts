@@ -68,13 +68,14 @@ describe.each<[string, Partial<PodplaneStackProps>]>([
     },
   ],
   [
-    'stack in an existing VPC and cluster',
+    'stack in an existing VPC and cluster, without watch streaming (as on LocalStack)',
     {
       env: { account, region },
       vpcId,
       clusterName: 'shared-ecs',
       fargate,
       ecsEndpoint: 'http://172.17.0.1:4599',
+      watchStreaming: false,
     },
   ],
 ])('cdk-nag AwsSolutions on the %s', (_, props) => {

@@ -385,6 +385,48 @@ describe('podplane:ecsExec', () => {
   });
 });
 
+describe('podplane:watchStreaming', () => {
+  const off = synth({ watchStreaming: false });
+  const methods = (stack: typeof off) => stack.ofType('AWS::ApiGateway::Method').map(([, m]) => m.Properties);
+  const functionId = (stack: typeof off, service: string) =>
+    stack
+      .ofType('AWS::Lambda::Function')
+      .find(
+        ([, f]) =>
+          (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables
+            .POWERTOOLS_SERVICE_NAME === `podplane-${service}`,
+      )?.[0];
+
+  it('streams GETs from the watch function by default', () => {
+    expect(defaults.variablesOf('watch')).toBeDefined();
+    const streamed = methods(defaults).filter(
+      (m) => (m.Integration as { ResponseTransferMode?: string }).ResponseTransferMode === 'STREAM',
+    );
+    expect(streamed.map((m) => m.HttpMethod)).toEqual(['GET', 'GET']);
+    for (const method of streamed)
+      expect(JSON.stringify(method.Integration)).toContain(`"${functionId(defaults, 'watch')}"`);
+  });
+
+  it('when false, creates no watch function and leaves every method on the apiserver (watches long-poll)', () => {
+    expect(off.variablesOf('watch')).toBeUndefined();
+    expect(functionId(off, 'watch')).toBeUndefined();
+    const apiserver = functionId(off, 'apiserver');
+    expect(apiserver).toBeDefined();
+    // ANY on / and /{proxy+}; GET on the health paths only.
+    expect(
+      methods(off)
+        .map((m) => m.HttpMethod)
+        .sort(),
+    ).toEqual(['ANY', 'ANY', 'GET', 'GET', 'GET']);
+    for (const method of methods(off)) {
+      expect(method.Integration).not.toHaveProperty('ResponseTransferMode');
+      expect(JSON.stringify(method.Integration)).toContain('/invocations');
+      expect(JSON.stringify(method.Integration)).toContain(`"${apiserver}"`);
+    }
+    expect(JSON.stringify(off.template.toJSON())).not.toContain('response-streaming-invocations');
+  });
+});
+
 describe('podplane:scoringStrategy and podplane:logRetentionDays', () => {
   const packed = synth({ scoringStrategy: 'MostAllocated', logRetention: logs.RetentionDays.ONE_MONTH });
   const schedulerVariables = (stack: typeof packed) =>
@@ -794,6 +836,7 @@ describe('context keys', () => {
       scoringStrategy: 'LeastAllocated',
       ecsExec: true,
       awsvpcTrunking: false,
+      watchStreaming: true,
     });
     expect(read({})).not.toHaveProperty('tokens');
     // Absent: the stack picks awsvpc or bridge from the VPC (lib/pod-network.ts).
@@ -822,6 +865,16 @@ describe('context keys', () => {
     expect(read({ 'podplane:ecsExec': 'false' }).ecsExec).toBe(false);
     expect(read({ 'podplane:ecsExec': 'true' }).ecsExec).toBe(true);
     expect(() => read({ 'podplane:ecsExec': 'no' })).toThrow(/podplane:ecsExec must be true or false/);
+  });
+
+  it('turns watch streaming off with false from cdk.json or -c (LocalStack), and refuses anything but true or false', () => {
+    expect(read({ 'podplane:watchStreaming': false }).watchStreaming).toBe(false);
+    expect(read({ 'podplane:watchStreaming': 'false' }).watchStreaming).toBe(false);
+    expect(read({ 'podplane:watchStreaming': true }).watchStreaming).toBe(true);
+    expect(read({ 'podplane:watchStreaming': 'true' }).watchStreaming).toBe(true);
+    expect(() => read({ 'podplane:watchStreaming': 'off' })).toThrow(
+      /podplane:watchStreaming must be true or false, got "off"/,
+    );
   });
 
   it('reads pod networking, the pods security group and ENI trunking, refusing anything else', () => {

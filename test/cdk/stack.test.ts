@@ -13,7 +13,7 @@ import {
   objectsTable,
   type StreamTrigger,
 } from '../../functions/wiring';
-import { publicPathThrottle, stageThrottle } from '../../lib/api';
+import { maxStreamingSeconds, publicPathThrottle, stageThrottle } from '../../lib/api';
 import { podplaneMetrics } from '../../lib/dashboard';
 import { PodplaneStack } from '../../lib/stack';
 
@@ -353,20 +353,97 @@ describe('schedules', () => {
 });
 
 describe('API', () => {
-  it('proxies every path to the apiserver through a REST API stage named api', () => {
-    const [[, apiserver] = []] = definitions.filter(([, d]) => d.trigger.kind === 'http');
-    if (!apiserver) throw new Error('the wiring has no http function');
-    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{proxy+}' });
-    const methods = ofType('AWS::ApiGateway::Method');
-    // ANY on / and /{proxy+}; GET on each health path.
-    expect(methods.map(([, m]) => m.Properties.HttpMethod).sort()).toEqual(
-      ['ANY', 'ANY', ...functionDefinitions.apiserver.trigger.publicPaths.map(() => 'GET')].sort(),
+  const proxyResourceId = () => {
+    const [[id] = []] = ofType('AWS::ApiGateway::Resource').filter(
+      ([, r]) => r.Properties.PathPart === '{proxy+}',
     );
-    for (const [, method] of methods) {
-      expect(method.Properties.Integration).toMatchObject({ Type: 'AWS_PROXY' });
-      expect(JSON.stringify(method.Properties.Integration)).toContain(functionLogicalId(apiserver));
+    if (!id) throw new Error('no {proxy+} resource');
+    return id;
+  };
+  /** `/` or `/{proxy+}`: the resources every Kubernetes path goes through. */
+  const onRootOrProxy = (method: Resource) => {
+    const resource = JSON.stringify(method.Properties.ResourceId);
+    return resource.includes('RootResourceId') || resource === JSON.stringify({ Ref: proxyResourceId() });
+  };
+  const integrationOf = (method: Resource) =>
+    method.Properties.Integration as { Type: string; Uri: unknown } & Record<string, unknown>;
+
+  it('proxies every path to the apiserver through a REST API stage named api, but GET', () => {
+    const apiserver = functionLogicalId(functionDefinitions.apiserver);
+    const methods = ofType('AWS::ApiGateway::Method');
+    // ANY and GET on / and /{proxy+}; GET on each health path.
+    expect(methods.map(([, m]) => m.Properties.HttpMethod).sort()).toEqual(
+      [
+        'ANY',
+        'ANY',
+        'GET',
+        'GET',
+        ...functionDefinitions.apiserver.trigger.publicPaths.map(() => 'GET'),
+      ].sort(),
+    );
+    // ANY stays on / and /{proxy+}: every other method (and HEAD) goes to the apiserver.
+    expect(methods.filter(([, m]) => m.Properties.HttpMethod === 'ANY' && onRootOrProxy(m))).toHaveLength(2);
+    for (const [, method] of methods.filter(
+      ([, m]) => !onRootOrProxy(m) || m.Properties.HttpMethod === 'ANY',
+    )) {
+      expect(integrationOf(method)).toMatchObject({ Type: 'AWS_PROXY' });
+      expect(integrationOf(method).ResponseTransferMode).toBeUndefined();
+      expect(JSON.stringify(integrationOf(method).Uri)).toContain(
+        `lambda:path/2015-03-31/functions/",{"Fn::GetAtt":["${apiserver}","Arn"]},"/invocations"`,
+      );
     }
     template.hasResourceProperties('AWS::ApiGateway::Stage', { StageName: 'api' });
+  });
+
+  it('sends GET on / and /{proxy+} to the watch function over response streaming, behind the authorizer', () => {
+    const watch = functionLogicalId(functionDefinitions.watch);
+    const gets = ofType('AWS::ApiGateway::Method').filter(
+      ([, m]) => m.Properties.HttpMethod === 'GET' && onRootOrProxy(m),
+    );
+    expect(gets).toHaveLength(2);
+    expect(functionDefinitions.watch.timeoutSeconds).toBeLessThanOrEqual(maxStreamingSeconds);
+    for (const [, method] of gets) {
+      expect(method.Properties.AuthorizationType).toBe('CUSTOM');
+      expect(method.Properties.AuthorizerId).toBeDefined();
+      expect(integrationOf(method)).toMatchObject({
+        Type: 'AWS_PROXY',
+        IntegrationHttpMethod: 'POST',
+        ResponseTransferMode: 'STREAM',
+        TimeoutInMillis: functionDefinitions.watch.timeoutSeconds * 1000,
+      });
+      // InvokeWithResponseStream's path, not Invoke's.
+      expect(integrationOf(method).Uri).toEqual({
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':apigateway:',
+            { Ref: 'AWS::Region' },
+            ':lambda:path/2021-11-15/functions/',
+            { 'Fn::GetAtt': [watch, 'Arn'] },
+            '/response-streaming-invocations',
+          ],
+        ],
+      });
+    }
+  });
+
+  it('lets API Gateway invoke the watch function for GET only (InvokeWithResponseStream is authorized as lambda:InvokeFunction)', () => {
+    const watch = functionLogicalId(functionDefinitions.watch);
+    const permissions = ofType('AWS::Lambda::Permission').filter(
+      ([, p]) =>
+        JSON.stringify(p.Properties.FunctionName) === JSON.stringify({ 'Fn::GetAtt': [watch, 'Arn'] }),
+    );
+    // The stage and the console's test invocations, on / and on /{proxy+}.
+    expect(permissions).toHaveLength(4);
+    for (const [, permission] of permissions) {
+      expect(permission.Properties).toMatchObject({
+        Action: 'lambda:InvokeFunction',
+        Principal: 'apigateway.amazonaws.com',
+      });
+      expect(JSON.stringify(permission.Properties.SourceArn)).toMatch(/\/GET\/(\*)?"\]\]\}$/);
+    }
   });
 
   it('throttles the stage, and the unauthenticated health paths harder', () => {
@@ -448,6 +525,15 @@ describe('dashboard', () => {
     for (const metric of ['ConsumedReadCapacityUnits', 'ConsumedWriteCapacityUnits', 'ThrottledRequests'])
       expect(text).toContain(metric);
     for (const metric of ['Count', '4XXError', '5XXError', 'Latency']) expect(text).toContain(metric);
+  });
+});
+
+describe('dashboard: the watch function', () => {
+  it("graphs the watch function's duration (streams of minutes) on the right axis, apart from the others'", () => {
+    const dashboards = ofType('AWS::CloudWatch::Dashboard');
+    const text = JSON.stringify(dashboards[0]?.[1].Properties.DashboardBody).replaceAll('\\', '');
+    expect(text).toContain('"label":"watch","period":60,"stat":"p99","yAxis":"right"');
+    expect(text).toContain('"label":"apiserver","period":60,"stat":"p99"}');
   });
 });
 
@@ -627,6 +713,23 @@ describe('IAM: least privilege', () => {
       'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId(), 'Arn'] }, `/index/${index.name}`]],
     }));
     expect(apiserverTable?.Resource).toEqual([{ 'Fn::GetAtt': [tableId(), 'Arn'] }, ...indexes]);
+  });
+
+  it('lets the watch function read the table, its indexes and the pod logs, and write nothing', () => {
+    const watch = policiesOf(functionDefinitions.watch).filter(
+      (s) => !actionsOf(s).some((a) => a.startsWith('xray:') || a === 'logs:PutLogEvents'),
+    );
+    const indexes = objectsTable.indexes.map((index) => ({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId(), 'Arn'] }, `/index/${index.name}`]],
+    }));
+    expect(watch).toEqual([
+      expect.objectContaining({
+        Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+        Resource: [{ 'Fn::GetAtt': [tableId(), 'Arn'] }, ...indexes],
+      }),
+      expect.objectContaining({ Action: 'logs:GetLogEvents' }),
+    ]);
+    expect(JSON.stringify(watch.at(-1)?.Resource)).toContain('RuntimePodLogs');
   });
 
   it('lets the authorizer read one item by key and do nothing else', () => {

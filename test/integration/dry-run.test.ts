@@ -22,7 +22,7 @@ let streams: DynamoDBStreamsClient;
 
 const deps: ServerDeps = {
   ...stores,
-  logs: { read: async () => '' },
+  logs: { read: async () => ({ events: [] }) },
   now: () => new Date(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   logError: (message, error) => console.error(message, error),

@@ -115,13 +115,16 @@ describe('the pod store on DynamoDB Local', () => {
     expect(await pods.getPod('default', 'gone', true)).toBeUndefined();
     expect((await pods.listPods('default')).map((p) => p.metadata?.name)).not.toContain('gone');
     const changes = await pods.podChangesSince('default', before);
-    expect(changes.filter((c) => c.pod.metadata?.name === 'gone').map((c) => c.type)).toEqual(['DELETED']);
+    expect(changes.filter((c) => c.object.metadata?.name === 'gone').map((c) => c.deleted)).toEqual([true]);
 
     const again = storedPod('gone');
     await pods.createPod(again);
     expect((await pods.getPod('default', 'gone', true))?.pod.metadata?.uid).toBe(again.metadata?.uid);
     const later = await pods.podChangesSince('default', before);
-    expect(later.find((c) => c.pod.metadata?.name === 'gone')?.type).toBe('ADDED');
+    const created = later.find((c) => c.object.metadata?.name === 'gone');
+    expect(created?.deleted).toBe(false);
+    expect(created?.createdResourceVersion).toBeGreaterThan(before);
+    expect(created?.object.metadata?.uid).toBe(again.metadata?.uid);
   });
 
   it('keeps the spec generation a task runs, turns a newer spec into stage replace, and forgets it with the task', async () => {

@@ -192,7 +192,9 @@ const accept = fc.constantFrom(
 
 /** A store with one pod waiting, one bound and running, a namespace, and a node. */
 async function world(): Promise<{ deps: ServerDeps; stores: FakeStores }> {
-  const { stores, deps } = apiHarness({ logs: { read: async () => 'log line\n' } });
+  const { stores, deps } = apiHarness({
+    logs: { read: async () => ({ events: [{ timestamp: 0, message: 'log line' }], nextToken: 'f/1' }) },
+  });
   for (const name of ['default', 'kube-system', 'kube-public', 'team'])
     await handleApiRequest(
       {

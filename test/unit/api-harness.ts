@@ -32,7 +32,7 @@ export const apiHarness = (override: Partial<ServerDeps> = {}) => {
     nodes: stores.nodes,
     namespaces: stores.namespaces,
     events: stores.events,
-    logs: { read: async () => '' },
+    logs: { read: async () => ({ events: [] }) },
     now: () => new Date(now.getTime() + slept),
     sleep: async (ms) => {
       slept += ms;
@@ -54,7 +54,7 @@ export const apiHarness = (override: Partial<ServerDeps> = {}) => {
           : { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) }),
       ...(options.user ? { user: options.user } : {}),
     };
-    const response = await handleApiRequest(request, deps);
+    const response = await collected(await handleApiRequest(request, deps));
     // A watch answers JSON lines, or nothing when nothing changed.
     const json =
       response.headers['content-type']?.startsWith('application/json') && response.body !== ''
@@ -64,6 +64,20 @@ export const apiHarness = (override: Partial<ServerDeps> = {}) => {
   };
   return { stores, deps, logError, call };
 };
+
+/**
+ * A streamed body (a watch, a log follow) read to its end: with sleeps that pass at once, a
+ * watch runs until its timeout on the harness's clock in moments.
+ */
+export async function collected(response: ApiResponse): Promise<ApiResponse> {
+  if (!response.stream) return response;
+  const chunks = [response.body];
+  await response.stream(async (chunk) => {
+    chunks.push(chunk);
+  }, new AbortController().signal);
+  const { stream: _, ...whole } = response;
+  return { ...whole, body: chunks.join('') };
+}
 
 /**
  * What the API answers whatever it is sent: never a 5xx, and each 4xx a Status with its own

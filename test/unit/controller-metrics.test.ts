@@ -174,7 +174,7 @@ describe('the apiserver', () => {
       },
       {
         ...stores,
-        logs: { read: async () => '' },
+        logs: { read: async () => ({ events: [] }) },
         now: () => new Date(created),
         sleep: async () => {},
         logError: () => undefined,

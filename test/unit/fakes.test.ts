@@ -57,8 +57,8 @@ describe('fakeStores', () => {
     await pods.deletePod(record);
     expect(await pods.getPod('default', 'web')).toBeUndefined();
     expect(await pods.listPods('default')).toEqual([]);
-    expect((await pods.podChangesSince('default', record.resourceVersion)).map((c) => c.type)).toEqual([
-      'DELETED',
+    expect((await pods.podChangesSince('default', record.resourceVersion)).map((c) => c.deleted)).toEqual([
+      true,
     ]);
   });
 

@@ -11,12 +11,12 @@ import {
   type EventStore,
   type NamespaceStore,
   type NodeStore,
-  type PodChange,
   type PodRecord,
   type PodStore,
   type PodTimer,
   type PodTimers,
   type PodWrite,
+  type StoredChange,
 } from '../../functions/core/ports';
 import type { NodeInfo, NodeResources } from '../../functions/core/scheduler/framework';
 import { storedPod } from '../fixtures';
@@ -158,15 +158,20 @@ export function fakeStores(): FakeStores {
         .map((e) => clone(e.record.pod));
     },
 
-    async podChangesSince(namespace, resourceVersion) {
+    async podChangesSince(namespace, resourceVersion, seen) {
       return [...pods.values()]
         .filter((e) => namespace === undefined || e.record.pod.metadata?.namespace === namespace)
         .filter((e) => e.record.resourceVersion > resourceVersion)
+        .filter((e) => !seen?.(keyOf(e.record.pod), e.record.resourceVersion))
         .sort((a, b) => a.record.resourceVersion - b.record.resourceVersion)
         .map(
-          (e): PodChange => ({
-            type: e.deleted ? 'DELETED' : e.createdRv > resourceVersion ? 'ADDED' : 'MODIFIED',
-            pod: clone(e.record.pod),
+          (e): StoredChange<Pod> => ({
+            key: keyOf(e.record.pod),
+            written: keyOf(e.record.pod),
+            object: clone(e.record.pod),
+            resourceVersion: e.record.resourceVersion,
+            createdResourceVersion: e.createdRv,
+            deleted: e.deleted,
           }),
         );
     },
@@ -399,6 +404,21 @@ export function fakeStores(): FakeStores {
     },
     async listEvents(namespace) {
       return recorded.filter((e) => !namespace || e.metadata?.namespace === namespace).map((e) => clone(e));
+    },
+    async eventChangesSince(namespace, resourceVersion, seen) {
+      const key = (e: Event) => `${e.metadata?.namespace}/${e.metadata?.name}`;
+      const rv = (e: Event) => Number(e.metadata?.resourceVersion);
+      return recorded
+        .filter((e) => (!namespace || e.metadata?.namespace === namespace) && rv(e) > resourceVersion)
+        .filter((e) => !seen?.(key(e), rv(e)))
+        .sort((a, b) => rv(a) - rv(b))
+        .map((e) => ({
+          key: key(e),
+          written: key(e),
+          object: clone(e),
+          resourceVersion: rv(e),
+          deleted: false,
+        }));
     },
   };
 

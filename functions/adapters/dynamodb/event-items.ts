@@ -3,6 +3,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Event } from '../../core/events';
 import { nextResourceVersion } from '../../core/resource-version';
 import { tableName } from '../config';
+import { eventFeed } from './changes';
 import { dynamo, recordCapacity } from './client';
 import type { ObjectItem } from './items';
 import { decodeBody, encodeBody } from './stored-body';
@@ -80,6 +81,7 @@ function eventItem(namespace: string, events: readonly Event[], now: Date): Obje
     pk: eventPartition(namespace),
     sk,
     rv: nextResourceVersion(),
+    feed: eventFeed,
     body: encodeBody(JSON.stringify(events.length === 1 ? events[0] : events)),
     expiresAt: Math.floor(now.getTime() / 1000) + eventTtlSeconds,
   };

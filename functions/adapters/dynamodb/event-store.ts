@@ -3,6 +3,7 @@ import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Event } from '../../core/events';
 import type { EventStore } from '../../core/ports';
 import { tableName } from '../config';
+import { eventFeed, itemsChangedSince } from './changes';
 import { dynamo, recordCapacity } from './client';
 import { eventItems, eventPartition, eventsFromItem, eventTtlSeconds, recordTogether } from './event-items';
 import { listNamespaceNames } from './namespace-store';
@@ -60,5 +61,24 @@ export const dynamoEventStore: EventStore = {
       for (const event of eventsFromItem(item))
         latest.set(`${event.metadata?.namespace}/${event.metadata?.name}`, { event, rv: item.rv });
     return [...latest.values()].map(({ event }) => event);
+  },
+
+  async eventChangesSince(namespace, resourceVersion, seen) {
+    // A bundle's events share its key and resourceVersion: it is read once, for all of them.
+    const items = await itemsChangedSince(
+      eventFeed,
+      resourceVersion,
+      namespace && eventPartition(namespace),
+      seen && ((pk, sk, rv) => seen(`${pk}/${sk}`, rv)),
+    );
+    return items.flatMap((item) =>
+      eventsFromItem(item).map((event) => ({
+        key: `${event.metadata?.namespace}/${event.metadata?.name}`,
+        object: event,
+        resourceVersion: item.rv,
+        deleted: false,
+        written: `${item.pk}/${item.sk}`,
+      })),
+    );
   },
 };

@@ -21,9 +21,10 @@ import {
   type PodStore,
   type PodWrite,
 } from '../../core/ports';
-import { nextResourceVersion } from '../../core/resource-version';
+import { nextResourceVersion, watchWindowSeconds } from '../../core/resource-version';
 import { tableName } from '../config';
 import { getAll } from './batch-get';
+import { itemsChangedSince, podFeed } from './changes';
 import { dynamo, recordCapacity } from './client';
 import {
   bodyOf,
@@ -88,13 +89,15 @@ function podUpdate(record: PodRecord, next: Pod, write: PodWrite = {}) {
     ':body': bodyOf(next),
     ':rv': nextResourceVersion(record.resourceVersion),
     ':expected': record.resourceVersion,
+    ':feed': podFeed,
     ':stage': podStage(next, {
       ...(taskArn ? { taskArn } : {}),
       ...(restartDue !== undefined ? { restartDue } : {}),
       ...(specGeneration !== undefined ? { specGeneration } : {}),
     }),
   };
-  const sets = ['body = :body', 'rv = :rv', 'stage = :stage'];
+  // `feed` puts the write in the change index (items written before it existed join it here).
+  const sets = ['body = :body', 'rv = :rv', 'stage = :stage', 'feed = :feed'];
   // Waiting pods are listed from the `waiting` partition (see waitingChange), no longer from the
   // byWaiting index: the attribute that put a pod there goes with the pod's next write.
   const removes: string[] = ['waiting'];
@@ -246,14 +249,21 @@ export const dynamoPodStore: PodStore = {
       .map((item) => objectFromItem<Pod>(item));
   },
 
-  async podChangesSince(namespace, resourceVersion) {
-    return (await queryPods(namespace))
-      .filter((item) => item.rv > resourceVersion)
-      .sort((a, b) => a.rv - b.rv)
-      .map((item) => ({
-        type: item.deleted ? 'DELETED' : Number(item.createdRv ?? 0) > resourceVersion ? 'ADDED' : 'MODIFIED',
-        pod: objectFromItem<Pod>(item),
-      }));
+  async podChangesSince(namespace, resourceVersion, seen) {
+    const items = await itemsChangedSince(
+      podFeed,
+      resourceVersion,
+      namespace && podPartition(namespace),
+      seen && ((pk, sk, rv) => seen(`${pk.slice('pods/'.length)}/${sk}`, rv)),
+    );
+    return items.map((item) => ({
+      key: `${String(item.pk).slice('pods/'.length)}/${item.sk}`,
+      written: `${String(item.pk).slice('pods/'.length)}/${item.sk}`,
+      object: objectFromItem<Pod>(item),
+      resourceVersion: item.rv,
+      createdResourceVersion: Number(item.createdRv ?? 0),
+      deleted: item.deleted === true,
+    }));
   },
 
   async findPodByUid(uid) {
@@ -279,6 +289,7 @@ export const dynamoPodStore: PodStore = {
       uid: pod.metadata?.uid,
       rv,
       createdRv: rv,
+      feed: podFeed,
       stage: podStage(pod, {}),
       body: bodyOf(pod),
     };
@@ -570,12 +581,14 @@ export const dynamoPodStore: PodStore = {
     const tombstone = {
       TableName: tableName(),
       Key: keyOf(record.pod),
-      UpdateExpression: 'SET deleted = :yes, rv = :rv, stage = :stage, expiresAt = :expires REMOVE waiting',
+      UpdateExpression:
+        'SET deleted = :yes, rv = :rv, stage = :stage, expiresAt = :expires, feed = :feed REMOVE waiting',
       ConditionExpression: 'rv = :expected',
       ExpressionAttributeValues: {
         ':yes': true,
         ':rv': nextResourceVersion(record.resourceVersion),
         ':stage': 'deleted',
+        ':feed': podFeed,
         ':expires': Math.floor(Date.now() / 1000) + tombstoneSeconds,
         ':expected': record.resourceVersion,
       },
@@ -593,7 +606,7 @@ export const dynamoPodStore: PodStore = {
 };
 
 /** How long a deleted pod stays visible to watchers. */
-export const tombstoneSeconds = 600;
+export const tombstoneSeconds = watchWindowSeconds;
 
 async function queryPods(namespace: string | undefined): Promise<ObjectItem[]> {
   const namespaces = namespace ? [namespace] : await listNamespaceNames();

@@ -1,8 +1,4 @@
-import {
-  CloudWatchLogsClient,
-  GetLogEventsCommand,
-  type GetLogEventsCommandOutput,
-} from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { traced } from '../../commons/tracer';
 import { logStreamPrefix } from '../../core/ecs/task-definition';
 import type { PodLogs } from '../../core/ports';
@@ -14,49 +10,44 @@ const logs = () => {
   return client;
 };
 
+/** GetLogEvents returns at most this many events a call. */
+const maxEventsPerPage = 10_000;
+
 /** awslogs names a container's stream `<prefix>/<container>/<task id>`. */
 export const logStreamName = (taskArn: string, container: string) =>
   `${logStreamPrefix}/${container}/${taskArn.slice(taskArn.lastIndexOf('/') + 1)}`;
 
-/** Containers' output from the stack's CloudWatch Logs group, where the awslogs driver sends it. */
+/**
+ * Containers' output from the stack's CloudWatch Logs group, where the awslogs driver sends it:
+ * one GetLogEvents call per read. What to read and when to stop is the core's (core/logs).
+ */
 export const cloudWatchPodLogs: PodLogs = {
-  async read(taskArn, container, { tailLines, limitBytes }) {
-    const lines: string[] = [];
-    let bytes = 0;
-    let nextToken: string | undefined;
-    // Without tailLines, read forward until the token stops changing (the end of the stream).
-    for (let page = 0; page < 100; page++) {
-      let out: GetLogEventsCommandOutput;
-      try {
-        out = await logs().send(
-          new GetLogEventsCommand({
-            logGroupName: podLogGroup(),
-            logStreamName: logStreamName(taskArn, container),
-            startFromHead: tailLines === undefined,
-            ...(tailLines !== undefined ? { limit: Math.min(Math.max(tailLines, 1), 10_000) } : {}),
-            ...(nextToken ? { nextToken } : {}),
-          }),
-        );
-      } catch (error) {
-        // No stream yet: the container has written nothing.
-        if (error instanceof Error && error.name === 'ResourceNotFoundException') return '';
-        throw error;
-      }
-      for (const event of out.events ?? []) {
-        const line = `${event.message ?? ''}\n`;
-        if (limitBytes !== undefined && bytes + Buffer.byteLength(line) > limitBytes) return lines.join('');
-        bytes += Buffer.byteLength(line);
-        lines.push(line);
-      }
-      if (
-        tailLines !== undefined ||
-        !out.nextForwardToken ||
-        out.nextForwardToken === nextToken ||
-        (out.events ?? []).length === 0
-      )
-        break;
-      nextToken = out.nextForwardToken;
+  async read(taskArn, container, position, startTime) {
+    try {
+      const out = await logs().send(
+        new GetLogEventsCommand({
+          logGroupName: podLogGroup(),
+          logStreamName: logStreamName(taskArn, container),
+          // A tail is read backwards from the end; everything else forwards.
+          startFromHead: position.from !== 'tail',
+          ...(position.from === 'tail'
+            ? { limit: Math.min(Math.max(position.lines, 1), maxEventsPerPage) }
+            : {}),
+          ...(position.from === 'token' ? { nextToken: position.token } : {}),
+          ...(startTime !== undefined ? { startTime } : {}),
+        }),
+      );
+      return {
+        events: (out.events ?? []).map((event) => ({
+          timestamp: event.timestamp ?? 0,
+          message: event.message ?? '',
+        })),
+        ...(out.nextForwardToken ? { nextToken: out.nextForwardToken } : {}),
+      };
+    } catch (error) {
+      // No stream yet: awslogs creates it when the container starts.
+      if (error instanceof Error && error.name === 'ResourceNotFoundException') return { events: [] };
+      throw error;
     }
-    return tailLines === 0 ? '' : lines.join('');
   },
 };

@@ -41,7 +41,7 @@ function dryRunPods(pods: PodStore): PodStore {
   return {
     getPod: (namespace, name, consistent) => pods.getPod(namespace, name, consistent),
     listPods: (namespace) => pods.listPods(namespace),
-    podChangesSince: (namespace, rv) => pods.podChangesSince(namespace, rv),
+    podChangesSince: (namespace, rv, seen) => pods.podChangesSince(namespace, rv, seen),
     findPodByUid: (uid) => pods.findPodByUid(uid),
     listPodsOnNode: (node) => pods.listPodsOnNode(node),
     listUnschedulable: (limit) => pods.listUnschedulable(limit),
@@ -87,6 +87,7 @@ function dryRunNamespaces(namespaces: NamespaceStore): NamespaceStore {
 function dryRunEvents(events: EventStore): EventStore {
   return {
     listEvents: (namespace) => events.listEvents(namespace),
+    eventChangesSince: (namespace, rv, seen) => events.eventChangesSince(namespace, rv, seen),
     async record() {},
     async recordMany() {},
   };

@@ -2,16 +2,11 @@ import type { Event } from '../events';
 import type { EventStore } from '../ports';
 import { listResourceVersion } from '../resource-version';
 import { type ApiRequest, type ApiResponse, json } from './http';
-import { holdSeconds, wantsTable } from './pod-list';
+import { wantsTable } from './pod-list';
 import { age } from './pod-table';
-import {
-  isWatch,
-  matchesFieldSelector,
-  parseFieldSelector,
-  type SelectableFields,
-  watchResponse,
-} from './selectors';
-import { table, tableJson } from './tables';
+import { isWatch, matchesFieldSelector, parseFieldSelector, type SelectableFields } from './selectors';
+import { table, tableJson, withRowObjects } from './tables';
+import { watch } from './watch';
 
 export const eventFields: SelectableFields<Event> = {
   'metadata.name': (e) => e.metadata?.name ?? '',
@@ -52,14 +47,26 @@ export async function listEvents(
           (a.eventTime ?? '').localeCompare(b.eventTime ?? ''),
       );
   if (isWatch(request)) {
-    const since = Number(request.query.resourceVersion ?? 0) || Number(listResourceVersion(startedAt));
-    const deadline = startedAt.getTime() + holdSeconds(request) * 1000;
-    for (;;) {
-      const fresh = (await read()).filter((e) => Number(e.metadata?.resourceVersion) > since);
-      if (fresh.length > 0 || deps.now().getTime() >= deadline)
-        return watchResponse(fresh.map((object) => ({ type: 'ADDED', object })));
-      await deps.sleep(250);
-    }
+    const selected = (e: Event) => matchesFieldSelector(e, fields, eventFields);
+    const present = (e: Event) =>
+      wantsTable(request)
+        ? withRowObjects(eventTable([e], deps.now(), e.metadata?.resourceVersion ?? ''), request, 'Event')
+        : e;
+    return watch(
+      request,
+      {
+        list: () => deps.events.listEvents(namespace),
+        changesSince: (rv, seen) => deps.events.eventChangesSince(namespace, rv, seen),
+      },
+      {
+        kind: 'Event',
+        keyOf: (e) => `${e.metadata?.namespace}/${e.metadata?.name}`,
+        resourceVersionOf: (e) => Number(e.metadata?.resourceVersion ?? 0),
+        selected,
+        present,
+      },
+      deps,
+    );
   }
   const items = await read();
   const resourceVersion = listResourceVersion(startedAt);

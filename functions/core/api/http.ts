@@ -24,7 +24,22 @@ export interface ApiResponse {
   readonly statusCode: number;
   readonly headers: Record<string, string>;
   readonly body: string;
+  /**
+   * A body written over time (a watch, a log follow), after `body`. It writes chunks until it is
+   * done or `signal` aborts (the client left, or a buffering transport has waited long enough).
+   */
+  readonly stream?: ResponseStream;
 }
+
+export type ResponseStream = (write: (chunk: string) => Promise<void>, signal: AbortSignal) => Promise<void>;
+
+/** A response whose body the transport streams to the client as `stream` writes it. */
+export const streamed = (statusCode: number, contentType: string, stream: ResponseStream): ApiResponse => ({
+  statusCode,
+  headers: { 'content-type': contentType },
+  body: '',
+  stream,
+});
 
 export const json = (statusCode: number, value: unknown): ApiResponse => ({
   statusCode,

@@ -10,7 +10,7 @@ import { validateAnnotations, validateLabels } from '../validation/labels';
 import { withWarnings } from './decode';
 import { checkPreconditions, deleteOptionsOf } from './delete-options';
 import { type ApiRequest, type ApiResponse, json } from './http';
-import { holdSeconds, wantsTable } from './pod-list';
+import { wantsTable } from './pod-list';
 import { type ApiDeps, deletePodRecord } from './pods';
 import {
   isWatch,
@@ -20,10 +20,9 @@ import {
   parseFieldSelector,
   parseLabelSelector,
   selectedName,
-  type WatchEvent,
-  watchResponse,
 } from './selectors';
-import { namespaceTable, tableJson } from './tables';
+import { namespaceTable, tableJson, withRowObjects } from './tables';
+import { listedSource, watch } from './watch';
 
 /** Namespaces every cluster has; created on first use so a fresh table needs no seeding. */
 export const builtinNamespaces = new Set(['default', 'kube-system', 'kube-public']);
@@ -192,22 +191,20 @@ export async function getNamespace(name: string, request: ApiRequest, deps: ApiD
 export async function listNamespaces(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   const fields = parseFieldSelector(request.query.fieldSelector, namespaceFields);
   const labels = parseLabelSelector(request.query.labelSelector);
-  const read = async () => {
+  const selected = (ns: Namespace) =>
+    matchesFieldSelector(ns, fields, namespaceFields) && matchesLabels(ns.metadata?.labels, labels);
+  const readAll = async () => {
     await readNamespace('default', deps);
     const all = await Promise.all(
       (await deps.namespaces.listNamespaces()).map((ns) => finalizeIfEmpty(ns, deps)),
     );
     return all
       .filter((ns): ns is Namespace => ns !== undefined)
-      .filter(
-        (ns) =>
-          matchesFieldSelector(ns, fields, namespaceFields) && matchesLabels(ns.metadata?.labels, labels),
-      )
       .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
   };
   const startedAt = deps.now();
-  if (isWatch(request)) return watchNamespaces(read, selectedName(fields), request, deps);
-  const items = await read();
+  if (isWatch(request)) return watchNamespaces(readAll, selected, selectedName(fields), request, deps);
+  const items = (await readAll()).filter(selected);
   if (wantsTable(request))
     return tableJson(request, 'Namespace', namespaceTable(items, deps.now(), listResourceVersion(startedAt)));
   return json(200, {
@@ -278,22 +275,28 @@ async function finalizeIfEmpty(namespace: Namespace, deps: ApiDeps): Promise<Nam
  * Watching namespaces polls the few namespace items. A watch that names one namespace
  * (`metadata.name=x`, as `kubectl delete namespace` waits) reports DELETED once it is gone.
  */
-async function watchNamespaces(
+function watchNamespaces(
   read: () => Promise<Namespace[]>,
+  selected: (namespace: Namespace) => boolean,
   name: string | undefined,
   request: ApiRequest,
   deps: ApiDeps,
-): Promise<ApiResponse> {
-  const since = Number(request.query.resourceVersion ?? 0) || 0;
-  const deadline = deps.now().getTime() + holdSeconds(request) * 1000;
-  for (;;) {
-    const current = await read();
-    const events: WatchEvent[] = current
-      .filter((ns) => Number(ns.metadata?.resourceVersion) > since)
-      .map((ns) => ({ type: since === 0 ? 'ADDED' : 'MODIFIED', object: ns }));
-    if (name && since > 0 && !current.some((ns) => ns.metadata?.name === name))
-      events.push({ type: 'DELETED', object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } });
-    if (events.length > 0 || deps.now().getTime() >= deadline) return watchResponse(events);
-    await deps.sleep(250);
-  }
+): ApiResponse {
+  const keyOf = (namespace: Namespace) => namespace.metadata?.name ?? '';
+  const resourceVersionOf = (namespace: Namespace) => Number(namespace.metadata?.resourceVersion ?? 0);
+  const named: Namespace[] = name ? [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }] : [];
+  const present = (namespace: Namespace) =>
+    wantsTable(request)
+      ? withRowObjects(
+          namespaceTable([namespace], deps.now(), namespace.metadata?.resourceVersion),
+          request,
+          'Namespace',
+        )
+      : namespace;
+  return watch(
+    request,
+    listedSource(read, keyOf, resourceVersionOf, deps.now, named),
+    { kind: 'Namespace', keyOf, resourceVersionOf, selected, present },
+    deps,
+  );
 }

@@ -13,12 +13,9 @@ import {
   parseFieldSelector,
   parseLabelSelector,
   podFields,
-  watchResponse,
 } from './selectors';
 import { tableJson, withRowObjects } from './tables';
-
-/** Longest a watch request is held open waiting for a change (see docs/decisions.md). */
-export const maxWatchSeconds = 2;
+import { watch } from './watch';
 
 /** GET pods: a list (or Table) filtered by field and label selectors, in pages, or a watch. */
 export async function listPods(
@@ -101,44 +98,31 @@ function continueStart(token: string): string {
   return start;
 }
 
-/**
- * A watch served by long polling: the request is held until a selected pod changes after the
- * given resourceVersion (or the hold ends), then answered with those changes as watch events and
- * closed. A Lambda behind API Gateway cannot stream; clients (kubectl, informers) treat the close
- * as the end of a watch and watch again from the last event, so they still see every change.
- * Without a resourceVersion the current pods come first as ADDED, as Kubernetes does.
- */
-async function watchPods(
+/** A watch of pods: the change index, read from the watch's resourceVersion (see watch.ts). */
+function watchPods(
   namespace: string | undefined,
   selected: (pod: Pod) => boolean,
   request: ApiRequest,
   deps: ApiDeps,
-): Promise<ApiResponse> {
+): ApiResponse {
   // `kubectl get -w` asks for Table rows: each event then carries a one-row Table.
-  const asRow = (pod: Pod) =>
+  const present = (pod: Pod) =>
     wantsTable(request)
       ? withRowObjects(podTable([pod], deps.now(), pod.metadata?.resourceVersion), request, 'Pod')
       : pod;
-  const requestedVersion = Number(request.query.resourceVersion ?? 0);
-  let since = Number.isFinite(requestedVersion) ? requestedVersion : 0;
-  if (since <= 0) {
-    const startedAt = deps.now();
-    const current = (await deps.pods.listPods(namespace)).filter(selected);
-    if (current.length > 0)
-      return watchResponse(current.map((pod) => ({ type: 'ADDED', object: asRow(pod) })));
-    since = Number(listResourceVersion(startedAt));
-  }
-  const deadline = deps.now().getTime() + holdSeconds(request) * 1000;
-  for (;;) {
-    const changes = (await deps.pods.podChangesSince(namespace, since)).filter((c) => selected(c.pod));
-    if (changes.length > 0)
-      return watchResponse(changes.map((c) => ({ type: c.type, object: asRow(c.pod) })));
-    if (deps.now().getTime() >= deadline) return watchResponse([]);
-    await deps.sleep(250);
-  }
-}
-
-export function holdSeconds(request: ApiRequest): number {
-  const requested = queryInt(request, 'timeoutSeconds') ?? 0;
-  return requested > 0 ? Math.min(requested, maxWatchSeconds) : maxWatchSeconds;
+  return watch(
+    request,
+    {
+      list: () => deps.pods.listPods(namespace),
+      changesSince: (rv, seen) => deps.pods.podChangesSince(namespace, rv, seen),
+    },
+    {
+      kind: 'Pod',
+      keyOf: (pod) => `${pod.metadata?.namespace}/${pod.metadata?.name}`,
+      resourceVersionOf: (pod) => Number(pod.metadata?.resourceVersion ?? 0),
+      selected,
+      present,
+    },
+    deps,
+  );
 }

@@ -1,25 +1,24 @@
 import { ApiError, badRequest, notFound } from '../errors';
-import type { PodLogs, PodStore } from '../ports';
-import { type ApiRequest, type ApiResponse, text } from './http';
-import { queryBool, queryInt } from './query';
+import { type FollowDeps, followContainerLog, type LogRequest, readContainerLog } from '../logs/follow';
+import { type ApiRequest, type ApiResponse, streamed, text } from './http';
+import { podLogOptionsOf } from './pod-log-options';
 
-const nonNegative = (request: ApiRequest, name: string): number | undefined => {
-  const parsed = queryInt(request, name);
-  if (parsed !== undefined && parsed < 0) throw badRequest(`${name} must be a non-negative integer`);
-  return parsed;
-};
-
-/** GET pods/{name}/log: plain text, one container (named, or the only one). */
+/**
+ * GET pods/{name}/log: plain text, one container (named, or the only one). With `follow`, a
+ * stream that ends when the container stops; everything that can be refused is refused first.
+ */
 export async function readPodLog(
   namespace: string,
   name: string,
   request: ApiRequest,
-  deps: { pods: PodStore; logs: PodLogs },
+  deps: FollowDeps & { now: () => Date },
 ): Promise<ApiResponse> {
+  // apiserver validates the options before it looks for the pod.
+  const options = podLogOptionsOf(request, name, deps.now());
   const record = await deps.pods.getPod(namespace, name);
   if (!record) throw notFound('pods', name);
   const containers = (record.pod.spec?.containers ?? []).map((c) => c.name);
-  const container = request.query.container ?? (containers.length === 1 ? containers[0] : undefined);
+  const container = options.container ?? (containers.length === 1 ? containers[0] : undefined);
   if (!container)
     throw badRequest(
       `a container name must be specified for pod ${name}, choose one of: [${containers.join(' ')}]`,
@@ -29,13 +28,24 @@ export async function readPodLog(
     !(record.pod.spec?.initContainers ?? []).some((c) => c.name === container)
   )
     throw badRequest(`container ${container} is not valid for pod ${name}`);
+  const logRequest: LogRequest = {
+    container,
+    timestamps: options.timestamps,
+    ...(options.tailLines !== undefined ? { tailLines: options.tailLines } : {}),
+    ...(options.limitBytes !== undefined ? { limitBytes: options.limitBytes } : {}),
+    ...(options.since !== undefined ? { since: options.since } : {}),
+  };
   // --previous: the run before this one; a pod keeps its tasks' ARNs for that, as the kubelet
-  // keeps one dead container per container.
-  if (queryBool(request, 'previous')) {
+  // keeps one dead container per container. It has stopped, so there is nothing to follow.
+  if (options.previous) {
     if (!record.previousTaskArn)
       throw badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
-    return text(200, await deps.logs.read(record.previousTaskArn, container, logOptions(request)));
+    return text(200, await readContainerLog(deps.logs, record.previousTaskArn, logRequest));
   }
+  if (options.follow)
+    return streamed(200, 'text/plain; charset=utf-8', (write, signal) =>
+      followContainerLog(record, logRequest, deps, write, signal),
+    );
   if (!record.taskArn) {
     const waiting =
       record.pod.status?.containerStatuses?.find((c) => c.name === container)?.state?.waiting?.reason ??
@@ -46,14 +56,5 @@ export async function readPodLog(
       `container "${container}" in pod "${name}" is waiting to start: ${waiting}`,
     );
   }
-  return text(200, await deps.logs.read(record.taskArn, container, logOptions(request)));
-}
-
-function logOptions(request: ApiRequest): { tailLines?: number; limitBytes?: number } {
-  const tailLines = nonNegative(request, 'tailLines');
-  const limitBytes = nonNegative(request, 'limitBytes');
-  return {
-    ...(tailLines !== undefined ? { tailLines } : {}),
-    ...(limitBytes !== undefined ? { limitBytes } : {}),
-  };
+  return text(200, await readContainerLog(deps.logs, record.taskArn, logRequest));
 }

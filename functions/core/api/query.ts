@@ -157,7 +157,7 @@ export function checkQuery(request: ApiRequest): void {
           'resourceVersionMatch',
           `Unsupported value: ${goQuote(match)}: supported values: "Exact", "NotOlderThan"`,
         );
-      if (!query.resourceVersion)
+      if (!query.resourceVersion && queryBool(request, 'sendInitialEvents') === undefined)
         throw invalidOptions(
           kind,
           'resourceVersionMatch',
@@ -170,13 +170,45 @@ export function checkQuery(request: ApiRequest): void {
           'Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
         );
     }
-    if (queryBool(request, 'sendInitialEvents') !== undefined && !queryBool(request, 'watch'))
+    const sendInitialEvents = queryBool(request, 'sendInitialEvents');
+    const watch = queryBool(request, 'watch') === true;
+    if (sendInitialEvents !== undefined && !watch)
       throw invalidOptions(kind, 'sendInitialEvents', 'Forbidden: sendInitialEvents is forbidden for list');
+    if (watch) checkWatchOptions(request, kind, sendInitialEvents);
     return;
   }
   if (query.dryRun !== undefined) dryRunOf([query.dryRun], kind);
   checkFieldManager(query.fieldManager, kind);
   checkFieldValidation(query.fieldValidation, kind);
+}
+
+/** What ValidateListOptions refuses of a watch, before anything is held open. */
+function checkWatchOptions(request: ApiRequest, kind: OptionsKind, sendInitialEvents: boolean | undefined) {
+  const timeoutSeconds = queryInt(request, 'timeoutSeconds');
+  if (timeoutSeconds !== undefined && timeoutSeconds < 0)
+    throw badRequest(`timeoutSeconds: Invalid value: ${timeoutSeconds}: must be greater than or equal to 0`);
+  const match = request.query.resourceVersionMatch;
+  if (sendInitialEvents === undefined) {
+    if (match)
+      throw invalidOptions(
+        kind,
+        'resourceVersionMatch',
+        'Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided',
+      );
+    return;
+  }
+  if (match !== 'NotOlderThan')
+    throw invalidOptions(
+      kind,
+      'resourceVersionMatch',
+      'Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan',
+    );
+  if (queryBool(request, 'allowWatchBookmarks') !== true)
+    throw invalidOptions(
+      kind,
+      'allowWatchBookmarks',
+      'Forbidden: sendInitialEvents requires setting allowWatchBookmarks to true',
+    );
 }
 
 /** `includeObject` of a Table request: Metadata unless the client says otherwise. */

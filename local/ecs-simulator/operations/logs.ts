@@ -1,4 +1,5 @@
 import { AwsJsonError, invalidParameter } from '../errors';
+import type { LogLine } from '../logs';
 import type { Operation } from './operation';
 import { operation } from './operation';
 
@@ -38,29 +39,50 @@ export const logsOperations: Record<string, Operation> = {
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
       throw invalidParameter('limit must be between 1 and 10000.');
     }
-    const lines = state.logs
-      .read(task.taskId, container.name)
-      .filter(
-        (line) =>
-          (request.startTime === undefined || line.timestamp >= request.startTime) &&
-          (request.endTime === undefined || line.timestamp < request.endTime),
-      );
-    const [start, end] = window(lines.length, limit, request);
+    const lines = state.logs.read(task.taskId, container.name);
+    const inRange = (line: LogLine) =>
+      (request.startTime === undefined || line.timestamp >= request.startTime) &&
+      (request.endTime === undefined || line.timestamp < request.endTime);
+    const { events, start, end } = page(lines, inRange, limit, request);
     return {
-      events: lines.slice(start, end).map((line) => ({ ...line, ingestionTime: line.timestamp })),
-      // As in CloudWatch Logs, a reader at the end gets the same forward token back.
+      events: events.map((line) => ({ ...line, ingestionTime: line.timestamp })),
       nextForwardToken: `f/${end}`,
       nextBackwardToken: `b/${start}`,
     };
   }),
 };
 
-/** Which slice of the stream a page covers: from a token, else the head or the tail. */
-function window(length: number, limit: number, request: GetLogEventsRequest): [number, number] {
+/**
+ * One page of a stream, as CloudWatch Logs pages it. A token is a position in the whole stream
+ * (not in the lines a time range keeps), so it means the same whatever range the next call asks
+ * for. Forwards (from a `f/` token, or the head) the page takes the first `limit` lines in range
+ * from there, and its forward token points past the last line it looked at: to the stream's
+ * end when it reached it, so the next read returns only lines written later, and a reader at
+ * the end gets its own token back. Backwards (a `b/` token, or the tail when not startFromHead)
+ * it takes the last `limit` lines in range before there. Lines come oldest first.
+ */
+function page(
+  lines: readonly LogLine[],
+  inRange: (line: LogLine) => boolean,
+  limit: number,
+  request: GetLogEventsRequest,
+): { events: LogLine[]; start: number; end: number } {
   const token = /^([fb])\/(\d+)$/.exec(request.nextToken ?? '');
   if (request.nextToken && !token) throw invalidParameter('The specified nextToken is invalid.');
-  const position = Math.min(Number(token?.[2] ?? 0), length);
-  if (token?.[1] === 'f') return [position, Math.min(position + limit, length)];
-  if (token?.[1] === 'b') return [Math.max(0, position - limit), position];
-  return request.startFromHead ? [0, Math.min(limit, length)] : [Math.max(0, length - limit), length];
+  const forwards = token ? token[1] === 'f' : request.startFromHead === true;
+  const position = Math.min(Number(token?.[2] ?? (forwards ? 0 : lines.length)), lines.length);
+  const taken: number[] = [];
+  if (forwards) {
+    for (let i = position; i < lines.length && taken.length < limit; i++)
+      if (inRange(lines[i] as LogLine)) taken.push(i);
+    const end = taken.length === limit ? (taken.at(-1) ?? position) + 1 : lines.length;
+    return { events: taken.map((i) => lines[i] as LogLine), start: taken[0] ?? position, end };
+  }
+  for (let i = position - 1; i >= 0 && taken.length < limit; i--)
+    if (inRange(lines[i] as LogLine)) taken.push(i);
+  taken.reverse();
+  const start = taken.length === limit ? (taken[0] ?? position) : 0;
+  // Read from the tail, the forward token is the stream's end: what comes next is new.
+  const end = token ? position : lines.length;
+  return { events: taken.map((i) => lines[i] as LogLine), start, end };
 }
