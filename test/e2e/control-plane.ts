@@ -225,7 +225,7 @@ export const hasKubectl = (() => {
 
 /** Polls every `intervalMs` until `accept` holds, failing with the last value seen after `timeoutMs`. */
 export async function eventually<T>(
-  probe: () => Promise<T>,
+  probe: () => T | Promise<T>,
   accept: (value: T) => boolean,
   what: string,
   timeoutMs = 15_000,
@@ -236,7 +236,7 @@ export async function eventually<T>(
     const value = await probe();
     if (accept(value)) return value;
     if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}; last saw ${JSON.stringify(value).slice(0, 500)}`);
+      throw new Error(`timed out waiting for ${what}; last saw ${JSON.stringify(value)?.slice(0, 500)}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

@@ -2,11 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { ApiRequest } from '../../functions/core/api/http';
 import {
   bookmarkEveryMs,
+  heartbeatEveryMs,
   listedSource,
-  quietWatchEndMs,
   type WatchSource,
   watch,
-  watchPollMs,
 } from '../../functions/core/api/watch';
 import type { StoredChange } from '../../functions/core/ports';
 
@@ -180,11 +179,22 @@ describe('watch', () => {
     expect(Number(events[2]?.object.metadata?.resourceVersion)).toBeGreaterThan(0);
   });
 
-  it('ends a quiet watch without bookmarks before API Gateway would cut it', async () => {
+  it('keeps a quiet watch without bookmarks alive with an empty line a minute', async () => {
     const w = world([]);
-    await run(w, { resourceVersion: String(micros(0)) });
-    expect(w.elapsed()).toBeGreaterThanOrEqual(quietWatchEndMs);
-    expect(w.elapsed()).toBeLessThan(quietWatchEndMs + 2 * watchPollMs);
+    const response = watch(
+      request({
+        resourceVersion: String(micros(0)),
+        timeoutSeconds: String((3 * heartbeatEveryMs) / 1000 + 1),
+      }),
+      w.source,
+      options(),
+      w.deps,
+    );
+    const chunks: string[] = [];
+    await response.stream?.(async (chunk) => {
+      chunks.push(chunk);
+    }, new AbortController().signal);
+    expect(chunks).toEqual(['\n', '\n', '\n']);
   });
 
   it('stops polling as soon as its signal aborts (the client left)', async () => {
@@ -199,6 +209,44 @@ describe('watch', () => {
     });
     await response.stream?.(async () => undefined, controller.signal);
     expect(w.polls()).toBe(3);
+  });
+
+  it('reads again after a failed poll, and ends with an InternalError event when reads keep failing', async () => {
+    const w = world([{ at: 1000, thing: thing('a', 1000) }]);
+    let failing = 2;
+    const flaky: WatchSource<Thing> = {
+      list: w.source.list,
+      async changesSince(rv, seen) {
+        if (failing-- > 0) throw new Error('ProvisionedThroughputExceededException');
+        return w.source.changesSince(rv, seen);
+      },
+    };
+    const response = watch(
+      request({ resourceVersion: String(micros(0)), timeoutSeconds: '5' }),
+      flaky,
+      options(),
+      w.deps,
+    );
+    const lines: string[] = [];
+    await response.stream?.(async (chunk) => {
+      lines.push(chunk);
+    }, new AbortController().signal);
+    expect(lines.map((l) => JSON.parse(l).type)).toEqual(['ADDED']);
+
+    const broken: WatchSource<Thing> = {
+      list: w.source.list,
+      changesSince: async () => {
+        throw new Error('down');
+      },
+    };
+    const ended = watch(request({ resourceVersion: String(micros(0)) }), broken, options(), w.deps);
+    const events: { type: string; object: { code?: number } }[] = [];
+    await ended.stream?.(async (chunk) => {
+      events.push(JSON.parse(chunk));
+    }, new AbortController().signal);
+    expect(events).toEqual([
+      { type: 'ERROR', object: expect.objectContaining({ code: 500, reason: 'InternalError' }) },
+    ]);
   });
 });
 

@@ -36,10 +36,24 @@ export const maxWatchSeconds = 840;
 /** How often a watch that asked for them gets a BOOKMARK (kube-apiserver: about a minute). */
 export const bookmarkEveryMs = 60_000;
 /**
- * A quiet watch without bookmarks ends after this long, before API Gateway's 5-minute idle
- * timeout would cut it mid-stream; its client watches again from where it was.
+ * A watch without bookmarks that has been quiet this long writes an empty line, so API Gateway's
+ * 5-minute idle timeout never cuts it. client-go's JSON framing skips whitespace between events,
+ * and the JavaScript and Python clients skip empty lines; a write also finds a client that left.
  */
-export const quietWatchEndMs = 270_000;
+export const heartbeatEveryMs = 60_000;
+
+/** Polls in a row that may fail (each retried after a growing pause) before a watch ends. */
+export const maxFailedPolls = 8;
+
+const internalErrorStatus = {
+  kind: 'Status',
+  apiVersion: 'v1',
+  metadata: {},
+  status: 'Failure',
+  message: 'an error on the server prevented the request from succeeding',
+  reason: 'InternalError',
+  code: 500,
+};
 
 /** The oldest resourceVersion a watch can start from: older ones may have lost their deletions. */
 export function oldestWatchable(now: Date): number {
@@ -152,11 +166,26 @@ async function runWatch<T>(
   const floor = cursor;
   let lastWrite = deps.now().getTime();
   let lastBookmark = lastWrite;
+  let failures = 0;
   while (!signal.aborted && deps.now().getTime() < deadline) {
     // Writers stamp versions from their own clocks, so a write may become visible after one with
     // a higher version: each poll looks back a little and sends what it had not seen.
     const since = Math.max(floor, cursor - listSlackMicros);
-    const changes = await source.changesSince(since, (written, rv) => read.has(`${written}@${rv}`));
+    let changes: StoredChange<T>[];
+    try {
+      changes = await source.changesSince(since, (written, rv) => read.has(`${written}@${rv}`));
+      failures = 0;
+    } catch {
+      // A throttled or failed read loses nothing (the cursor stays): the next poll reads again.
+      // A store that keeps failing ends the watch with kube-apiserver's ERROR event; the client
+      // watches again from its last resourceVersion.
+      if (++failures >= maxFailedPolls) {
+        await send('ERROR', internalErrorStatus);
+        return;
+      }
+      if (!(await pause(deps.sleep, watchPollMs * 2 ** Math.min(failures, 4), signal))) return;
+      continue;
+    }
     for (const change of changes) {
       if (signal.aborted) return;
       read.set(`${change.written}@${change.resourceVersion}`, change.resourceVersion);
@@ -177,7 +206,10 @@ async function runWatch<T>(
     if (params.bookmarks && now - lastBookmark >= bookmarkEveryMs) {
       await bookmark(cursor);
       lastBookmark = now;
-    } else if (!params.bookmarks && now - lastWrite >= quietWatchEndMs) return;
+    } else if (!params.bookmarks && now - lastWrite >= heartbeatEveryMs) {
+      await write('\n');
+      lastWrite = now;
+    }
     if (!(await pause(deps.sleep, watchPollMs, signal))) return;
   }
 }
