@@ -5,6 +5,8 @@ import { ec2InstanceIdAnnotation } from '../../functions/core/nodes/from-contain
 import { environmentVariables } from '../../functions/wiring';
 import { type EcsSimulator, startEcsSimulator } from '../../local/ecs-simulator/index';
 
+type StartOptions = Parameters<typeof startEcsSimulator>[0];
+
 type Runtime = typeof import('../../functions/adapters/ecs/runtime').ecsPodRuntime;
 
 /**
@@ -12,13 +14,23 @@ type Runtime = typeof import('../../functions/adapters/ecs/runtime').ecsPodRunti
  * environment the functions read (cluster, log group, the pods' subnets) set up in beforeAll,
  * and `launch` runs a pod and reads back its task and task definition as ECS describes them.
  */
-export function useEcsLaunch(podNetwork = { subnets: ['subnet-local'], securityGroups: ['sg-local'] }) {
+export function useEcsLaunch(
+  podNetwork = { subnets: ['subnet-local'], securityGroups: ['sg-local'] },
+  /** Sees every ECS call the simulator serves (to count them). */
+  operationHook?: StartOptions['operationHook'],
+) {
   let sim: EcsSimulator | undefined;
   let ecs: ECSClient | undefined;
   let runtime: Runtime | undefined;
   let node: Node | undefined;
   beforeAll(async () => {
-    sim = await startEcsSimulator({ clusterName: 'podplane', nodes: 1, nodeCpu: 4, nodeMemoryMiB: 8192 });
+    sim = await startEcsSimulator({
+      clusterName: 'podplane',
+      nodes: 1,
+      nodeCpu: 4,
+      nodeMemoryMiB: 8192,
+      ...(operationHook ? { operationHook } : {}),
+    });
     vi.stubEnv('AWS_REGION', 'us-east-1');
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'podplane');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'podplane');

@@ -41,10 +41,14 @@ const ecs = () => {
   return client;
 };
 
-/** Task definitions known to exist, by family; families are content hashes, so never stale. */
-const registeredFamilies = new Map<string, string>();
+/**
+ * Task definitions known to exist (or being looked up), by family; families are content hashes,
+ * so never stale. A burst of pods of one spec asks ECS once, not once per pod: the first lookup
+ * is shared by every launch that starts while it runs, and forgotten if it fails.
+ */
+const registeredFamilies = new Map<string, Promise<string>>();
 
-async function ensureTaskDefinition(pod: Pod, fargate: boolean): Promise<string> {
+function ensureTaskDefinition(pod: Pod, fargate: boolean): Promise<string> {
   const definition = toTaskDefinition(pod, {
     logGroup: podLogGroup(),
     region: region(),
@@ -55,22 +59,25 @@ async function ensureTaskDefinition(pod: Pod, fargate: boolean): Promise<string>
   });
   const known = registeredFamilies.get(definition.family);
   if (known) return known;
+  const lookup = describeOrRegister(definition);
+  registeredFamilies.set(definition.family, lookup);
+  lookup.catch(() => registeredFamilies.delete(definition.family));
+  return lookup;
+}
+
+async function describeOrRegister(definition: ReturnType<typeof toTaskDefinition>): Promise<string> {
   try {
     const existing = await ecs().send(
       new DescribeTaskDefinitionCommand({ taskDefinition: definition.family }),
     );
     const arn = existing.taskDefinition?.taskDefinitionArn;
-    if (arn && existing.taskDefinition?.status === 'ACTIVE') {
-      registeredFamilies.set(definition.family, arn);
-      return arn;
-    }
+    if (arn && existing.taskDefinition?.status === 'ACTIVE') return arn;
   } catch (error) {
     if (!(error instanceof Error && error.name === 'ClientException')) throw error;
   }
   const out = await ecs().send(new RegisterTaskDefinitionCommand(definition));
   const arn = out.taskDefinition?.taskDefinitionArn;
   if (!arn) throw new Error(`RegisterTaskDefinition returned no ARN for ${definition.family}`);
-  registeredFamilies.set(definition.family, arn);
   return arn;
 }
 
