@@ -53,6 +53,17 @@ function tableFromDefinition(scope: Construct, definition: TableDefinition): dyn
     table.addGlobalSecondaryIndex({
       indexName: index.name,
       partitionKey: stringAttribute(index.partitionKey),
+      ...(index.sortKey
+        ? {
+            sortKey: {
+              name: index.sortKey.name,
+              type:
+                index.sortKey.type === 'number'
+                  ? dynamodb.AttributeType.NUMBER
+                  : dynamodb.AttributeType.STRING,
+            },
+          }
+        : {}),
       projectionType: dynamodb.ProjectionType[index.projection],
       ...(index.nonKeyAttributes ? { nonKeyAttributes: [...index.nonKeyAttributes] } : {}),
     });

@@ -197,12 +197,31 @@ describe('store', () => {
       TimeToLiveSpecification: { AttributeName: objectsTable.timeToLiveAttribute, Enabled: true },
       GlobalSecondaryIndexes: objectsTable.indexes.map((index) => ({
         IndexName: index.name,
-        KeySchema: [{ AttributeName: index.partitionKey, KeyType: 'HASH' }],
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: 'HASH' },
+          ...(index.sortKey ? [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' }] : []),
+        ],
         Projection: { ProjectionType: index.projection },
       })),
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
     });
     expect(objectsTable.indexes.map((index) => index.name)).toContain('byUid');
+  });
+
+  it('orders the change index (byChange) by rv as a number, as watches query it', () => {
+    const [[, table] = []] = ofType('AWS::DynamoDB::Table');
+    const properties = table?.Properties as {
+      AttributeDefinitions: { AttributeName: string; AttributeType: string }[];
+      GlobalSecondaryIndexes: {
+        IndexName: string;
+        KeySchema: { AttributeName: string; KeyType: string }[];
+      }[];
+    };
+    expect(properties.AttributeDefinitions).toContainEqual({ AttributeName: 'rv', AttributeType: 'N' });
+    expect(properties.GlobalSecondaryIndexes.find((i) => i.IndexName === 'byChange')?.KeySchema).toEqual([
+      { AttributeName: 'feed', KeyType: 'HASH' },
+      { AttributeName: 'rv', KeyType: 'RANGE' },
+    ]);
   });
 
   it('outlives the stack', () => {

@@ -247,7 +247,14 @@ export async function eventually<T>(
  */
 export const untilPrinted = (print: () => string, expected: RegExp | string, what: string): Promise<string> =>
   eventually(
-    async () => print(),
+    // A command that fails for now (a pod still starting has no log yet) has printed nothing yet.
+    async () => {
+      try {
+        return print();
+      } catch {
+        return '';
+      }
+    },
     (printed) => (typeof expected === 'string' ? printed === expected : expected.test(printed)),
     what,
     20_000,

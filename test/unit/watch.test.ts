@@ -165,6 +165,25 @@ describe('watch', () => {
     ]);
   });
 
+  it('sends DELETED then ADDED when an object is replaced by a new one of the same name', async () => {
+    const w = world([
+      { at: -1000, thing: thing('a', -1000, 'red') },
+      { at: 1000, thing: thing('a', 1000, 'blue'), created: micros(1000) },
+    ]);
+    const response = watch(
+      request({ timeoutSeconds: '3' }),
+      w.source,
+      { ...options(), uidOf: (t: Thing) => t.color },
+      w.deps,
+    );
+    const events: string[] = [];
+    await response.stream?.(async (chunk) => {
+      const event = JSON.parse(chunk);
+      events.push(`${event.type} ${event.object.color}`);
+    }, new AbortController().signal);
+    expect(events).toEqual(['ADDED red', 'DELETED red', 'ADDED blue']);
+  });
+
   it('sends a BOOKMARK a minute when asked, and marks the end of the initial events', async () => {
     const w = world([{ at: -1000, thing: thing('a', -1000) }]);
     const events = await run(w, {

@@ -122,6 +122,7 @@ function watchPods(
       resourceVersionOf: (pod) => Number(pod.metadata?.resourceVersion ?? 0),
       selected,
       present,
+      uidOf: (pod) => pod.metadata?.uid,
     },
     deps,
   );

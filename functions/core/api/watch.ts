@@ -19,6 +19,8 @@ export interface WatchOptions<T> {
   readonly selected: (object: T) => boolean;
   /** The object as the client asked to see it (a one-row Table for `kubectl get -w`). */
   readonly present: (object: T) => unknown;
+  /** Tells a new object from a deleted one of the same name. */
+  readonly uidOf?: (object: T) => string | undefined;
 }
 
 export interface WatchDeps {
@@ -133,7 +135,7 @@ async function runWatch<T>(
 
   // The objects the client holds as matching (to send DELETED when one stops matching), and the
   // version of each object last sent (a change is sent once, never an older one after a newer).
-  const inView = new Set<string>();
+  const inView = new Map<string, T>();
   const sent = new Map<string, number>();
   // Writes already read, so the look back over the last moments does not read them again.
   const read = new Map<string, number>();
@@ -142,7 +144,7 @@ async function runWatch<T>(
     const objects = (await source.list()).filter(options.selected);
     for (const object of objects) {
       const key = options.keyOf(object);
-      inView.add(key);
+      inView.set(key, object);
       sent.set(key, options.resourceVersionOf(object));
       await send('ADDED', options.present(object));
     }
@@ -168,6 +170,7 @@ async function runWatch<T>(
   let lastBookmark = lastWrite;
   let failures = 0;
   while (!signal.aborted && deps.now().getTime() < deadline) {
+    const pollStarted = deps.now().getTime();
     // Writers stamp versions from their own clocks, so a write may become visible after one with
     // a higher version: each poll looks back a little and sends what it had not seen.
     const since = Math.max(floor, cursor - listSlackMicros);
@@ -189,14 +192,23 @@ async function runWatch<T>(
     for (const change of changes) {
       if (signal.aborted) return;
       read.set(`${change.written}@${change.resourceVersion}`, change.resourceVersion);
+      // What the client had when its watch began (the version it resumed from, or the list).
+      if (change.resourceVersion <= floor) continue;
       const last = sent.get(change.key);
       if (last !== undefined && change.resourceVersion <= last) continue;
       sent.set(change.key, change.resourceVersion);
       cursor = Math.max(cursor, change.resourceVersion);
+      const held = inView.get(change.key);
+      // A new object under a deleted one's name whose deletion this watch did not see (the
+      // store keeps one item per name): the old one is gone, the new one added.
+      if (held !== undefined && !change.deleted && options.uidOf?.(held) !== options.uidOf?.(change.object)) {
+        inView.delete(change.key);
+        await send('DELETED', options.present(held));
+      }
       const type = eventTypeOf(change, inView.has(change.key), params.initialEvents, floor, options);
       if (!type) continue;
       if (type === 'DELETED') inView.delete(change.key);
-      else inView.add(change.key);
+      else inView.set(change.key, change.object);
       await send(type, options.present(change.object));
       lastWrite = deps.now().getTime();
     }
@@ -210,7 +222,9 @@ async function runWatch<T>(
       await write('\n');
       lastWrite = now;
     }
-    if (!(await pause(deps.sleep, watchPollMs, signal))) return;
+    // Polls start every watchPollMs: the time a poll took under load is not added to the wait.
+    const wait = Math.max(0, watchPollMs - (deps.now().getTime() - pollStarted));
+    if (!(await pause(deps.sleep, wait, signal))) return;
   }
 }
 
