@@ -67,14 +67,17 @@ export const objectsTable: TableDefinition = {
     // Bound pods by node, keys only: a projected attribute would rewrite the index entry (a
     // write unit) on every change of it; the reconcile reads the pods it lists instead.
     { name: 'byNode', partitionKey: 'nodeName', projection: 'KEYS_ONLY' },
-    // Every pod and event item by kind (`feed`: `pods` or `events`) in resourceVersion order: a
-    // watch reads only what changed after its resourceVersion, however many objects there are
-    // (docs/decisions.md "Watches"). Keys only: the watch reads the changed items themselves.
+    // Every pod and event item by kind (`feed`: `pods` or `events`) at its latest write, in
+    // resourceVersion order: a watch reads only what changed after its resourceVersion, however
+    // many objects there are (docs/decisions.md "Streaming watches"). The entry carries what a
+    // watch sends (the body and the attributes the object is read from), so a poll is one Query;
+    // an entry of a pod item (under 1 KB) costs the write units a keys-only one would.
     {
       name: 'byChange',
       partitionKey: 'feed',
       sortKey: { name: 'rv', type: 'number' },
-      projection: 'KEYS_ONLY',
+      projection: 'INCLUDE',
+      nonKeyAttributes: ['body', 'createdRv', 'deleted', 'uid', 'created'],
     },
   ],
 };

@@ -1,7 +1,6 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { objectsTable } from '../../wiring';
 import { tableName } from '../config';
-import { getAll } from './batch-get';
 import { dynamo, recordCapacity } from './client';
 import type { ObjectItem } from './items';
 
@@ -14,12 +13,11 @@ if (!changeIndex?.sortKey) throw new Error('functions/wiring.ts lost the byChang
 
 /**
  * The items of a feed written after `resourceVersion` (of one partition, `pk`, when given),
- * oldest first. The change index holds each item once, at its latest write, so a read costs what
- * changed, not how many objects there are. It is keys only: the items are then read strongly
- * consistently, and one already written again since the index was read is left out, as its newer
- * write is in the index and is read by the next poll; so each item comes back at the write the
- * index named, and a watch sends its versions in order. `seen` names entries the caller already
- * has, which are not read again.
+ * oldest first, each as its latest write left it. The change index holds each item once, at its
+ * latest write, with what a watch sends, so a read costs what changed, not how many objects
+ * there are: one Query (half a read unit when nothing changed). An entry is the item as that
+ * write left it (the index is eventually consistent, never torn), so versions arrive whole and
+ * in order. `seen` names entries the caller already has, which are left out.
  */
 export async function itemsChangedSince(
   feed: string,
@@ -35,8 +33,7 @@ export async function itemsChangedSince(
         TableName: tableName(),
         IndexName: changeIndex?.name,
         KeyConditionExpression: 'feed = :feed AND rv > :since',
-        // The index projects the table's keys: a namespace's watch passes over other namespaces'
-        // entries (a few bytes each) without reading their items.
+        // A namespace's watch passes over other namespaces' entries without sending them.
         ...(pk ? { FilterExpression: 'pk = :pk' } : {}),
         ExpressionAttributeValues: { ':feed': feed, ':since': resourceVersion, ...(pk ? { ':pk': pk } : {}) },
         ExclusiveStartKey: start,
@@ -47,16 +44,9 @@ export async function itemsChangedSince(
     entries.push(...((out.Items ?? []) as ObjectItem[]));
     start = out.LastEvaluatedKey;
   } while (start);
-  // A watch reads a little before its last event (writers' clocks differ): what it already sent
-  // is not read again.
-  const fresh = entries.filter((entry) => !seen(String(entry.pk), String(entry.sk), entry.rv));
-  if (fresh.length === 0) return [];
-  const indexed = new Map(fresh.map((entry) => [`${entry.pk}\u0000${entry.sk}`, entry.rv]));
-  const items = await getAll(
-    fresh.map((entry) => ({ pk: String(entry.pk), sk: String(entry.sk) })),
-    { consistent: true },
-  );
-  return items
-    .filter((item) => indexed.get(`${item.pk}\u0000${item.sk}`) === item.rv)
+  // A watch reads a little before its last event (writers' clocks differ): what it already has
+  // is passed over.
+  return entries
+    .filter((entry) => !seen(String(entry.pk), String(entry.sk), entry.rv))
     .sort((a, b) => a.rv - b.rv);
 }

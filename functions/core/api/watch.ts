@@ -1,5 +1,5 @@
 import type { SeenChange, StoredChange } from '../ports';
-import { listResourceVersion, listSlackMicros, watchWindowSeconds } from '../resource-version';
+import { listResourceVersion, watchWindowSeconds } from '../resource-version';
 import { type ApiRequest, type ApiResponse, streamed } from './http';
 import { pause } from './pause';
 import { queryBool, queryInt } from './query';
@@ -43,6 +43,14 @@ export const bookmarkEveryMs = 60_000;
  * and the JavaScript and Python clients skip empty lines; a write also finds a client that left.
  */
 export const heartbeatEveryMs = 60_000;
+
+/**
+ * How far back each poll looks before the newest version it sent: writers stamp versions from
+ * their own clocks before they commit, so a write can become readable after one stamped later.
+ * Lambda clocks agree within milliseconds and a commit takes tens of them; one second is ample,
+ * and each poll re-reads only the index entries of that second (keys, without their items).
+ */
+export const lookBackMicros = 1_000_000;
 
 /** Polls in a row that may fail (each retried after a growing pause) before a watch ends. */
 export const maxFailedPolls = 8;
@@ -173,7 +181,7 @@ async function runWatch<T>(
     const pollStarted = deps.now().getTime();
     // Writers stamp versions from their own clocks, so a write may become visible after one with
     // a higher version: each poll looks back a little and sends what it had not seen.
-    const since = Math.max(floor, cursor - listSlackMicros);
+    const since = Math.max(floor, cursor - lookBackMicros);
     let changes: StoredChange<T>[];
     try {
       changes = await source.changesSince(since, (written, rv) => read.has(`${written}@${rv}`));
@@ -212,8 +220,8 @@ async function runWatch<T>(
       await send(type, options.present(change.object));
       lastWrite = deps.now().getTime();
     }
-    forgetOlderThan(read, cursor - 2 * listSlackMicros);
-    forgetOlderThan(sent, cursor - 2 * listSlackMicros);
+    forgetOlderThan(read, cursor - 2 * lookBackMicros);
+    forgetOlderThan(sent, cursor - 2 * lookBackMicros);
     const now = deps.now().getTime();
     if (params.bookmarks && now - lastBookmark >= bookmarkEveryMs) {
       await bookmark(cursor);
