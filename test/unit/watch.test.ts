@@ -130,6 +130,15 @@ describe('watch', () => {
     expect(events.map((e) => `${e.type} ${e.object.name}`)).toEqual(['MODIFIED old', 'ADDED new']);
   });
 
+  it('starts from now without initial events when sendInitialEvents=false names no version', async () => {
+    const w = world([
+      { at: -5000, thing: thing('old', -5000) },
+      { at: 1000, thing: thing('new', 1000), created: micros(1000) },
+    ]);
+    const events = await run(w, { sendInitialEvents: 'false', timeoutSeconds: '3' });
+    expect(events.map((e) => `${e.type} ${e.object.name}`)).toEqual(['ADDED new']);
+  });
+
   it('answers a resourceVersion older than it keeps with a 410 Expired ERROR event and ends', async () => {
     const w = world([]);
     const events = await run(w, { resourceVersion: String(micros(-3_600_000)) });

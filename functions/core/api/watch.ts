@@ -158,6 +158,9 @@ async function runWatch<T>(
     }
     cursor = Math.max(params.resourceVersion, Number(listResourceVersion(startedAt)));
     if (params.initialEventsEnd) await bookmark(cursor, true);
+  } else if (params.resourceVersion === 0) {
+    // sendInitialEvents=false without a resourceVersion: from now on, with nothing before.
+    cursor = Number(listResourceVersion(startedAt));
   } else {
     if (params.resourceVersion < oldestWatchable(startedAt)) {
       await send('ERROR', {
