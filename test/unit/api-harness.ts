@@ -54,10 +54,11 @@ export const apiHarness = (override: Partial<ServerDeps> = {}) => {
           : { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) }),
       ...(options.user ? { user: options.user } : {}),
     };
-    const response = await collected(await handleApiRequest(request, deps));
-    // A watch answers JSON lines, or nothing when nothing changed.
+    const answered = await handleApiRequest(request, deps);
+    const response = await collected(answered);
+    // A watch answers JSON lines (only empty ones when nothing changed): not one JSON value.
     const json =
-      response.headers['content-type']?.startsWith('application/json') && response.body !== ''
+      response.headers['content-type']?.startsWith('application/json') && !answered.stream
         ? JSON.parse(response.body)
         : undefined;
     return { ...response, json };

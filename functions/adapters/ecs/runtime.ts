@@ -29,6 +29,7 @@ import {
   taskRoleArn,
 } from '../config';
 import { TokenBucket } from './rate-limit';
+import { LookupTimeout, SharedLookups } from './shared-lookups';
 
 let client: ECSClient | undefined;
 
@@ -43,10 +44,9 @@ const ecs = () => {
 
 /**
  * Task definitions known to exist (or being looked up), by family; families are content hashes,
- * so never stale. A burst of pods of one spec asks ECS once, not once per pod: the first lookup
- * is shared by every launch that starts while it runs, and forgotten if it fails.
+ * so never stale. A burst of pods of one spec asks ECS once, not once per pod.
  */
-const registeredFamilies = new Map<string, Promise<string>>();
+const registeredFamilies = new SharedLookups<string>(10_000);
 
 function ensureTaskDefinition(pod: Pod, fargate: boolean): Promise<string> {
   const definition = toTaskDefinition(pod, {
@@ -57,12 +57,7 @@ function ensureTaskDefinition(pod: Pod, fargate: boolean): Promise<string> {
     fargate,
     networking: podNetworking(),
   });
-  const known = registeredFamilies.get(definition.family);
-  if (known) return known;
-  const lookup = describeOrRegister(definition);
-  registeredFamilies.set(definition.family, lookup);
-  lookup.catch(() => registeredFamilies.delete(definition.family));
-  return lookup;
+  return registeredFamilies.get(definition.family, () => describeOrRegister(definition));
 }
 
 async function describeOrRegister(definition: ReturnType<typeof toTaskDefinition>): Promise<string> {
@@ -91,6 +86,7 @@ export const ecsPodRuntime: PodRuntime = {
     } catch (error) {
       const refusal = refusalOf(error);
       if (refusal) return { kind: 'refused', reason: `RegisterTaskDefinition: ${refusal}` };
+      if (error instanceof LookupTimeout) return { kind: 'retry', reason: error.message };
       throw error;
     }
     if (!(await runTaskRate.take(maxRateWaitMs)))
