@@ -41,7 +41,33 @@ export async function syncPod(first: PodRecord, deps: KubeletDeps): Promise<void
   else if (stage === 'stop') await stop(first, deps);
 }
 
+/**
+ * Whether this launch record is already done with: its pod gone, replaced, being deleted, or its
+ * task (of this generation or a later one) already launched. A batch retried from an earlier
+ * record's failure delivers the records after it again; RunTask's client token would return the
+ * same task, but each call still spends one of ECS's 20 RunTask calls a second.
+ */
+async function launchedOrGone(first: PodRecord, deps: KubeletDeps): Promise<boolean> {
+  const now = await deps.pods.getPod(
+    first.pod.metadata?.namespace ?? '',
+    first.pod.metadata?.name ?? '',
+    true,
+  );
+  if (!now || now.pod.metadata?.uid !== first.pod.metadata?.uid || now.pod.metadata?.deletionTimestamp)
+    return true;
+  if (now.taskGeneration > first.taskGeneration) return true;
+  // The kubelet's own write after RunTask records the spec generation it launched from; a task
+  // ARN without it was written by the task's first event, and the kubelet's write is still to
+  // come. A record of another spec generation still decides which spec the task may run.
+  return (
+    now.taskGeneration === first.taskGeneration &&
+    now.taskArn !== undefined &&
+    now.specGeneration === (first.pod.metadata?.generation ?? 1)
+  );
+}
+
 async function launch(first: PodRecord, deps: KubeletDeps): Promise<void> {
+  if (await launchedOrGone(first, deps)) return;
   const nodeName = first.pod.spec?.nodeName ?? '';
   const node = await deps.nodes.getNode(nodeName);
   if (!node) {
