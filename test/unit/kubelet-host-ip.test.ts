@@ -1,80 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { syncPod } from '../../functions/core/controllers/kubelet';
 import { applyTaskState } from '../../functions/core/controllers/pod-status';
-import { taskGroup } from '../../functions/core/ecs/task-definition';
-import type { Node, Pod } from '../../functions/core/k8s';
 import { nodeFromFargatePool } from '../../functions/core/nodes/fargate-pool';
-import {
-  nodeFromContainerInstance,
-  nodeResourcesFromContainerInstance,
-  privateIpv4Attribute,
-} from '../../functions/core/nodes/from-container-instance';
-import type { PodRuntime } from '../../functions/core/ports';
-import { storedPod } from '../fixtures';
-import { fakeStores, fakeTimers } from './fakes';
+import { ec2Node, now, setup } from './kubelet-harness';
 
 // status.hostIP is the address of the node the pod runs on, as the kubelet reports it once it
 // takes the pod: the container instance's InternalIP. It must land whether the kubelet's own
 // write or the task's first event reaches the pod first.
-
-const now = '2026-11-27T10:05:00Z';
-const taskArn = 'arn:aws:ecs:us-east-1:000000000000:task/podplane/0123456789abcdef';
-
-const ec2Node = (): { node: Node; allocatable: ReturnType<typeof nodeResourcesFromContainerInstance> } => {
-  const instance = {
-    containerInstanceArn: 'arn:aws:ecs:us-east-1:000000000000:container-instance/podplane/abc',
-    ec2InstanceId: 'i-0000000000000001',
-    status: 'ACTIVE',
-    agentConnected: true,
-    registeredCpuUnits: 4096,
-    registeredMemoryMiB: 8192,
-    attributes: { 'ecs.availability-zone': 'us-east-1a', [privateIpv4Attribute]: '172.31.0.1' },
-  };
-  return {
-    node: nodeFromContainerInstance(instance, now),
-    allocatable: nodeResourcesFromContainerInstance(instance),
-  };
-};
-
-async function setup(placed: {
-  node: Node;
-  allocatable: { cpuMillis: number; memoryBytes: number; pods: number };
-}) {
-  const stores = fakeStores();
-  await stores.nodes.putNode(placed.node, placed.allocatable);
-  const runtime: PodRuntime = {
-    launchPod: async () => ({ kind: 'launched', taskArn }),
-    stopPod: async () => 0,
-    describeTasks: async () => [],
-    listRunningTasks: async () => [],
-    listContainerInstances: async () => [],
-  };
-  const pod = storedPod('web');
-  const bound: Pod = {
-    ...pod,
-    spec: { ...pod.spec, containers: pod.spec?.containers ?? [], nodeName: placed.node.metadata?.name ?? '' },
-  };
-  const first = stores.pods.seed(bound);
-  const deps = {
-    pods: stores.pods,
-    nodes: stores.nodes,
-    events: stores.events,
-    runtime,
-    timers: fakeTimers(),
-    now: () => now,
-  };
-  const read = async () => (await stores.pods.getPod('default', 'web'))?.pod.status;
-  const running = (ip: string) => ({
-    taskArn,
-    startedBy: bound.metadata?.uid ?? '',
-    group: taskGroup(0),
-    lastStatus: 'RUNNING',
-    version: 2,
-    startedAt: now,
-    containers: [{ name: 'app', lastStatus: 'RUNNING', privateIpv4Address: ip }],
-  });
-  return { first, deps, read, running };
-}
 
 describe('the kubelet reports status.hostIP', () => {
   it("as the node's InternalIP when it launches the pod's task", async () => {
