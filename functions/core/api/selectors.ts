@@ -1,6 +1,6 @@
 import { badRequest } from '../errors';
 import type { Namespace, Pod } from '../k8s';
-import type { ApiRequest, ApiResponse } from './http';
+import type { ApiRequest } from './http';
 import { queryBool } from './query';
 
 /** The fields a resource may be selected by, each read as the string the selector compares. */
@@ -128,13 +128,3 @@ export function matchesLabels(
 
 /** `watch` as Go's ParseBool reads it: `True` (Python's client) and `1` (client-go) alike. */
 export const isWatch = (request: ApiRequest) => queryBool(request, 'watch') === true;
-
-export type WatchEvent = { readonly type: 'ADDED' | 'MODIFIED' | 'DELETED'; readonly object: unknown };
-
-export function watchResponse(events: readonly WatchEvent[]): ApiResponse {
-  return {
-    statusCode: 200,
-    headers: { 'content-type': 'application/json' },
-    body: events.map((event) => `${JSON.stringify(event)}\n`).join(''),
-  };
-}
