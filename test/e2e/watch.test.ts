@@ -33,7 +33,7 @@ beforeAll(() => {
     (next) => async (args) => {
       const input = args.input as { IndexName?: string; ExpressionAttributeValues?: Record<string, unknown> };
       if (input.IndexName === 'byChange') {
-        const pk = input.ExpressionAttributeValues?.[':pk'];
+        const pk = input.ExpressionAttributeValues?.[':where'];
         changeQueries.push({ pk: typeof pk === 'string' ? pk : '*', at: Date.now() });
       }
       return next(args);

@@ -1,15 +1,16 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { objectsTable } from '../../wiring';
-import { tableName } from '../config';
-import { dynamo, recordCapacity } from './client';
 import type { ObjectItem } from './items';
+import { queryAll } from './query';
 
 /** `feed` of pod items and of event items: their partitions of the change index. */
 export const podFeed = 'pods';
 export const eventFeed = 'events';
 
-const changeIndex = objectsTable.indexes.find((index) => index.name === 'byChange');
-if (!changeIndex?.sortKey) throw new Error('functions/wiring.ts lost the byChange index');
+const changeIndex = (() => {
+  const index = objectsTable.indexes.find((candidate) => candidate.name === 'byChange');
+  if (!index?.sortKey) throw new Error('functions/wiring.ts lost the byChange index');
+  return { name: index.name, key: index.partitionKey, sortKey: index.sortKey.name };
+})();
 
 /**
  * The items of a feed written after `resourceVersion` (of one partition, `pk`, when given),
@@ -25,25 +26,11 @@ export async function itemsChangedSince(
   pk?: string,
   seen: (pk: string, sk: string, resourceVersion: number) => boolean = () => false,
 ): Promise<ObjectItem[]> {
-  const entries: ObjectItem[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await dynamo().send(
-      new QueryCommand({
-        TableName: tableName(),
-        IndexName: changeIndex?.name,
-        KeyConditionExpression: 'feed = :feed AND rv > :since',
-        // A namespace's watch passes over other namespaces' entries without sending them.
-        ...(pk ? { FilterExpression: 'pk = :pk' } : {}),
-        ExpressionAttributeValues: { ':feed': feed, ':since': resourceVersion, ...(pk ? { ':pk': pk } : {}) },
-        ExclusiveStartKey: start,
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    recordCapacity('read', out.ConsumedCapacity);
-    entries.push(...((out.Items ?? []) as ObjectItem[]));
-    start = out.LastEvaluatedKey;
-  } while (start);
+  const entries = await queryAll(feed, changeIndex, {
+    after: { key: changeIndex.sortKey, value: resourceVersion },
+    // A namespace's watch passes over other namespaces' entries without sending them.
+    ...(pk ? { where: { attribute: 'pk', value: pk } } : {}),
+  });
   // A watch reads a little before its last event (writers' clocks differ): what it already has
   // is passed over.
   return entries

@@ -6,13 +6,20 @@ import type { ObjectItem } from './items';
 /**
  * Every item of one partition of the table, or of an index (`index` names it and its key),
  * following DynamoDB's 1 MB pages. `consistent` (the table only: indexes cannot) reads every
- * write acknowledged before the query, at twice the read units.
+ * write acknowledged before the query, at twice the read units. `after` keeps the items whose
+ * sort key is above a value (read and paid for alone); `where` drops, after the read, those whose
+ * attribute differs (read units count what was read, not what is returned).
  */
 export async function queryAll(
   value: string,
   index?: { readonly name: string; readonly key: string },
-  options: { readonly consistent?: boolean } = {},
+  options: {
+    readonly consistent?: boolean;
+    readonly after?: { readonly key: string; readonly value: number };
+    readonly where?: { readonly attribute: string; readonly value: unknown };
+  } = {},
 ): Promise<ObjectItem[]> {
+  const { after, where } = options;
   const items: ObjectItem[] = [];
   let start: Record<string, unknown> | undefined;
   do {
@@ -20,9 +27,18 @@ export async function queryAll(
       new QueryCommand({
         TableName: tableName(),
         ...(index ? { IndexName: index.name } : {}),
-        KeyConditionExpression: '#key = :value',
-        ExpressionAttributeNames: { '#key': index?.key ?? 'pk' },
-        ExpressionAttributeValues: { ':value': value },
+        KeyConditionExpression: `#key = :value${after ? ' AND #after > :after' : ''}`,
+        ...(where ? { FilterExpression: '#where = :where' } : {}),
+        ExpressionAttributeNames: {
+          '#key': index?.key ?? 'pk',
+          ...(after ? { '#after': after.key } : {}),
+          ...(where ? { '#where': where.attribute } : {}),
+        },
+        ExpressionAttributeValues: {
+          ':value': value,
+          ...(after ? { ':after': after.value } : {}),
+          ...(where ? { ':where': where.value } : {}),
+        },
         ExclusiveStartKey: start,
         ...(options.consistent ? { ConsistentRead: true } : {}),
         ReturnConsumedCapacity: 'TOTAL',
