@@ -254,16 +254,19 @@ export const dynamoPodStore: PodStore = {
       podFeed,
       resourceVersion,
       namespace && podPartition(namespace),
-      seen && ((pk, sk, rv) => seen(`${pk.slice('pods/'.length)}/${sk}`, rv)),
+      seen && ((pk, sk, rv) => seen(podName(pk, sk), rv)),
     );
-    return items.map((item) => ({
-      key: `${String(item.pk).slice('pods/'.length)}/${item.sk}`,
-      written: `${String(item.pk).slice('pods/'.length)}/${item.sk}`,
-      object: objectFromItem<Pod>(item),
-      resourceVersion: item.rv,
-      createdResourceVersion: Number(item.createdRv ?? 0),
-      deleted: item.deleted === true,
-    }));
+    return items.map((item) => {
+      const key = podName(item.pk, item.sk);
+      return {
+        key,
+        written: key,
+        object: objectFromItem<Pod>(item),
+        resourceVersion: item.rv,
+        createdResourceVersion: Number(item.createdRv ?? 0),
+        deleted: item.deleted === true,
+      };
+    });
   },
 
   async findPodByUid(uid) {
@@ -604,6 +607,9 @@ export const dynamoPodStore: PodStore = {
     if (record.stage === 'unschedulable') await leaveWaiting(record.pod, record.resourceVersion);
   },
 };
+
+/** `<namespace>/<name>` of a pod item's keys (pk `pods/<namespace>`, sk the name). */
+const podName = (pk: string, sk: string) => `${pk.slice('pods/'.length)}/${sk}`;
 
 /** How long a deleted pod stays visible to watchers. */
 export const tombstoneSeconds = watchWindowSeconds;
