@@ -87,6 +87,8 @@ const postedAt = new Map<string, number>();
 const runningAt = new Map<string, number>();
 const goneAt = new Map<string, number>();
 const stageAt = new Map<string, number>();
+/** Pods each node holds by its counters, as the stream last showed them. */
+const nodePods = new Map<string, number>();
 const observer = new StreamPoller({
   client: streams,
   streamArn: table.Table?.LatestStreamArn ?? '',
@@ -102,6 +104,7 @@ const observer = new StreamPoller({
     for (const record of event.Records) {
       const image = record.dynamodb?.NewImage;
       const name = image?.sk?.S ?? '';
+      if (image?.pk?.S === 'nodes') nodePods.set(name, Number(image.usedPods?.N ?? 0));
       if (!name.startsWith('bench-')) continue;
       // When each stage was first seen: where a pod's time to Running goes.
       const stage = image?.stage?.S ?? '';
@@ -235,6 +238,8 @@ await inParallel(names, async (name) => {
   if (status !== 200) throw new Error(`DELETE ${name} answered ${status}`);
 });
 await until(() => goneAt.size === podCount, 'every pod to be deleted');
+// A deletion gives its pod's requests back after the tombstone: count those writes too.
+await until(() => [...nodePods.values()].every((n) => n === 0), 'every node to hold no pod');
 
 const after = {
   at: Date.now(),

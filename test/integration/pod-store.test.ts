@@ -1,7 +1,10 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { dynamo } from '../../functions/adapters/dynamodb/client';
 import { dynamoNodeStore } from '../../functions/adapters/dynamodb/node-store';
 import { dynamoPodStore } from '../../functions/adapters/dynamodb/pod-store';
 import { AlreadyExistsError, ConflictError } from '../../functions/core/ports';
+import { environmentVariables } from '../../functions/wiring';
 import { GiB, nodeObject, storedPod } from '../fixtures';
 import { useFreshTable } from './support';
 
@@ -104,6 +107,84 @@ describe('the pod store on DynamoDB Local', () => {
     await pods.deletePod(finished);
     expect((await nodeNamed('returns')).requested).toEqual({ cpuMillis: 0, memoryBytes: 0, pods: 0 });
     expect(await pods.getPod('default', 'job', true)).toBeUndefined();
+  });
+
+  /** A pod bound to a node of its own, 1 CPU and 1 GiB requested. */
+  async function boundPod(name: string, nodeName: string) {
+    await nodes.putNode(nodeObject(nodeName), { cpuMillis: 4000, memoryBytes: 8 * GiB, pods: 110 });
+    await pods.createPod(storedPod(name, { cpu: '1', memory: '1Gi' }));
+    const created = await pods.getPod('default', name, true);
+    if (!created) throw new Error('missing');
+    const bound = {
+      ...created.pod,
+      spec: { ...created.pod.spec, containers: created.pod.spec?.containers ?? [], nodeName },
+    };
+    await pods.bindPod(created, bound, await nodeNamed(nodeName), { cpuMillis: 1000, memoryBytes: GiB });
+    const record = await pods.getPod('default', name, true);
+    if (!record) throw new Error('missing');
+    expect((await nodeNamed(nodeName)).requested).toEqual({ cpuMillis: 1000, memoryBytes: GiB, pods: 1 });
+    return record;
+  }
+
+  /** Fails the next release transaction (one with a client token), as if its caller died first. */
+  function dieBeforeTheNextRelease() {
+    const stack = dynamo().middlewareStack;
+    const name = `die-${Math.random()}`;
+    stack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { ClientRequestToken?: string };
+        if (context.commandName === 'TransactWriteItemsCommand' && input.ClientRequestToken) {
+          stack.remove(name);
+          throw new Error('the process died here');
+        }
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+  }
+
+  it('gives a deleted pod’s capacity back when a delivery comes again after dying between tombstone and release', async () => {
+    const record = await boundPod('torn', 'torn-node');
+    dieBeforeTheNextRelease();
+    await expect(pods.deletePod(record)).rejects.toThrow('the process died here');
+    // Half done: the pod reads as gone, its node still holds what it asked for.
+    expect(await pods.getPod('default', 'torn', true)).toBeUndefined();
+    expect((await nodeNamed('torn-node')).requested).toEqual({ cpuMillis: 1000, memoryBytes: GiB, pods: 1 });
+
+    // The record delivered again finishes the release, and any later delivery changes nothing.
+    await pods.deletePod(record);
+    expect((await nodeNamed('torn-node')).requested).toEqual({ cpuMillis: 0, memoryBytes: 0, pods: 0 });
+    await pods.deletePod(record);
+    expect((await nodeNamed('torn-node')).requested).toEqual({ cpuMillis: 0, memoryBytes: 0, pods: 0 });
+  });
+
+  it('gives capacity back once when two controllers delete the same pod at once', async () => {
+    const record = await boundPod('deleted-twice', 'twice-node');
+    const outcomes = await Promise.allSettled([
+      pods.deletePod(record),
+      pods.deletePod(record),
+      pods.deletePod(record),
+    ]);
+    expect(outcomes.filter((o) => o.status === 'rejected').map((o) => String(o.reason))).toEqual([]);
+    expect((await nodeNamed('twice-node')).requested).toEqual({ cpuMillis: 0, memoryBytes: 0, pods: 0 });
+    expect(await pods.getPod('default', 'deleted-twice', true)).toBeUndefined();
+  });
+
+  it('leaves a release alone once its tombstone is older than the client token lasts', async () => {
+    const record = await boundPod('stale-tombstone', 'late-node');
+    dieBeforeTheNextRelease();
+    await expect(pods.deletePod(record)).rejects.toThrow('the process died here');
+    // Six minutes on: a release made now might repeat one DynamoDB no longer remembers.
+    await dynamo().send(
+      new UpdateCommand({
+        TableName: process.env[environmentVariables.table],
+        Key: { pk: 'pods/default', sk: 'stale-tombstone' },
+        UpdateExpression: 'SET rv = :old',
+        ExpressionAttributeValues: { ':old': (Date.now() - 6 * 60_000) * 1000 },
+      }),
+    );
+    await expect(pods.deletePod(record)).rejects.toBeInstanceOf(ConflictError);
+    expect((await nodeNamed('late-node')).requested).toEqual({ cpuMillis: 1000, memoryBytes: GiB, pods: 1 });
   });
 
   it('keeps a deleted pod as a tombstone that watchers see and a new pod may replace', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   DeleteCommand,
   GetCommand,
@@ -597,16 +598,76 @@ export const dynamoPodStore: PodStore = {
       },
     };
     const release = releaseFrom(record);
-    const failed = await writeItems([{ Update: tombstone }, ...(release ? [release] : [])]);
-    if (failed) {
-      // The pod moved, or a concurrent transaction held the pod or the node: read again.
-      if (failed[0] || !release || !nodeRefused(failed, 1)) throw new ConflictError();
-      // The node is gone: there is nothing to give back, only the pod to delete.
-      if (await writeItems([{ Update: tombstone }])) throw new ConflictError();
+    // The tombstone alone, then the release: one transaction of both cost twice each item and
+    // twice its change-index move, 8 write units against 5 (decisions.md "A deletion's release").
+    if (await writeItems([{ Update: tombstone }])) {
+      // The pod moved; or it is this tombstone already, written by a caller that died before
+      // its release or by a concurrent deleter: the release is then still ours to make sure of.
+      if (!release || !(await awaitsRelease(record))) throw new ConflictError();
     }
+    if (release) await releaseOnce(record, release);
     if (record.stage === 'unschedulable') await leaveWaiting(record.pod, record.resourceVersion);
   },
 };
+
+/**
+ * How long after its tombstone a deleted pod's release may still be made: well inside DynamoDB's
+ * 10-minute window in which a transaction's client token makes a repeat a no-op (clocks of two
+ * writers differ a little). Later, a release is assumed made: a double release would let nodes
+ * be overcommitted, a missed one only leaves capacity unused.
+ */
+const releaseWindowMicros = 5 * 60 * 1_000_000;
+
+/** Whether the pod's item is its tombstone, written recently, of a binding not given back by finishing. */
+async function awaitsRelease(record: PodRecord): Promise<boolean> {
+  const out = await dynamo().send(
+    new GetCommand({ TableName: tableName(), Key: keyOf(record.pod), ConsistentRead: true, ...capacity }),
+  );
+  recordCapacity('read', out.ConsumedCapacity);
+  const item = out.Item;
+  return (
+    item?.deleted === true &&
+    item.uid === record.pod.metadata?.uid &&
+    item.released !== true &&
+    item.nodeName === record.pod.spec?.nodeName &&
+    typeof item.rv === 'number' &&
+    Date.now() * 1000 - item.rv < releaseWindowMicros
+  );
+}
+
+/**
+ * Gives a deleted pod's requests back to its node exactly once: a transaction of the one update,
+ * its client token derived from the pod's uid, so a repeat (a retried delivery, a concurrent
+ * deleter, the SDK's own retry) within DynamoDB's 10 minutes changes nothing. A node that is gone
+ * has nothing to give back.
+ */
+async function releaseOnce(record: PodRecord, release: TransactItem): Promise<void> {
+  const token = createHash('sha256')
+    .update(`release/${record.pod.metadata?.uid ?? ''}`)
+    .digest('hex')
+    .slice(0, 36);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const out = await dynamo().send(
+        new TransactWriteCommand({ TransactItems: [release], ClientRequestToken: token, ...capacity }),
+      );
+      recordCapacity('write', out.ConsumedCapacity);
+      return;
+    } catch (error) {
+      if (cancelledConditions(error)?.[0]) return;
+      // Another transaction held the node, or this token's first call is still under way.
+      const busy =
+        cancelledConditions(error) !== undefined ||
+        (error instanceof Error && error.name === 'TransactionInProgressException');
+      // Not a ConflictError: the pod now reads as gone, so the caller's delivery must fail and come
+      // again, to find the tombstone and finish here.
+      if (!busy || attempt >= releaseAttempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 30));
+    }
+  }
+}
+
+const releaseAttempts = 5;
 
 /** `<namespace>/<name>` of a pod item's keys (pk `pods/<namespace>`, sk the name). */
 const podName = (pk: string, sk: string) => `${pk.slice('pods/'.length)}/${sk}`;

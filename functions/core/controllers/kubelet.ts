@@ -102,27 +102,22 @@ async function launch(first: PodRecord, deps: KubeletDeps): Promise<void> {
   if (result.kind === 'retry') throw new RetryLater(result.reason);
   if (result.kind === 'refused') return failRefused(first, result.reason, deps);
   if (result.kind === 'unplaceable') return unbindUnplaceable(first, nodeName, result.reason, deps);
-  await recordContainerEvents(
-    deps.events,
-    first.pod,
-    { type: 'Normal', reason: 'Pulling', key: result.taskArn, message: (c) => `Pulling image "${c.image}"` },
-    new Date(deps.now()),
-  );
-  const grace = first.pod.spec?.terminationGracePeriodSeconds ?? 30;
-  if (grace > maxStopTimeoutSeconds)
-    await recordQuietly(
+  // Events never fail a launch (they are recorded quietly), so they are written while the pod
+  // is: one DynamoDB round trip less between RunTask and the pod showing its task.
+  const told = Promise.all([
+    recordContainerEvents(
       deps.events,
-      podEvent(
-        first.pod,
-        {
-          type: 'Warning',
-          reason: 'GracePeriodClamped',
-          message: `terminationGracePeriodSeconds ${grace} exceeds ECS's longest stopTimeout; containers get ${maxStopTimeoutSeconds}s to stop`,
-          component: 'kubelet',
-        },
-        new Date(deps.now()),
-      ),
-    );
+      first.pod,
+      {
+        type: 'Normal',
+        reason: 'Pulling',
+        key: result.taskArn,
+        message: (c) => `Pulling image "${c.image}"`,
+      },
+      new Date(deps.now()),
+    ),
+    sayGracePeriodClamped(first.pod, deps),
+  ]);
   if (first.taskGeneration === 0) await scheduleDeadline(first.pod, deps.timers);
   const hostIP = nodeInternalIP(node);
   // A bridge-mode task has no address of its own: the pod shows its node's, as a hostNetwork pod.
@@ -164,6 +159,26 @@ async function launch(first: PodRecord, deps: KubeletDeps): Promise<void> {
     await deps.pods.updatePod(record, next, { taskArn: result.taskArn, specGeneration });
     deps.metrics?.count('PodsLaunched');
   });
+  await told;
+}
+
+/** Says so when ECS cannot give the containers the grace period the pod asks for. */
+async function sayGracePeriodClamped(pod: Pod, deps: KubeletDeps): Promise<void> {
+  const grace = pod.spec?.terminationGracePeriodSeconds ?? 30;
+  if (grace <= maxStopTimeoutSeconds) return;
+  await recordQuietly(
+    deps.events,
+    podEvent(
+      pod,
+      {
+        type: 'Warning',
+        reason: 'GracePeriodClamped',
+        message: `terminationGracePeriodSeconds ${grace} exceeds ECS's longest stopTimeout; containers get ${maxStopTimeoutSeconds}s to stop`,
+        component: 'kubelet',
+      },
+      new Date(deps.now()),
+    ),
+  );
 }
 
 /**
