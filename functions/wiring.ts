@@ -120,14 +120,41 @@ export interface StreamingHttpTrigger {
   readonly methods: readonly string[];
 }
 
+/** Fields of an event's `detail` and the values each may have. */
+export type EventDetailPattern = Readonly<Record<string, readonly string[]>>;
+
+/** One EventBridge rule's pattern. */
+export interface EventRulePattern {
+  readonly source: readonly string[];
+  readonly 'detail-type': readonly string[];
+  readonly detail?: EventDetailPattern;
+}
+
 export interface EventTrigger {
   readonly kind: 'eventbridge';
-  /** EventBridge pattern; the stack adds `detail.clusterArn` so only its own cluster matches. */
-  readonly pattern: {
-    readonly source: readonly string[];
-    readonly 'detail-type': readonly string[];
-    readonly detail?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * EventBridge pattern; the stack adds `detail.clusterArn` so only its own cluster matches. A
+   * `detail` with `$or` matches an event whose detail matches any of its alternatives; they must
+   * not overlap, as each becomes a rule of its own (see eventRulePatterns).
+   */
+  readonly pattern: Omit<EventRulePattern, 'detail'> & {
+    readonly detail?: EventDetailPattern | { readonly $or: readonly EventDetailPattern[] };
   };
+}
+
+/**
+ * The plain patterns of a trigger, one rule each: `$or` alternatives become rules of their own,
+ * which EventBridge and LocalStack match alike (LocalStack's rule engine has not always known
+ * `$or`). Disjoint alternatives invoke the target once per event, as `$or` would.
+ */
+export function eventRulePatterns(trigger: EventTrigger): readonly EventRulePattern[] {
+  const { detail, ...envelope } = trigger.pattern;
+  if (!detail) return [envelope];
+  if (!('$or' in detail)) return [{ ...envelope, detail: detail as EventDetailPattern }];
+  return (detail.$or as readonly EventDetailPattern[]).map((alternative) => ({
+    ...envelope,
+    detail: alternative,
+  }));
 }
 
 export interface ScheduleTrigger {
@@ -258,12 +285,16 @@ export const functionDefinitions = {
     trigger: {
       kind: 'eventbridge',
       // Only the transitions that change a pod's status: the kubelet already shows the starting
-      // states as ContainerCreating, and the stopping states still run. Events the rule drops
-      // cost nothing; each one it passes is a Lambda invocation.
+      // states as ContainerCreating, and the stopping states still run, so a running task that
+      // was asked to stop (desiredStatus STOPPED, announced as a change of its own) changes
+      // nothing until it has stopped. Events the rules drop cost nothing; each one they pass is a
+      // Lambda invocation and two reads.
       pattern: {
         source: ['aws.ecs'],
         'detail-type': ['ECS Task State Change'],
-        detail: { lastStatus: ['RUNNING', 'STOPPED'] },
+        detail: {
+          $or: [{ lastStatus: ['RUNNING'], desiredStatus: ['RUNNING'] }, { lastStatus: ['STOPPED'] }],
+        },
       },
     },
   },

@@ -6,7 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { EventTrigger } from '../functions/wiring';
+import { type EventTrigger, eventRulePatterns } from '../functions/wiring';
 import { failureQueue } from './queues';
 
 // A task event older than this is stale: the periodic reconcile (DescribeTasks) has already
@@ -23,30 +23,34 @@ export interface ClusterEventRuleProps {
 
 /** Routes the cluster's ECS events (the wiring's pattern) to a handler, keeping what fails. */
 export class ClusterEventRule extends Construct {
-  readonly rule: events.Rule;
+  readonly rules: readonly events.Rule[];
   readonly failures: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: ClusterEventRuleProps) {
     super(scope, id);
-    const { pattern } = props.trigger;
     this.failures = failureQueue(this, 'Failures');
-
-    this.rule = new events.Rule(this, 'Rule', {
-      description: `${pattern['detail-type'].join(', ')} of ${props.cluster.clusterName}`,
-      eventPattern: {
-        source: [...pattern.source],
-        detailType: [...pattern['detail-type']],
-        detail: { ...pattern.detail, clusterArn: [props.cluster.clusterArn] },
-      },
-    });
-    // EventBridge's retries and dead-letter queue cover failing to invoke the function ...
-    this.rule.addTarget(
-      new targets.LambdaFunction(props.function, {
-        deadLetterQueue: this.failures,
-        retryAttempts,
-        maxEventAge,
-      }),
+    // One rule per pattern (the wiring's `$or` alternatives), each with the same target; the
+    // first keeps the id the single rule had.
+    this.rules = eventRulePatterns(props.trigger).map(
+      (pattern, i) =>
+        new events.Rule(this, i === 0 ? 'Rule' : `Rule${i + 1}`, {
+          description: `${pattern['detail-type'].join(', ')} of ${props.cluster.clusterName}`,
+          eventPattern: {
+            source: [...pattern.source],
+            detailType: [...pattern['detail-type']],
+            detail: { ...pattern.detail, clusterArn: [props.cluster.clusterArn] },
+          },
+        }),
     );
+    // EventBridge's retries and dead-letter queue cover failing to invoke the function ...
+    for (const rule of this.rules)
+      rule.addTarget(
+        new targets.LambdaFunction(props.function, {
+          deadLetterQueue: this.failures,
+          retryAttempts,
+          maxEventAge,
+        }),
+      );
     // ... and Lambda's asynchronous invocation settings cover the handler itself failing.
     props.function.configureAsyncInvoke({
       retryAttempts: 2,

@@ -1,4 +1,4 @@
-import type { EventTrigger } from '../functions/wiring';
+import { type EventTrigger, eventRulePatterns } from '../functions/wiring';
 import { matchesPattern, type Pattern } from './event-pattern';
 import { sleep } from './processes';
 
@@ -27,13 +27,18 @@ export class LocalEventBus {
     private readonly deliveryHook?: EventDeliveryHook,
   ) {}
 
-  /** `detail` conditions the stack adds (its cluster's ARN) are merged into the wiring's pattern. */
+  /**
+   * The trigger's rules, as the stack makes them: `detail` conditions the stack adds (its
+   * cluster's ARN) are merged into each of the wiring's patterns.
+   */
   addRule(trigger: EventTrigger, detail: Pattern, invoke: (event: unknown) => Promise<unknown>): void {
-    const pattern = trigger.pattern as unknown as Pattern;
-    this.targets.push({
-      pattern: { ...pattern, detail: { ...((pattern.detail as Pattern) ?? {}), ...detail } },
-      invoke,
-    });
+    for (const rule of eventRulePatterns(trigger)) {
+      const pattern = rule as unknown as Pattern;
+      this.targets.push({
+        pattern: { ...pattern, detail: { ...((pattern.detail as Pattern) ?? {}), ...detail } },
+        invoke,
+      });
+    }
   }
 
   publish(event: unknown): void {

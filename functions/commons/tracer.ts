@@ -1,3 +1,5 @@
+// First: it decides how X-Ray's SDK starts, which the Tracer imports.
+import './xray-mode';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 
 let shared: Tracer | undefined;

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taskDefinitionFamily } from '../../functions/core/ecs/task-definition';
 import {
   environmentVariables,
+  eventRulePatterns,
   type FunctionDefinition,
   functionDefinitions,
   objectsTable,
@@ -327,18 +328,24 @@ describe('ECS task events', () => {
   });
 
   it.each(definitions.filter(([, d]) => d.trigger.kind === 'eventbridge'))(
-    "%s's rule matches the wiring pattern, narrowed to this cluster",
+    "%s's rules match the wiring pattern, narrowed to this cluster",
     (_, definition) => {
       if (definition.trigger.kind !== 'eventbridge') throw new Error('not an eventbridge trigger');
-      const { pattern } = definition.trigger;
-      template.hasResourceProperties('AWS::Events::Rule', {
-        EventPattern: {
-          source: pattern.source,
-          'detail-type': pattern['detail-type'],
-          detail: { ...pattern.detail, clusterArn: [{ 'Fn::GetAtt': [clusterLogicalId(), 'Arn'] }] },
-        },
-        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionLogicalId(definition), 'Arn'] } })],
-      });
+      const target = [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionLogicalId(definition), 'Arn'] } })];
+      const rules = Object.values(
+        template.findResources('AWS::Events::Rule', { Properties: { Targets: target } }),
+      );
+      const patterns = eventRulePatterns(definition.trigger);
+      expect(rules).toHaveLength(patterns.length);
+      for (const pattern of patterns)
+        template.hasResourceProperties('AWS::Events::Rule', {
+          EventPattern: {
+            source: pattern.source,
+            'detail-type': pattern['detail-type'],
+            detail: { ...pattern.detail, clusterArn: [{ 'Fn::GetAtt': [clusterLogicalId(), 'Arn'] }] },
+          },
+          Targets: target,
+        });
     },
   );
 
