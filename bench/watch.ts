@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { request } from 'node:https';
 import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { changeIndexName } from '../functions/adapters/dynamodb/changes';
 import { consumedCapacity, dynamo } from '../functions/adapters/dynamodb/client';
 import { podPartition } from '../functions/adapters/dynamodb/items';
 import { dynamoPodStore } from '../functions/adapters/dynamodb/pod-store';
@@ -61,7 +62,8 @@ export function meterWatchReads(): { snapshot(): ReadSplit; calls(): readonly Wa
     otherCalls: 0,
     misfiled: 0,
   };
-  const isChangeIndexQuery = (input: unknown) => (input as { IndexName?: string }).IndexName === 'byChange';
+  const isChangeIndexQuery = (input: unknown) =>
+    (input as { IndexName?: string }).IndexName === changeIndexName;
   dynamo().middlewareStack.add(
     (next, context) => async (args) => {
       const command = context.commandName ?? '';

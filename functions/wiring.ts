@@ -68,16 +68,19 @@ export const objectsTable: TableDefinition = {
     // write unit) on every change of it; the reconcile reads the pods it lists instead.
     { name: 'byNode', partitionKey: 'nodeName', projection: 'KEYS_ONLY' },
     // Every pod and event item by kind (`feed`: `pods` or `events`) at its latest write, in
-    // resourceVersion order: a watch reads only what changed after its resourceVersion, however
-    // many objects there are (docs/decisions.md "Streaming watches"). The entry carries what a
-    // watch sends (the body and the attributes the object is read from), so a poll is one Query;
-    // an entry of a pod item (under 1 KB) costs the write units a keys-only one would.
+    // order of the two-second window it was written in (`changed`, its resourceVersion rounded
+    // down): a watch reads only what changed after its resourceVersion, however many objects
+    // there are (docs/decisions.md "Streaming watches"). The entry carries what a watch sends (the
+    // body and the attributes the object is read from), so a poll is one Query; an entry of a pod
+    // item (under 1 KB) costs the write units a keys-only one would. A write in the same window
+    // as the item's last one leaves the entry's key as it was: one index write instead of two
+    // (docs/decisions.md "The change index keys by window").
     {
-      name: 'byChange',
+      name: 'byChangeWindow',
       partitionKey: 'feed',
-      sortKey: { name: 'rv', type: 'number' },
+      sortKey: { name: 'changed', type: 'number' },
       projection: 'INCLUDE',
-      nonKeyAttributes: ['body', 'createdRv', 'deleted', 'uid', 'created'],
+      nonKeyAttributes: ['rv', 'body', 'createdRv', 'deleted', 'uid', 'created'],
     },
   ],
 };

@@ -27,7 +27,7 @@ export const grants: Record<FunctionName, Grant> = {
     // `kubectl logs` reads the pod log group; nothing else.
     runtime.podLogGroup.grant(fn, 'logs:GetLogEvents', 'logs:FilterLogEvents');
   },
-  // Every GET: gets, lists and watches read the table (a watch queries the byChange index), and
+  // Every GET: gets, lists and watches read the table (a watch queries the change index), and
   // `kubectl logs [-f]` reads the pod log group. It writes nothing.
   watch: (fn, { table, runtime }) => {
     allow(fn, watchReadActions, tableAndIndexes(table));

@@ -64,6 +64,17 @@ export async function ensureTable(
     );
     described = await client.send(new DescribeTableCommand({ TableName: tableName }));
   }
+  // ... and loses the ones the wiring dropped, each of which would still cost every write.
+  const defined = new Set(definition.indexes.map((i) => i.name));
+  for (const name of [...existing].filter((n): n is string => n !== undefined && !defined.has(n))) {
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: name } }],
+      }),
+    );
+    described = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  }
   const streamArn = described.Table?.LatestStreamArn;
   if (!streamArn) throw new Error(`table ${tableName} has no stream`);
   return streamArn;

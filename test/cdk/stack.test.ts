@@ -5,6 +5,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { changeIndexName } from '../../functions/adapters/dynamodb/changes';
 import { taskDefinitionFamily } from '../../functions/core/ecs/task-definition';
 import {
   environmentVariables,
@@ -209,7 +210,7 @@ describe('store', () => {
     expect(objectsTable.indexes.map((index) => index.name)).toContain('byUid');
   });
 
-  it('orders the change index (byChange) by rv as a number, as watches query it', () => {
+  it('orders the change index by the second of each write, as a number, as watches query it', () => {
     const [[, table] = []] = ofType('AWS::DynamoDB::Table');
     const properties = table?.Properties as {
       AttributeDefinitions: { AttributeName: string; AttributeType: string }[];
@@ -218,11 +219,13 @@ describe('store', () => {
         KeySchema: { AttributeName: string; KeyType: string }[];
       }[];
     };
-    expect(properties.AttributeDefinitions).toContainEqual({ AttributeName: 'rv', AttributeType: 'N' });
-    expect(properties.GlobalSecondaryIndexes.find((i) => i.IndexName === 'byChange')?.KeySchema).toEqual([
-      { AttributeName: 'feed', KeyType: 'HASH' },
-      { AttributeName: 'rv', KeyType: 'RANGE' },
-    ]);
+    expect(properties.AttributeDefinitions).toContainEqual({ AttributeName: 'changed', AttributeType: 'N' });
+    expect(properties.GlobalSecondaryIndexes.find((i) => i.IndexName === changeIndexName)?.KeySchema).toEqual(
+      [
+        { AttributeName: 'feed', KeyType: 'HASH' },
+        { AttributeName: 'changed', KeyType: 'RANGE' },
+      ],
+    );
   });
 
   it('outlives the stack', () => {

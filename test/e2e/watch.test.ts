@@ -7,6 +7,7 @@ import {
   Watch,
 } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { changeIndexName } from '../../functions/adapters/dynamodb/changes';
 import { dynamo } from '../../functions/adapters/dynamodb/client';
 import { hasKubectl } from './control-plane';
 import { api, kubectlAsync, openWatch, spawnKubectl, until, useInProcessPlane } from './in-process-plane';
@@ -32,7 +33,7 @@ beforeAll(() => {
   dynamo().middlewareStack.add(
     (next) => async (args) => {
       const input = args.input as { IndexName?: string; ExpressionAttributeValues?: Record<string, unknown> };
-      if (input.IndexName === 'byChange') {
+      if (input.IndexName === changeIndexName) {
         const pk = input.ExpressionAttributeValues?.[':where'];
         changeQueries.push({ pk: typeof pk === 'string' ? pk : '*', at: Date.now() });
       }

@@ -6,11 +6,25 @@ import { queryAll } from './query';
 export const podFeed = 'pods';
 export const eventFeed = 'events';
 
+export const changeIndexName = 'byChangeWindow';
+
 const changeIndex = (() => {
-  const index = objectsTable.indexes.find((candidate) => candidate.name === 'byChange');
-  if (!index?.sortKey) throw new Error('functions/wiring.ts lost the byChange index');
+  const index = objectsTable.indexes.find((candidate) => candidate.name === changeIndexName);
+  if (!index?.sortKey) throw new Error(`functions/wiring.ts lost the ${changeIndexName} index`);
   return { name: index.name, key: index.partitionKey, sortKey: index.sortKey.name };
 })();
+
+/** How much of the clock one change-index key spans, in microseconds (a resourceVersion's unit). */
+export const changeWindowMicros = 2_000_000;
+
+/**
+ * Where a write goes in the change index: the two-second window of its resourceVersion (the
+ * version rounded down to a multiple of changeWindowMicros). An item written again within the
+ * same window keeps its index key, and DynamoDB updates the entry in place: one index write
+ * instead of a delete and a put. Every write of a feed item sets it with `rv`.
+ */
+export const changeWindow = (resourceVersion: number) =>
+  resourceVersion - (resourceVersion % changeWindowMicros);
 
 /**
  * The items of a feed written after `resourceVersion` (of one partition, `pk`, when given),
@@ -27,13 +41,14 @@ export async function itemsChangedSince(
   seen: (pk: string, sk: string, resourceVersion: number) => boolean = () => false,
 ): Promise<ObjectItem[]> {
   const entries = await queryAll(feed, changeIndex, {
-    after: { key: changeIndex.sortKey, value: resourceVersion },
+    // The whole window `resourceVersion` falls in, and every later one.
+    after: { key: changeIndex.sortKey, value: changeWindow(resourceVersion) - 1 },
     // A namespace's watch passes over other namespaces' entries without sending them.
     ...(pk ? { where: { attribute: 'pk', value: pk } } : {}),
   });
   // A watch reads a little before its last event (writers' clocks differ): what it already has
   // is passed over.
   return entries
-    .filter((entry) => !seen(String(entry.pk), String(entry.sk), entry.rv))
+    .filter((entry) => entry.rv > resourceVersion && !seen(String(entry.pk), String(entry.sk), entry.rv))
     .sort((a, b) => a.rv - b.rv);
 }

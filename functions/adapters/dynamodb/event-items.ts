@@ -3,7 +3,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Event } from '../../core/events';
 import { nextResourceVersion } from '../../core/resource-version';
 import { tableName } from '../config';
-import { eventFeed } from './changes';
+import { changeWindow, eventFeed } from './changes';
 import { dynamo, recordCapacity } from './client';
 import type { ObjectItem } from './items';
 import { decodeBody, encodeBody } from './stored-body';
@@ -77,10 +77,12 @@ function eventItem(namespace: string, events: readonly Event[], now: Date): Obje
     names.length === 1
       ? (names[0] as string)
       : `${names[0]}+${names.length - 1}.${createHash('sha256').update(names.join('\n')).digest('hex').slice(0, 12)}`;
+  const rv = nextResourceVersion();
   return {
     pk: eventPartition(namespace),
     sk,
-    rv: nextResourceVersion(),
+    rv,
+    changed: changeWindow(rv),
     feed: eventFeed,
     body: encodeBody(JSON.stringify(events.length === 1 ? events[0] : events)),
     expiresAt: Math.floor(now.getTime() / 1000) + eventTtlSeconds,

@@ -25,7 +25,7 @@ import {
 import { nextResourceVersion, watchWindowSeconds } from '../../core/resource-version';
 import { tableName } from '../config';
 import { getAll } from './batch-get';
-import { itemsChangedSince, podFeed } from './changes';
+import { changeWindow, itemsChangedSince, podFeed } from './changes';
 import { dynamo, recordCapacity } from './client';
 import {
   bodyOf,
@@ -86,9 +86,11 @@ function podUpdate(record: PodRecord, next: Pod, write: PodWrite = {}) {
     ? write.specGeneration
     : (write.specGeneration ?? record.specGeneration);
   const names: Record<string, string> = {};
+  const rv = nextResourceVersion(record.resourceVersion);
   const values: Record<string, unknown> = {
     ':body': bodyOf(next),
-    ':rv': nextResourceVersion(record.resourceVersion),
+    ':rv': rv,
+    ':changed': changeWindow(rv),
     ':expected': record.resourceVersion,
     ':feed': podFeed,
     ':stage': podStage(next, {
@@ -98,7 +100,7 @@ function podUpdate(record: PodRecord, next: Pod, write: PodWrite = {}) {
     }),
   };
   // `feed` puts the write in the change index (items written before it existed join it here).
-  const sets = ['body = :body', 'rv = :rv', 'stage = :stage', 'feed = :feed'];
+  const sets = ['body = :body', 'rv = :rv', 'changed = :changed', 'stage = :stage', 'feed = :feed'];
   // Waiting pods are listed from the `waiting` partition (see waitingChange), no longer from the
   // byWaiting index: the attribute that put a pod there goes with the pod's next write.
   const removes: string[] = ['waiting'];
@@ -292,6 +294,7 @@ export const dynamoPodStore: PodStore = {
       ...keyOf(pod),
       uid: pod.metadata?.uid,
       rv,
+      changed: changeWindow(rv),
       createdRv: rv,
       feed: podFeed,
       stage: podStage(pod, {}),
@@ -582,15 +585,17 @@ export const dynamoPodStore: PodStore = {
 
   async deletePod(record) {
     // The item stays a while as a tombstone so that watchers see the deletion; TTL removes it.
+    const rv = nextResourceVersion(record.resourceVersion);
     const tombstone = {
       TableName: tableName(),
       Key: keyOf(record.pod),
       UpdateExpression:
-        'SET deleted = :yes, rv = :rv, stage = :stage, expiresAt = :expires, feed = :feed REMOVE waiting',
+        'SET deleted = :yes, rv = :rv, changed = :changed, stage = :stage, expiresAt = :expires, feed = :feed REMOVE waiting',
       ConditionExpression: 'rv = :expected',
       ExpressionAttributeValues: {
         ':yes': true,
-        ':rv': nextResourceVersion(record.resourceVersion),
+        ':rv': rv,
+        ':changed': changeWindow(rv),
         ':stage': 'deleted',
         ':feed': podFeed,
         ':expires': Math.floor(Date.now() / 1000) + tombstoneSeconds,

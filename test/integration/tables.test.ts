@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { changeIndexName } from '../../functions/adapters/dynamodb/changes';
+import { objectsTable, type TableDefinition } from '../../functions/wiring';
+import { ensureTable } from '../../local/tables';
+
+// A --data-dir keeps the table of the podplane that made it: the next start brings its indexes
+// to what the wiring says now, as a deploy does to the stack's table.
+
+const client = new DynamoDBClient({
+  endpoint: inject('dynamoEndpoint'),
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'podplane', secretAccessKey: 'podplane' },
+});
+afterAll(() => client.destroy());
+
+/** The table's indexes, less those being deleted (DynamoDB finishes that on its own). */
+const indexNames = async (tableName: string) =>
+  (
+    (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table?.GlobalSecondaryIndexes ??
+    []
+  )
+    .filter((index) => index.IndexStatus !== 'DELETING')
+    .map((index) => index.IndexName)
+    .sort();
+
+describe('a table kept from an older podplane', () => {
+  it('gains the indexes the wiring added and loses the ones it dropped', async () => {
+    const tableName = `tables-${randomUUID()}`;
+    // The table as the podplane before the change index keyed by window made it.
+    const older: TableDefinition = {
+      ...objectsTable,
+      indexes: [
+        ...objectsTable.indexes.filter((index) => index.name !== changeIndexName),
+        {
+          name: 'byChange',
+          partitionKey: 'feed',
+          sortKey: { name: 'rv', type: 'number' },
+          projection: 'KEYS_ONLY',
+        },
+      ],
+    };
+    await ensureTable(client, tableName, older);
+    expect(await indexNames(tableName)).toContain('byChange');
+    expect(await indexNames(tableName)).not.toContain(changeIndexName);
+
+    await ensureTable(client, tableName, objectsTable);
+    expect(await indexNames(tableName)).toEqual(objectsTable.indexes.map((index) => index.name).sort());
+  });
+});
