@@ -2,6 +2,7 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
+  LimitExceededException,
   ResourceInUseException,
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
@@ -53,7 +54,8 @@ export async function ensureTable(
   // deploy adds them to the stack's table.
   const existing = new Set((described.Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
   for (const index of definition.indexes.filter((i) => !existing.has(i.name))) {
-    await client.send(
+    await updateIndexes(
+      client,
       new UpdateTableCommand({
         TableName: tableName,
         AttributeDefinitions: [...keyAttributes]
@@ -64,10 +66,15 @@ export async function ensureTable(
     );
     described = await client.send(new DescribeTableCommand({ TableName: tableName }));
   }
-  // ... and loses the ones the wiring dropped, each of which would still cost every write.
+  // ... and loses the ones the wiring dropped, each of which would still cost every write (one
+  // being deleted already, by an earlier start, goes on its own).
   const defined = new Set(definition.indexes.map((i) => i.name));
-  for (const name of [...existing].filter((n): n is string => n !== undefined && !defined.has(n))) {
-    await client.send(
+  const dropped = (described.Table?.GlobalSecondaryIndexes ?? []).filter(
+    (i) => i.IndexStatus !== 'DELETING' && i.IndexName !== undefined && !defined.has(i.IndexName),
+  );
+  for (const name of dropped.map((i) => i.IndexName as string)) {
+    await updateIndexes(
+      client,
       new UpdateTableCommand({
         TableName: tableName,
         GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: name } }],
@@ -78,6 +85,23 @@ export async function ensureTable(
   const streamArn = described.Table?.LatestStreamArn;
   if (!streamArn) throw new Error(`table ${tableName} has no stream`);
   return streamArn;
+}
+
+/**
+ * An UpdateTable that creates or deletes an index, once the table's previous one is done: DynamoDB
+ * (and DynamoDB Local) takes one at a time and refuses another meanwhile (LimitExceededException).
+ */
+async function updateIndexes(client: DynamoDBClient, update: UpdateTableCommand): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      await client.send(update);
+      return;
+    } catch (error) {
+      if (!(error instanceof LimitExceededException) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 }
 
 const attributeType = (type: 'string' | 'number') => (type === 'number' ? 'N' : 'S');

@@ -7,6 +7,7 @@ import { observability } from '../commons/middleware';
 import { forPodRecord } from '../commons/pod-records';
 import { logger } from '../commons/powertools';
 import { isoNow, runtime, stores, timers } from '../commons/stores';
+import { batchNodeReads } from '../core/controllers/batch-node-reads';
 import { syncPod } from '../core/controllers/kubelet';
 
 const deps = {
@@ -20,10 +21,11 @@ const deps = {
 
 /** Pods with stage "launch", "replace" or "stop"; each record is one pod, so they run in parallel. */
 export const handler = middy(async (event: DynamoDBStreamEvent) => {
+  const batch = { ...deps, nodes: batchNodeReads(deps.nodes) };
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
   const response = await processPartialResponse(
     event,
-    forPodRecord((pod) => syncPod(pod, deps)),
+    forPodRecord((pod) => syncPod(pod, batch)),
     processor,
   );
   // Progress under RunTask's rate limit: how many records wait for a retry.
