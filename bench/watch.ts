@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { request } from 'node:https';
 import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { changeIndexName } from '../functions/adapters/dynamodb/changes';
+import { changeIndexName, changeWindowMicros } from '../functions/adapters/dynamodb/changes';
 import { consumedCapacity, dynamo } from '../functions/adapters/dynamodb/client';
 import { podPartition } from '../functions/adapters/dynamodb/items';
 import { dynamoPodStore } from '../functions/adapters/dynamodb/pod-store';
-import { watchPollMs } from '../functions/core/api/watch';
+import { settledAfterMicros, watchPollMs } from '../functions/core/api/watch';
 import type { Pod } from '../functions/core/k8s';
 import { listSlackMicros } from '../functions/core/resource-version';
 import { type ApiClientOptions, callApi } from '../local/api-client';
@@ -323,8 +323,9 @@ export async function measureIdleWatch(options: {
         events += 1;
       },
     );
-    // A moment for the first polls, which start as the response's headers go out.
-    await sleep(2 * watchPollMs);
+    // The first polls read the change index's window of the last writes (and, until a poll
+    // began settledAfterMicros after them, their moments): a quiet watch's cost is what follows.
+    await sleep((settledAfterMicros + changeWindowMicros) / 1000 + 2 * watchPollMs);
     const before = { split: options.meter.snapshot(), total: consumedCapacity().readUnits, at: Date.now() };
     await sleep(options.windowMs);
     const after = { split: options.meter.snapshot(), total: consumedCapacity().readUnits, at: Date.now() };

@@ -239,6 +239,36 @@ describe('watch', () => {
     expect(w.polls()).toBe(3);
   });
 
+  it('reads, once quiet, only what a write still in flight could be: not the burst before', async () => {
+    // A burst of 50 writes over the first half second, then nothing for 10 s.
+    const w = world(Array.from({ length: 50 }, (_, i) => ({ at: i * 10, thing: thing(`p${i}`, i * 10) })));
+    const sinces: number[] = [];
+    const reads: WatchSource<Thing> = {
+      list: w.source.list,
+      async changesSince(rv, seen) {
+        sinces.push(rv);
+        return w.source.changesSince(rv, seen);
+      },
+    };
+    const response = watch(
+      request({ resourceVersion: String(micros(-1)), timeoutSeconds: '10' }),
+      reads,
+      options(),
+      w.deps,
+    );
+    const events: string[] = [];
+    await response.stream?.(async (chunk) => {
+      events.push(...chunk.split('\n').filter(Boolean));
+    }, new AbortController().signal);
+    expect(events).toHaveLength(50);
+    // Every poll from 4 s on (3 s after a poll that began past the burst's last write, at 490
+    // ms) asks for writes after a version past that write, where it once kept asking from a
+    // second before it, until the next write.
+    const late = sinces.slice(4000 / 250);
+    expect(late.length).toBeGreaterThan(20);
+    expect(Math.min(...late)).toBeGreaterThan(micros(490));
+  });
+
   it('reads again after a failed poll, and ends with an InternalError event when reads keep failing', async () => {
     const w = world([{ at: 1000, thing: thing('a', 1000) }]);
     let failing = 2;

@@ -48,9 +48,17 @@ export const heartbeatEveryMs = 60_000;
  * How far back each poll looks before the newest version it sent: writers stamp versions from
  * their own clocks before they commit, so a write can become readable after one stamped later.
  * Lambda clocks agree within milliseconds and a commit takes tens of them; one second is ample,
- * and each poll re-reads only the index entries of that second (keys, without their items).
+ * and each poll re-reads only the index entries of that second.
  */
 export const lookBackMicros = 1_000_000;
+
+/**
+ * A write stamped this long before a poll began was readable at that poll: its commit and the
+ * change index's propagation (a fraction of a second, AWS says, seconds under load) are done by
+ * then. Three times the look-back, so a slow index costs a quiet watch a few more entries read,
+ * never a change missed.
+ */
+export const settledAfterMicros = 3 * lookBackMicros;
 
 /** Polls in a row that may fail (each retried after a growing pause) before a watch ends. */
 export const maxFailedPolls = 8;
@@ -177,6 +185,10 @@ async function runWatch<T>(
     cursor = params.resourceVersion;
   }
   const floor = cursor;
+  // Versions at or below this were all readable at a poll that succeeded, so no later poll needs
+  // to read them: it moves on with the clock, so that a quiet watch reads only the last moments
+  // (not, until the next write, the last second of whatever burst came before).
+  let settled = floor;
   let lastWrite = deps.now().getTime();
   let lastBookmark = lastWrite;
   let failures = 0;
@@ -184,7 +196,7 @@ async function runWatch<T>(
     const pollStarted = deps.now().getTime();
     // Writers stamp versions from their own clocks, so a write may become visible after one with
     // a higher version: each poll looks back a little and sends what it had not seen.
-    const since = Math.max(floor, cursor - lookBackMicros);
+    const since = Math.max(floor, cursor - lookBackMicros, settled);
     let changes: StoredChange<T>[];
     try {
       changes = await source.changesSince(since, (written, rv) => read.has(`${written}@${rv}`));
@@ -223,6 +235,7 @@ async function runWatch<T>(
       await send(type, options.present(change.object));
       lastWrite = deps.now().getTime();
     }
+    settled = Math.max(settled, pollStarted * 1000 - settledAfterMicros);
     forgetOlderThan(read, cursor - 2 * lookBackMicros);
     forgetOlderThan(sent, cursor - 2 * lookBackMicros);
     const now = deps.now().getTime();
