@@ -1,19 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changeIndexName } from '../../functions/adapters/dynamodb/changes';
 import { objectsTable, type TableDefinition } from '../../functions/wiring';
+import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local';
 import { ensureTable } from '../../local/tables';
 
 // A --data-dir keeps the table of the podplane that made it: the next start brings its indexes
 // to what the wiring says now, as a deploy does to the stack's table.
 
-const client = new DynamoDBClient({
-  endpoint: inject('dynamoEndpoint'),
-  region: 'us-east-1',
-  credentials: { accessKeyId: 'podplane', secretAccessKey: 'podplane' },
+// A DynamoDB Local of its own: it changes one index of a table at a time, and the shared one, busy
+// with every other test file, took more than 30 s to finish creating one.
+let local: DynamoDbLocal;
+let client: DynamoDBClient;
+beforeAll(async () => {
+  local = await startDynamoDbLocal();
+  client = new DynamoDBClient({
+    endpoint: local.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'podplane', secretAccessKey: 'podplane' },
+  });
 });
-afterAll(() => client.destroy());
+afterAll(async () => {
+  client?.destroy();
+  await local?.stop();
+});
 
 /** The table's indexes, less those being deleted (DynamoDB finishes that on its own). */
 const indexNames = async (tableName: string) =>
@@ -50,5 +61,5 @@ describe('a table kept from an older podplane', () => {
     // Started again, the table is as the wiring says: nothing to add or drop.
     await ensureTable(client, tableName, objectsTable);
     expect(await indexNames(tableName)).toEqual(objectsTable.indexes.map((index) => index.name).sort());
-  });
+  }, 120_000);
 });
