@@ -88,8 +88,9 @@ async function run(
   query: Record<string, string>,
   selected?: (t: Thing) => boolean,
   signal = new AbortController().signal,
+  source: WatchSource<Thing> = w.source,
 ) {
-  const response = watch(request(query), w.source, options(selected), w.deps);
+  const response = watch(request(query), source, options(selected), w.deps);
   const events: {
     type: string;
     object: { name?: string; rv?: number; color?: string; metadata?: Record<string, unknown> };
@@ -250,16 +251,13 @@ describe('watch', () => {
         return w.source.changesSince(rv, seen);
       },
     };
-    const response = watch(
-      request({ resourceVersion: String(micros(-1)), timeoutSeconds: '10' }),
+    const events = await run(
+      w,
+      { resourceVersion: String(micros(-1)), timeoutSeconds: '10' },
+      undefined,
+      undefined,
       reads,
-      options(),
-      w.deps,
     );
-    const events: string[] = [];
-    await response.stream?.(async (chunk) => {
-      events.push(...chunk.split('\n').filter(Boolean));
-    }, new AbortController().signal);
     expect(events).toHaveLength(50);
     // Every poll from 4 s on (3 s after a poll that began past the burst's last write, at 490
     // ms) asks for writes after a version past that write, where it once kept asking from a

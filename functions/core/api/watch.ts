@@ -54,9 +54,9 @@ export const lookBackMicros = 1_000_000;
 
 /**
  * A write stamped this long before a poll began was readable at that poll: its commit and the
- * change index's propagation (a fraction of a second, AWS says, seconds under load) are done by
- * then. Three times the look-back, so a slow index costs a quiet watch a few more entries read,
- * never a change missed.
+ * change index's propagation (a fraction of a second under normal conditions, AWS says) are done
+ * by then. Three times the look-back: the margin costs a quiet watch only a few more entries
+ * read, and a write readable later than this would be missed by a quiet watch.
  */
 export const settledAfterMicros = 3 * lookBackMicros;
 
