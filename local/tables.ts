@@ -80,7 +80,6 @@ export async function ensureTable(
         GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: name } }],
       }),
     );
-    described = await client.send(new DescribeTableCommand({ TableName: tableName }));
   }
   const streamArn = described.Table?.LatestStreamArn;
   if (!streamArn) throw new Error(`table ${tableName} has no stream`);
