@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { recordedCallsDirectory } from './scripts/verify-aws/recording';
 
 export default defineConfig({
   test: {
@@ -25,6 +26,9 @@ export default defineConfig({
           // (and the e2e file runs a whole control plane), so each file gets its own process.
           globalSetup: ['test/global-setup.ts'],
           pool: 'forks',
+          // Every AWS call a function makes here is written down for `npm run verify:aws`, which
+          // checks each against the function's role in the synthesized template.
+          env: { PODPLANE_RECORD_AWS_CALLS: recordedCallsDirectory },
         },
       },
       { extends: true, test: { name: 'cdk', include: ['test/cdk/**/*.test.ts'] } },

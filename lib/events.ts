@@ -3,11 +3,10 @@ import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { type EventTrigger, eventRulePatterns } from '../functions/wiring';
-import { failureQueue } from './queues';
+import { failureDestination, failureQueue } from './queues';
 
 // A task event older than this is stale: the periodic reconcile (DescribeTasks) has already
 // caught the pod up, so retrying it longer only replays history.
@@ -55,7 +54,7 @@ export class ClusterEventRule extends Construct {
     props.function.configureAsyncInvoke({
       retryAttempts: 2,
       maxEventAge,
-      onFailure: new destinations.SqsDestination(this.failures),
+      onFailure: failureDestination(this.failures),
     });
   }
 }

@@ -3,6 +3,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { namespacePartition } from '../functions/adapters/dynamodb/items';
 import { type FunctionName, objectsTable } from '../functions/wiring';
 import { acceptFindings, type FindingPart } from './nag';
 import type { ContainerRuntime } from './runtime';
@@ -25,12 +26,17 @@ export const grants: Record<FunctionName, Grant> = {
   apiserver: (fn, { table, runtime }) => {
     grantObjects(fn, table);
     // `kubectl logs` reads the pod log group; nothing else.
-    runtime.podLogGroup.grant(fn, 'logs:GetLogEvents', 'logs:FilterLogEvents');
+    runtime.podLogGroup.grant(fn, 'logs:GetLogEvents');
   },
   // Every GET: gets, lists and watches read the table (a watch queries the change index), and
-  // `kubectl logs [-f]` reads the pod log group. It writes nothing.
+  // `kubectl logs [-f]` reads the pod log group. Its one write: a GET of a Terminating namespace
+  // whose pods are all gone removes the namespace item (functions/core/api/namespaces.ts), as
+  // Kubernetes' namespace controller would; the condition keeps it to namespace items.
   watch: (fn, { table, runtime }) => {
     allow(fn, watchReadActions, tableAndIndexes(table));
+    allow(fn, ['dynamodb:DeleteItem'], [table.tableArn], {
+      'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [namespacePartition] },
+    });
     runtime.podLogGroup.grant(fn, 'logs:GetLogEvents');
   },
   // Reads a token's grant by its key; nothing else (no queries, no indexes).
@@ -46,12 +52,15 @@ export const grants: Record<FunctionName, Grant> = {
     acceptListStreams(fn);
     grantLaunchTasks(fn, runtime);
     // The activeDeadlineSeconds timer starts with the first launch.
-    timers.grantSendMessages(fn);
+    sendTimers(fn, timers);
   },
-  podStatus: (fn, context) => grantStatusPath(fn, context),
-  // The same status path, woken by timers: ends back-offs and looks at health every probe period.
-  podTimers: (fn, context) => grantStatusPath(fn, context),
-  reconcile: (fn, context) => grantStatusPath(fn, context),
+  // Task events carry what the status path needs; it never describes a task.
+  podStatus: (fn, context) => grantStatusPath(fn, context, { describeTasks: false }),
+  // The same status path, woken by timers: ends back-offs and looks at health every probe period
+  // (health is not reliable in task events, so a probe reads it with DescribeTasks).
+  podTimers: (fn, context) => grantStatusPath(fn, context, { describeTasks: true }),
+  // Describes the tasks it finds running to fold their state into pods.
+  reconcile: (fn, context) => grantStatusPath(fn, context, { describeTasks: true }),
   nodeSync: (fn, context) => grantNodeSync(fn, context),
   containerInstanceEvents: (fn, context) => grantNodeSync(fn, context),
 };
@@ -60,25 +69,27 @@ export const grants: Record<FunctionName, Grant> = {
  * The status path folds task state into pods, stops tasks that fail a liveness probe or whose
  * pod is gone, and schedules back-off and probe timers.
  */
-function grantStatusPath(fn: lambda.IFunction, { table, runtime, timers }: PermissionContext): void {
+function grantStatusPath(
+  fn: lambda.IFunction,
+  { table, runtime, timers }: PermissionContext,
+  { describeTasks }: { describeTasks: boolean },
+): void {
   grantObjects(fn, table);
-  timers.grantSendMessages(fn);
-  // Health status is not reliable in task events; the status path reads it with DescribeTasks.
-  allow(fn, ['ecs:DescribeTasks', 'ecs:StopTask'], [runtime.arnInCluster('task')], inCluster(runtime));
+  sendTimers(fn, timers);
+  allow(
+    fn,
+    [...(describeTasks ? ['ecs:DescribeTasks'] : []), 'ecs:StopTask'],
+    [runtime.arnInCluster('task')],
+    inCluster(runtime),
+  );
   acceptClusterTasks(fn);
   allow(fn, ['ecs:ListTasks'], ['*'], inCluster(runtime));
   acceptListTasks(fn);
 }
 
-const readActions = [
-  'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
-  'dynamodb:Query',
-  'dynamodb:Scan',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DescribeTable',
-];
-// Transactions are authorized as the puts, updates and condition checks they contain.
+/** What the adapters read with (npm run verify:aws lists a grant no call needs). */
+const readActions = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
+// Transactions are authorized as the puts, updates and deletes they contain.
 const writeActions = [
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
@@ -95,6 +106,14 @@ const watchReadActions = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb
  */
 function grantObjects(fn: lambda.IFunction, table: dynamodb.ITable): void {
   allow(fn, [...readActions, ...writeActions], tableAndIndexes(table));
+}
+
+/**
+ * Timers are SQS messages the function sends; the queue's own grant would add GetQueueAttributes
+ * and GetQueueUrl, which no adapter calls (the URL comes from the environment).
+ */
+function sendTimers(fn: lambda.IFunction, timers: sqs.IQueue): void {
+  allow(fn, ['sqs:SendMessage'], [timers.queueArn]);
 }
 
 /** The objects table's ARN and each of its indexes' by name. */
@@ -137,7 +156,8 @@ function grantLaunchTasks(fn: lambda.IFunction, runtime: ContainerRuntime): void
       'RunTask and TagResource on task definitions named pp-<content hash>: the kubelet registers one per distinct pod spec, so only the prefix is known in advance.',
     appliesTo: [{ regex: `/^Resource::${ecsArnPrefix}:task-definition\\/pp-\\*$/` }],
   });
-  allow(fn, ['ecs:StopTask', 'ecs:DescribeTasks'], [tasks], inCluster(runtime));
+  // Stopping a deleted pod's task; the kubelet never describes tasks (the status path does).
+  allow(fn, ['ecs:StopTask'], [tasks], inCluster(runtime));
   acceptClusterTasks(fn);
   // ListTasks authorizes against container instances and the cluster condition, not task ARNs.
   allow(fn, ['ecs:ListTasks'], ['*'], inCluster(runtime));

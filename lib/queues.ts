@@ -1,5 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { acceptFindings } from './nag';
@@ -33,4 +35,18 @@ export function failureQueue(scope: Construct, id: string): sqs.Queue {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
   return queue;
+}
+
+/**
+ * A failure queue as the on-failure destination of a stream mapping or of asynchronous
+ * invocations. The CDK's own (SqsDlq, SqsDestination) grant the queue's whole send set; Lambda
+ * only sends, so this grants sqs:SendMessage alone (npm run verify:aws lists what no call needs).
+ */
+export function failureDestination(queue: sqs.IQueue): lambda.IEventSourceDlq & lambda.IDestination {
+  return {
+    bind(_target: unknown, fn: lambda.IFunction) {
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }));
+      return { destination: queue.queueArn };
+    },
+  };
 }

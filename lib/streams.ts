@@ -5,7 +5,7 @@ import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { StreamTrigger } from '../functions/wiring';
-import { failureQueue } from './queues';
+import { failureDestination, failureQueue } from './queues';
 
 export interface StreamConsumerProps {
   readonly function: lambda.IFunction;
@@ -40,7 +40,7 @@ export class StreamConsumer extends Construct {
         // Handlers report failed records, so one bad record does not replay the whole batch.
         reportBatchItemFailures: true,
         filters: trigger.filters.map((pattern) => lambda.FilterCriteria.filter(pattern)),
-        onFailure: new sources.SqsDlq(this.failures),
+        onFailure: failureDestination(this.failures),
       }),
     );
   }

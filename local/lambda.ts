@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import type { Context } from 'aws-lambda';
+import { invocationScope } from '../functions/adapters/call-recorder';
 import type { FunctionDefinition } from '../functions/wiring';
 
 // biome-ignore lint/suspicious/noExplicitAny: handlers take different event types; the runner passes each its own.
@@ -29,7 +30,8 @@ export async function invokeLocal<T>(
 ): Promise<T> {
   invocationCounts.set(name, (invocationCounts.get(name) ?? 0) + 1);
   const context = invocationContext(name, definition);
-  const call = async () => (await handler(event, context)) as T;
+  // The call recorder (verify:aws) names the function each AWS call is made for.
+  const call = () => invocationScope.run(name, async () => (await handler(event, context)) as T);
   return hook ? hook(name, definition, call) : call();
 }
 
@@ -52,7 +54,8 @@ export function invokeStreamingLocal(
     () => responseStream.destroy(new Error(`Task timed out after ${definition.timeoutSeconds} seconds`)),
     definition.timeoutSeconds * 1000,
   );
-  handler(event, responseStream, invocationContext(name, definition))
+  invocationScope
+    .run(name, () => handler(event, responseStream, invocationContext(name, definition)))
     .then(
       () => {
         if (!responseStream.writableEnded) responseStream.end();

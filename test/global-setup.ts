@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { checkJava, type DynamoDbLocal, startDynamoDbLocal } from '../local/dynamodb-local';
+import { clearRecordedCalls } from '../scripts/verify-aws/recording';
 
 let dynamodb: DynamoDbLocal | undefined;
 
@@ -7,6 +8,8 @@ let dynamodb: DynamoDbLocal | undefined;
 export async function setup(project: TestProject) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   checkJava();
+  // The calls this run records are the ones `verify:aws` checks after it.
+  clearRecordedCalls();
   dynamodb = await startDynamoDbLocal();
   project.provide('dynamoEndpoint', dynamodb.endpoint);
 }

@@ -2,12 +2,13 @@ import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { traced } from '../../commons/tracer';
+import { recorded } from '../call-recorder';
 
 let documentClient: DynamoDBDocumentClient | undefined;
 
 /** One client per process, created on first use so the endpoint comes from the environment then. */
 export function dynamo(): DynamoDBDocumentClient {
-  documentClient ??= DynamoDBDocumentClient.from(traced(new DynamoDBClient({})), {
+  documentClient ??= DynamoDBDocumentClient.from(traced(recorded(new DynamoDBClient({}))), {
     marshallOptions: { removeUndefinedValues: true },
   });
   return documentClient;

@@ -19,6 +19,7 @@ import { fargateLaunchOf } from '../../core/nodes/fargate-pool';
 import { ec2InstanceIdAnnotation } from '../../core/nodes/from-container-instance';
 import { launchEnvironment } from '../../core/pod/ecs-admission';
 import type { PodRuntime } from '../../core/ports';
+import { recorded } from '../call-recorder';
 import {
   clusterName,
   podLogGroup,
@@ -38,7 +39,7 @@ const runTaskRate = new TokenBucket(100, 20);
 /** A launch waits this long at most for its turn; longer, and the record is retried later. */
 const maxRateWaitMs = 10_000;
 const ecs = () => {
-  client ??= traced(new ECSClient({}));
+  client ??= traced(recorded(new ECSClient({})));
   return client;
 };
 

@@ -2,11 +2,12 @@ import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloud
 import { traced } from '../../commons/tracer';
 import { logStreamPrefix } from '../../core/ecs/task-definition';
 import type { PodLogs } from '../../core/ports';
+import { recorded } from '../call-recorder';
 import { podLogGroup } from '../config';
 
 let client: CloudWatchLogsClient | undefined;
 const logs = () => {
-  client ??= traced(new CloudWatchLogsClient({}));
+  client ??= traced(recorded(new CloudWatchLogsClient({})));
   return client;
 };
 

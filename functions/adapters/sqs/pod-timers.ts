@@ -1,10 +1,11 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { maxTimerDelaySeconds, type PodTimer, type PodTimers } from '../../core/ports';
+import { recorded } from '../call-recorder';
 import { timerQueueUrl } from '../config';
 
 let client: SQSClient | undefined;
 const sqs = () => {
-  client ??= new SQSClient({});
+  client ??= recorded(new SQSClient({}));
   return client;
 };
 
