@@ -37,6 +37,23 @@ export interface CfnTemplate {
 }
 
 type Template = CfnTemplate;
+
+/**
+ * The environment to resolve a template in: a stack synthesized for a fixed account and region
+ * (one that looks up an existing VPC) has them as literals in its ARNs, and values resolved from
+ * intrinsics must agree with those. Environment-agnostic templates get the sample account.
+ */
+export function environmentOf(
+  template: Template,
+  fallback: SampleEnvironment = sampleEnvironment,
+): SampleEnvironment {
+  // CDK writes such ARNs as joins: `":execute-api:eu-west-1:123456789012:"` beside a partition Ref.
+  const arn = /:[a-z0-9-]+:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):/.exec(
+    JSON.stringify(template.Resources ?? {}),
+  );
+  if (!arn?.[1] || !arn[2]) return fallback;
+  return { ...fallback, region: arn[1], account: arn[2] };
+}
 type Resource = CfnResource;
 
 /** A value resolution cannot produce; the message names the template path that needs it. */
