@@ -240,7 +240,16 @@ function checkApiMethods(view: TemplateView): ResourceFinding[] {
     const restApi = String(method.RestApiId);
     const stages = stagesOf(view, restApi);
     if (stages.length === 0) findings.push({ resource: id, problem: `REST API ${restApi} has no stage` });
-    const verbs = method.HttpMethod === 'ANY' ? ['GET', 'POST', 'DELETE'] : [String(method.HttpMethod)];
+    const verbs =
+      method.HttpMethod === 'ANY' ? ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] : [String(method.HttpMethod)];
+    if (method.AuthorizationType === 'CUSTOM') {
+      const authorizer = view.findByValue('AWS::ApiGateway::Authorizer', String(method.AuthorizerId), 'Ref');
+      if (!authorizer)
+        findings.push({
+          resource: id,
+          problem: `its authorizer ${String(method.AuthorizerId)} is not in the template`,
+        });
+    }
     for (const stage of stages)
       for (const verb of verbs) {
         const sourceArn = executeApi(view.env, `${restApi}/${stage}/${verb}/${path}`);
