@@ -1,6 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Fn::Sub strings are CloudFormation placeholders, not JavaScript ones
 import { describe, expect, it } from 'vitest';
 import {
+  environmentOf,
   getAtt,
   physicalName,
   refOf,
@@ -210,5 +211,27 @@ describe('functions and pseudo parameters', () => {
       ...statement,
       Condition: { ArnEquals: { 'ecs:cluster': 'arn:aws:ecs:us-east-1:111122223333:cluster/shared-ecs' } },
     });
+  });
+});
+
+describe('environmentOf', () => {
+  it("takes the account and region a stack was synthesized for from its ARNs, else the sample's", () => {
+    const pinned = {
+      Resources: {
+        Permission: {
+          Type: 'AWS::Lambda::Permission',
+          Properties: {
+            SourceArn: {
+              'Fn::Join': [
+                '',
+                ['arn:', { Ref: 'AWS::Partition' }, ':execute-api:eu-west-1:123456789012:', 'abc/*'],
+              ],
+            },
+          },
+        },
+      },
+    };
+    expect(environmentOf(pinned)).toEqual({ ...env, account: '123456789012', region: 'eu-west-1' });
+    expect(environmentOf(template)).toEqual(env);
   });
 });
