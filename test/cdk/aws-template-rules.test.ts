@@ -1,8 +1,7 @@
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lintTemplates } from '../../scripts/verify-aws/cfn-lint';
 import { type CfnTemplate, resolveIntrinsics } from '../../scripts/verify-aws/intrinsics';
 import { checkResourcePermissions } from '../../scripts/verify-aws/resource-permissions';
 import {
@@ -11,21 +10,15 @@ import {
   templateVariants,
 } from '../../scripts/verify-aws/variants';
 
-/** Looking along PATH costs nothing; `cfn-lint --version` takes seconds to start Python. */
-const cfnLintOnPath = (process.env.PATH ?? '').split(delimiter).some((dir) => {
-  try {
-    accessSync(join(dir, 'cfn-lint'), constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-});
-
 const outdir = mkdtempSync(join(tmpdir(), 'podplane-aws-rules-'));
 const synthesized = new Map<string, SynthesizedVariant>();
 
+// Every variant is checked and linted by `npm run verify:aws` (the last step of `npm test`);
+// here, that the checks catch what they must, on the templates the cases break.
+const broken = ['default', 'ec2-trunking'];
 beforeAll(() => {
-  for (const variant of templateVariants) synthesized.set(variant.name, synthesizeVariant(variant, outdir));
+  for (const variant of templateVariants.filter((v) => broken.includes(v.name)))
+    synthesized.set(variant.name, synthesizeVariant(variant, outdir));
 }, 300_000);
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
@@ -47,36 +40,11 @@ describe('every documented configuration', () => {
     for (const name of names) expect(name).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
   });
 
-  it.each(templateVariants.map((v) => [v.name]))('%s: every service may call what it is wired to', (name) => {
-    expect(checkResourcePermissions(templateOf(name))).toEqual([]);
+  it.each(broken.map((name) => [name]))('%s: every service may call what it is wired to', (name) => {
+    const template = templateOf(name);
+    expect(() => resolveIntrinsics(template.Resources, template)).not.toThrow();
+    expect(checkResourcePermissions(template)).toEqual([]);
   });
-
-  it.each(templateVariants.map((v) => [v.name]))(
-    '%s: every resource resolves in a sample account',
-    (name) => {
-      const template = templateOf(name);
-      expect(() => resolveIntrinsics(template.Resources, template)).not.toThrow();
-    },
-  );
-
-  it.skipIf(!cfnLintOnPath)(
-    cfnLintOnPath
-      ? 'passes cfn-lint: no errors, only warnings accepted with a reason'
-      : 'passes cfn-lint: SKIPPED, cfn-lint is not installed (pip install cfn-lint)',
-    () => {
-      const started = Date.now();
-      const result = lintTemplates([...synthesized.values()].map((v) => v.path));
-      console.info(
-        `cfn-lint ${result.cfnLintVersion} linted ${result.templatesLinted} templates in ${Date.now() - started} ms; ` +
-          `${result.warnings.length} accepted warnings`,
-      );
-      expect(result.skipped).toBeUndefined();
-      expect(result.templatesLinted).toBe(templateVariants.length);
-      expect(result.errors).toEqual([]);
-      for (const warning of result.warnings) expect(warning.allowedBecause).toBeTruthy();
-    },
-    600_000,
-  );
 });
 
 describe('the permission check fails', () => {

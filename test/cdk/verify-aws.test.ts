@@ -120,6 +120,20 @@ describe('verify:aws on the default template', () => {
     ]);
   });
 
+  it('lets the watch remove a namespace item and no other', async () => {
+    const deleteBy = (partitionKey: string): RecordedCall => ({
+      fn: 'watch',
+      service: 'DynamoDB',
+      operation: 'DeleteItem',
+      facts: callFacts({ TableName: 'podplane-objects', Key: { pk: partitionKey, sk: 'x' } }),
+    });
+    const report = await simulateCalls([deleteBy('namespaces'), deleteBy('pods/default')], stack);
+    expect(report.denials.map((d) => [d.principal, d.action, d.result])).toEqual([
+      ['watch', 'dynamodb:DeleteItem', 'ImplicitlyDenied'],
+    ]);
+    expect(describeDenials(report.denials)).toContain('"dynamodb:LeadingKeys":["pods/default"]');
+  });
+
   it('lists a granted action no call needs as unused', async () => {
     const report = await simulateCalls(kubeletLaunch(), stack);
     // These calls never stop a task: the kubelet's ecs:StopTask grant is unused by them.

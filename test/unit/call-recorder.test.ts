@@ -13,17 +13,23 @@ import {
 } from '../../functions/adapters/call-recorder';
 
 describe('callFacts', () => {
-  it('keeps what IAM reads of a transaction: each member table with the action it is checked as', () => {
+  it('keeps what IAM reads of a transaction: each member table, the action it is checked as, its partition key', () => {
     const facts = callFacts({
       TransactItems: [
         { Put: { TableName: 'objects', Item: { pk: { S: 'pods/default' } } } },
-        { ConditionCheck: { TableName: 'objects', Key: {}, ConditionExpression: 'attribute_exists(pk)' } },
+        {
+          ConditionCheck: {
+            TableName: 'objects',
+            Key: { pk: { S: 'namespaces' }, sk: { S: 'team-a' } },
+            ConditionExpression: 'attribute_exists(pk)',
+          },
+        },
         { Update: { TableName: 'objects', Key: {}, UpdateExpression: 'SET a = :a' } },
       ],
     });
     expect(facts.items).toEqual([
-      { table: 'objects', action: 'PutItem' },
-      { table: 'objects', action: 'ConditionCheckItem' },
+      { table: 'objects', action: 'PutItem', partitionKey: 'pods/default' },
+      { table: 'objects', action: 'ConditionCheckItem', partitionKey: 'namespaces' },
       { table: 'objects', action: 'UpdateItem' },
     ]);
   });
