@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Node } from '../../core/k8s';
-import type { NodeStore } from '../../core/ports';
+import { ConflictError, type NodeStore } from '../../core/ports';
 import { nextResourceVersion } from '../../core/resource-version';
 import { tableName } from '../config';
 import { dynamo, recordCapacity } from './client';
-import { bodyOf, nodeKey, nodePartition, type ObjectItem, objectFromItem } from './items';
+import { bodyOf, isConditionFailure, nodeKey, nodePartition, type ObjectItem, objectFromItem } from './items';
 import { queryAll } from './query';
 
 export const dynamoNodeStore: NodeStore = {
@@ -28,17 +28,29 @@ export const dynamoNodeStore: NodeStore = {
     }));
   },
 
-  async getNode(name) {
+  async getNode(name, options = {}) {
     const out = await dynamo().send(
-      new GetCommand({ TableName: tableName(), Key: nodeKey(name), ReturnConsumedCapacity: 'TOTAL' }),
+      new GetCommand({
+        TableName: tableName(),
+        Key: nodeKey(name),
+        ConsistentRead: options.consistent === true,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
     );
     recordCapacity('read', out.ConsumedCapacity);
     return out.Item ? objectFromItem<Node>(out.Item as ObjectItem) : undefined;
   },
 
-  async putNode(node, allocatable) {
+  async putNode(node, allocatable, previous) {
     // The used* counters belong to binding; a refresh only starts them at zero for a new node.
-    const out = await dynamo().send(
+    const expected = previous ? Number(previous) : undefined;
+    const condition =
+      previous === undefined
+        ? {}
+        : previous === null
+          ? { ConditionExpression: 'attribute_not_exists(pk)' }
+          : { ConditionExpression: 'rv = :expected' };
+    const out = await send(
       new UpdateCommand({
         TableName: tableName(),
         Key: nodeKey(node.metadata?.name ?? ''),
@@ -54,11 +66,40 @@ export const dynamoNodeStore: NodeStore = {
           ':uid': randomUUID(),
           ':now': node.metadata?.creationTimestamp ?? new Date().toISOString(),
           ':zero': 0,
-          ':rv': nextResourceVersion(),
+          ':rv': nextResourceVersion(expected),
+          ...(expected === undefined ? {} : { ':expected': expected }),
         },
+        ...condition,
         ReturnConsumedCapacity: 'TOTAL',
       }),
     );
     recordCapacity('write', out.ConsumedCapacity);
   },
+
+  async updateNode(node) {
+    const expected = Number(node.metadata?.resourceVersion);
+    const rv = nextResourceVersion(expected);
+    const out = await send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: nodeKey(node.metadata?.name ?? ''),
+        UpdateExpression: 'SET body = :body, rv = :rv',
+        ConditionExpression: 'rv = :expected',
+        ExpressionAttributeValues: { ':body': bodyOf(node), ':rv': rv, ':expected': expected },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    recordCapacity('write', out.ConsumedCapacity);
+    return { ...node, metadata: { ...node.metadata, resourceVersion: String(rv) } };
+  },
 };
+
+/** A conditional node write: a failed condition is a ConflictError (the node moved). */
+async function send(command: UpdateCommand) {
+  try {
+    return await dynamo().send(command);
+  } catch (error) {
+    if (isConditionFailure(error)) throw new ConflictError();
+    throw error;
+  }
+}
