@@ -161,7 +161,8 @@ export interface PodStore {
  */
 export interface PodTimer {
   /** `requeue`: a pod ECS could not place waited out its back-off and is scheduled again. */
-  readonly kind: 'restart' | 'image-backoff' | 'probe' | 'deadline' | 'requeue';
+  /** `taint-eviction`: a pod's toleration of a NoExecute taint (tolerationSeconds) ran out. */
+  readonly kind: 'restart' | 'image-backoff' | 'probe' | 'deadline' | 'requeue' | 'taint-eviction';
   readonly namespace: string;
   readonly name: string;
   readonly uid: string;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Node } from '../../core/k8s';
 import { ConflictError, type NodeStore } from '../../core/ports';
+import { nodeStage } from '../../core/nodes/stage';
 import { nextResourceVersion } from '../../core/resource-version';
 import { tableName } from '../config';
 import { dynamo, recordCapacity } from './client';
@@ -57,7 +58,8 @@ export const dynamoNodeStore: NodeStore = {
         UpdateExpression:
           'SET body = :body, allocCpu = :cpu, allocMem = :mem, allocPods = :pods, ' +
           'uid = if_not_exists(uid, :uid), created = if_not_exists(created, :now), rv = :rv, ' +
-          'usedCpu = if_not_exists(usedCpu, :zero), usedMem = if_not_exists(usedMem, :zero), usedPods = if_not_exists(usedPods, :zero)',
+          'usedCpu = if_not_exists(usedCpu, :zero), usedMem = if_not_exists(usedMem, :zero), usedPods = if_not_exists(usedPods, :zero)' +
+          stageClause(node).expression,
         ExpressionAttributeValues: {
           ':body': bodyOf(node),
           ':cpu': allocatable.cpuMillis,
@@ -67,6 +69,7 @@ export const dynamoNodeStore: NodeStore = {
           ':now': node.metadata?.creationTimestamp ?? new Date().toISOString(),
           ':zero': 0,
           ':rv': nextResourceVersion(expected),
+          ...stageClause(node).values,
           ...(expected === undefined ? {} : { ':expected': expected }),
         },
         ...condition,
@@ -83,9 +86,14 @@ export const dynamoNodeStore: NodeStore = {
       new UpdateCommand({
         TableName: tableName(),
         Key: nodeKey(node.metadata?.name ?? ''),
-        UpdateExpression: 'SET body = :body, rv = :rv',
+        UpdateExpression: `SET body = :body, rv = :rv${stageClause(node).expression}`,
         ConditionExpression: 'rv = :expected',
-        ExpressionAttributeValues: { ':body': bodyOf(node), ':rv': rv, ':expected': expected },
+        ExpressionAttributeValues: {
+          ':body': bodyOf(node),
+          ':rv': rv,
+          ':expected': expected,
+          ...stageClause(node).values,
+        },
         ReturnConsumedCapacity: 'TOTAL',
       }),
     );
@@ -93,6 +101,14 @@ export const dynamoNodeStore: NodeStore = {
     return { ...node, metadata: { ...node.metadata, resourceVersion: String(rv) } };
   },
 };
+
+/** The node's stage (core/nodes/stage.ts) as an update expression's tail: set, or removed. */
+function stageClause(node: Node) {
+  const stage = nodeStage(node);
+  return stage
+    ? { expression: ', stage = :stage', values: { ':stage': stage } }
+    : { expression: ' REMOVE stage', values: {} };
+}
 
 /** A conditional node write: a failed condition is a ConflictError (the node moved). */
 async function send(command: UpdateCommand) {
