@@ -1,5 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { hasKubectl, kubectlFor, untilPrinted, useControlPlane, writeManifest } from './control-plane';
+import {
+  eventually,
+  hasKubectl,
+  kubectlFor,
+  untilPrinted,
+  useControlPlane,
+  writeManifest,
+} from './control-plane';
 
 /**
  * Node operations with kubectl against `npm start`'s program: cordon and uncordon, taint and
@@ -79,5 +86,34 @@ describe.skipIf(!hasKubectl)('kubectl cordon, taint and label nodes', () => {
       `The Node "${second}" is invalid: metadata.labels[node.kubernetes.io/instance-type]: Forbidden: this label is set by podplane`,
     );
     kubectl('delete', 'pod', ...selecting, '--wait=false');
+  });
+
+  it('evicts the pods that do not tolerate a NoExecute taint, and records why', async () => {
+    kubectl('apply', '-f', podManifest('victim', '  nodeSelector: { disk: ssd }\n'));
+    kubectl(
+      'apply',
+      '-f',
+      podManifest(
+        'stayer',
+        '  nodeSelector: { disk: ssd }\n  tolerations: [{ key: evict, operator: Exists, effect: NoExecute }]\n',
+      ),
+    );
+    await untilPrinted(
+      () => kubectl('get', 'pods', 'victim', 'stayer'),
+      /^victim\s+1\/1\s+Running[\s\S]*^stayer\s+1\/1\s+Running/m,
+      'both to run',
+    );
+    expect(kubectl('taint', 'nodes', second, 'evict=now:NoExecute').trim()).toBe(`node/${second} tainted`);
+    await eventually(
+      () => kubectl('get', 'pods', '-o', 'name'),
+      (printed) => !printed.includes('pod/victim') && printed.includes('pod/stayer'),
+      'victim to be evicted',
+      20_000,
+      200,
+    );
+    expect(kubectl('get', 'events')).toMatch(
+      /Normal\s+TaintManagerEviction\s+pod\/victim\s+Marking for deletion Pod default\/victim$/m,
+    );
+    expect(kubectl('taint', 'nodes', second, 'evict=now:NoExecute-').trim()).toBe(`node/${second} untainted`);
   });
 });
