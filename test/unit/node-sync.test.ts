@@ -129,7 +129,10 @@ describe('node sync', () => {
   it('merges again when a user writes the node between its read and its write', async () => {
     const { stores, node } = setup();
     let clock = Date.parse('2026-11-30T08:00:00Z');
-    const now = () => new Date((clock += 60_000)).toISOString();
+    const now = () => {
+      clock += 60_000;
+      return new Date(clock).toISOString();
+    };
     const runtimeOf = (view: ContainerInstanceView) =>
       ({ listContainerInstances: async () => [view] }) as unknown as PodRuntime;
     await syncNodes({ runtime: runtimeOf(instance()), nodes: stores.nodes, now });

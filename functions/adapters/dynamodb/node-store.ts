@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Node } from '../../core/k8s';
-import { ConflictError, type NodeStore } from '../../core/ports';
 import { nodeStage } from '../../core/nodes/stage';
+import { ConflictError, type NodeStore } from '../../core/ports';
 import { nextResourceVersion } from '../../core/resource-version';
 import { tableName } from '../config';
 import { dynamo, recordCapacity } from './client';

@@ -36,7 +36,9 @@ export async function firePodTimer(
   if (record.pod.metadata?.deletionTimestamp) return 'stale';
   // A toleration runs out whatever task the pod is on.
   if (timer.kind === 'taint-eviction')
-    return deps.taintEviction && (await recheckTaintEviction(record, deps.taintEviction)) ? 'evicted' : 'stale';
+    return deps.taintEviction && (await recheckTaintEviction(record, deps.taintEviction))
+      ? 'evicted'
+      : 'stale';
   if (timer.kind !== 'deadline' && record.taskGeneration !== timer.generation) return 'stale';
   // The deadline spans every generation: it counts from the pod's first start.
   if (timer.kind === 'deadline') return expireDeadline(record, timer, deps);
