@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Node } from '../../functions/core/k8s';
 import { nodeFromContainerInstance } from '../../functions/core/nodes/from-container-instance';
+import { storedPod } from '../fixtures';
 import { apiHarness, now } from './api-harness';
 
 // PATCH and PUT on nodes: users own spec.unschedulable, spec.taints, labels and annotations; ECS
@@ -210,5 +211,21 @@ describe('node updates', () => {
     expect(applied.json.metadata.managedFields.map((m: { manager: string }) => m.manager)).toContain('ops');
     const missing = await call('PATCH', '/api/v1/nodes/nowhere', { headers: merge, body: { metadata: {} } });
     expect(missing.statusCode).toBe(404);
+  });
+
+  it('hands waiting pods back to the scheduler when an update may let them fit, but not on a dry run', async () => {
+    const { call, stores } = await withNode();
+    stores.pods.seed(storedPod('waiting'), { stage: 'unschedulable' });
+    const stage = async () => (await stores.pods.getPod('default', 'waiting', true))?.stage;
+    await call('PATCH', path, { headers: strategic, body: { spec: { unschedulable: true } } });
+    expect(await stage()).toBe('unschedulable');
+    await call('PATCH', path, {
+      headers: strategic,
+      query: { dryRun: 'All' },
+      body: { spec: { unschedulable: null } },
+    });
+    expect(await stage()).toBe('unschedulable');
+    await call('PATCH', path, { headers: strategic, body: { spec: { unschedulable: null } } });
+    expect(await stage()).toBe('schedule');
   });
 });

@@ -63,8 +63,10 @@ function dryRunPods(pods: PodStore): PodStore {
     bindPods: neverFromTheApi('bindPods'),
     unbindPod: neverFromTheApi('unbindPod'),
     finishPod: neverFromTheApi('finishPod'),
-    requeuePod: neverFromTheApi('requeuePod'),
-    requestMove: neverFromTheApi('requestMove'),
+    // A node update that may admit waiting pods hands them back to the scheduler; a dry run's
+    // hands back none.
+    async requeuePod() {},
+    async requestMove() {},
     claimProbeTick: neverFromTheApi('claimProbeTick'),
   };
 }

@@ -1,8 +1,10 @@
+import type { Taint } from 'kubernetes-types/core/v1';
+import { requeueUnschedulable } from '../controllers/requeue';
 import { jsonEqual } from '../equal';
 import { ApiError, notFound } from '../errors';
 import type { Node } from '../k8s';
 import { withTaintTimes, withUnschedulableTaint } from '../nodes/ownership';
-import { ConflictError } from '../ports';
+import { ConflictError, type PodStore } from '../ports';
 import { kubernetesTime } from '../time';
 import { fieldManagerScope } from './apply/managed-fields';
 import { admitNodeUpdate } from './node-update';
@@ -30,12 +32,16 @@ export const nodeStrategy: Strategy<Node, Node> = {
       const now = kubernetesTime(deps.now());
       const next = withTaintTimes(withUnschedulableTaint(tryUpdate(current), now), current, now);
       if (jsonEqual(next, current)) return current;
+      let stored: Node;
       try {
-        return await deps.nodes.updateNode(next);
+        stored = await deps.nodes.updateNode(next);
       } catch (error) {
         if (!(error instanceof ConflictError) || attempt >= 8) throw error;
         current = await deps.nodes.getNode(key.name, { consistent: true });
+        continue;
       }
+      if (mayAdmitMorePods(current, stored)) await requeueQuietly(deps.pods);
+      return stored;
     }
   },
   // Only an apply to a node that does not exist gets here: ECS, not the API, makes nodes.
@@ -50,3 +56,27 @@ export const nodeStrategy: Strategy<Node, Node> = {
   },
   admitUpdate: admitNodeUpdate,
 };
+
+/**
+ * Whether pods the node refused may fit it now: it was uncordoned, lost a taint, or its labels
+ * changed (Kubernetes' scheduling queue moves its unschedulable pods on such a Node update).
+ */
+function mayAdmitMorePods(before: Node, after: Node): boolean {
+  if (before.spec?.unschedulable && !after.spec?.unschedulable) return true;
+  const taintKey = (t: Taint) => JSON.stringify([t.key, t.value ?? '', t.effect]);
+  const kept = new Set((after.spec?.taints ?? []).map(taintKey));
+  if ((before.spec?.taints ?? []).some((t) => !kept.has(taintKey(t)))) return true;
+  return !jsonEqual(before.metadata?.labels ?? {}, after.metadata?.labels ?? {});
+}
+
+/**
+ * Hands waiting pods back to the scheduler after the update is stored: best effort, since the
+ * update has happened whatever this does, and node sync requeues them within a minute anyway.
+ */
+async function requeueQuietly(pods: PodStore): Promise<void> {
+  try {
+    await requeueUnschedulable({ pods });
+  } catch {
+    // The next node sync requeues them.
+  }
+}
