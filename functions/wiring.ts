@@ -267,6 +267,9 @@ export const functionDefinitions = {
       filters: [{ eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { stage: { S: ['schedule'] } } } }],
     },
   },
+  // Also Kubernetes' taint eviction controller: node items with a NoExecute taint carry stage
+  // `evict` (functions/core/nodes/stage.ts). A third mapping on the stream is not to be had (two
+  // readers per shard), and deleting pods whose tasks it then stops is the kubelet's side anyway.
   kubelet: {
     entry: 'functions/kubelet/handler.ts',
     memoryMiB: 512,
@@ -276,7 +279,7 @@ export const functionDefinitions = {
       filters: [
         {
           eventName: ['INSERT', 'MODIFY'],
-          dynamodb: { NewImage: { stage: { S: ['launch', 'replace', 'stop'] } } },
+          dynamodb: { NewImage: { stage: { S: ['launch', 'replace', 'stop', 'evict'] } } },
         },
       ],
     },

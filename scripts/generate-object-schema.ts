@@ -5,6 +5,7 @@ import { buildObjectSchemas } from './object-schema';
 export const schemaKinds = [
   'Pod',
   'Namespace',
+  'Node',
   'meta/v1.DeleteOptions',
   'authorization/v1.SelfSubjectAccessReview',
   'authorization/v1.SelfSubjectRulesReview',

@@ -17,7 +17,7 @@ export interface PodEvent {
   readonly reason: string;
   readonly message: string;
   /** The component that saw it, as in `kubectl describe`'s From column. */
-  readonly component: 'default-scheduler' | 'kubelet';
+  readonly component: 'default-scheduler' | 'kubelet' | 'taint-eviction-controller';
   /** What makes this occurrence distinct (a node, a task, an attempt); the same key is one event. */
   readonly key?: string;
   readonly fieldPath?: string;

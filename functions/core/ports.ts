@@ -161,7 +161,8 @@ export interface PodStore {
  */
 export interface PodTimer {
   /** `requeue`: a pod ECS could not place waited out its back-off and is scheduled again. */
-  readonly kind: 'restart' | 'image-backoff' | 'probe' | 'deadline' | 'requeue';
+  /** `taint-eviction`: a pod's toleration of a NoExecute taint (tolerationSeconds) ran out. */
+  readonly kind: 'restart' | 'image-backoff' | 'probe' | 'deadline' | 'requeue' | 'taint-eviction';
   readonly namespace: string;
   readonly name: string;
   readonly uid: string;
@@ -183,9 +184,20 @@ export interface PodTimers {
 export interface NodeStore {
   /** `consistent`: reflects every write acknowledged before the call (the scheduler's view). */
   listNodes(options?: { readonly consistent?: boolean }): Promise<NodeInfo[]>;
-  getNode(name: string): Promise<Node | undefined>;
-  /** Creates or refreshes a node, keeping what bound pods already take from it. */
-  putNode(node: Node, allocatable: NodeResources): Promise<void>;
+  /** `consistent`: reflects every write acknowledged before the call (what an update reads). */
+  getNode(name: string, options?: { readonly consistent?: boolean }): Promise<Node | undefined>;
+  /**
+   * Creates or refreshes a node, keeping what bound pods already take from it. With `previous`,
+   * the write is conditioned on it: the resourceVersion of the node it was made from, or null for
+   * a node that must not exist yet; a ConflictError says the node moved (node sync merges again).
+   */
+  putNode(node: Node, allocatable: NodeResources, previous?: string | null): Promise<void>;
+  /**
+   * Stores the node as an API update made it (what users own: labels, annotations, taints,
+   * unschedulable), conditioned on its resourceVersion; ConflictError when it moved. The
+   * allocatable and used counters stay as they are.
+   */
+  updateNode(node: Node): Promise<Node>;
 }
 
 export interface NamespaceStore {

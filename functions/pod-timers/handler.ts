@@ -17,6 +17,7 @@ const deps = {
   timers,
   now: isoNow,
   metrics: powertoolsPodMetrics(),
+  taintEviction: { ...stores, timers, now: isoNow },
 };
 
 /** Delayed timers from the SQS queue: back-offs that end, pull back-offs to show, probes due. */

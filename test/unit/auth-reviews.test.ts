@@ -80,7 +80,7 @@ describe('the access decision', () => {
     );
     expect(can(admin, 'delete', 'nodes', { name: 'i-1' })).toEqual({
       allowed: false,
-      reason: 'podplane does not serve "delete" on nodes; it serves get, list',
+      reason: 'podplane does not serve "delete" on nodes; it serves get, list, patch, update, watch',
     });
   });
 
@@ -383,7 +383,7 @@ describe('the review endpoints', () => {
 
     const everything = await call(path, { body: { spec: { namespace: 'default' } }, user: asAdmin });
     expect(everything.json.status.resourceRules).toContainEqual({
-      verbs: ['get', 'list'],
+      verbs: ['get', 'list', 'patch', 'update', 'watch'],
       apiGroups: [''],
       resources: ['nodes'],
     });

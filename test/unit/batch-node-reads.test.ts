@@ -9,6 +9,7 @@ function countingStore(failures = 0) {
   const store: NodeStore = {
     listNodes: async () => [],
     putNode: async () => undefined,
+    updateNode: async (node) => node,
     async getNode(name) {
       reads.push(name);
       if (reads.length <= failures) throw new Error('throttled');

@@ -349,8 +349,10 @@ export function fakeStores(): FakeStores {
       const entry = nodes.get(name);
       return entry ? clone(entry.node) : undefined;
     },
-    async putNode(node, allocatable) {
+    async putNode(node, allocatable, previous) {
       const name = node.metadata?.name ?? '';
+      const stored = nodes.get(name)?.node.metadata?.resourceVersion;
+      if (previous !== undefined && (previous ?? undefined) !== stored) throw new ConflictError();
       const requested = nodes.get(name)?.requested ?? { cpuMillis: 0, memoryBytes: 0, pods: 0 };
       const usedHostPorts = nodes.get(name)?.usedHostPorts ?? [];
       nodes.set(name, {
@@ -359,6 +361,13 @@ export function fakeStores(): FakeStores {
         requested,
         usedHostPorts,
       });
+    },
+    async updateNode(node) {
+      const entry = nodes.get(node.metadata?.name ?? '');
+      if (!entry || entry.node.metadata?.resourceVersion !== node.metadata?.resourceVersion)
+        throw new ConflictError();
+      entry.node = stamp(node, nextRv());
+      return clone(entry.node);
     },
   };
 

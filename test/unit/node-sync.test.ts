@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { nodeStatusReportSeconds, syncNodes } from '../../functions/core/controllers/node-sync';
+import type { Node } from '../../functions/core/k8s';
 import type { ContainerInstanceView } from '../../functions/core/nodes/from-container-instance';
-import type { PodRuntime } from '../../functions/core/ports';
+import { ConflictError, type PodRuntime } from '../../functions/core/ports';
 import { fakeStores } from './fakes';
 
 // Node sync writes a node only when it is new, when what it shows changed, or when its status
@@ -38,7 +39,15 @@ function setup() {
   };
   const ready = async () =>
     (await stores.nodes.listNodes())[0]?.node.status?.conditions?.find((c) => c.type === 'Ready');
-  return { sync, writes, ready, setInstances: (next: ContainerInstanceView[]) => (instances = next) };
+  const node = async () => (await stores.nodes.listNodes())[0]?.node as Node;
+  return {
+    stores,
+    sync,
+    writes,
+    ready,
+    node,
+    setInstances: (next: ContainerInstanceView[]) => (instances = next),
+  };
 }
 
 describe('node sync', () => {
@@ -77,5 +86,85 @@ describe('node sync', () => {
     expect(writes).toHaveLength(2);
     expect((await ready())?.lastHeartbeatTime).not.toBe(first);
     expect((await ready())?.lastTransitionTime).toBe(first);
+  });
+
+  it('keeps what users set (cordon, taints, labels, annotations) and rewrites what ECS owns', async () => {
+    const { sync, stores, node, setInstances } = setup();
+    await sync();
+    const before = await node();
+    await stores.nodes.updateNode({
+      ...before,
+      metadata: {
+        ...before.metadata,
+        labels: { ...before.metadata?.labels, disk: 'ssd', 'node.kubernetes.io/instance-type': 'forged' },
+        annotations: { ...before.metadata?.annotations, note: 'rack 4' },
+      },
+      spec: {
+        ...before.spec,
+        unschedulable: true,
+        taints: [
+          { key: 'dedicated', value: 'gpu', effect: 'NoSchedule' },
+          { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' },
+        ],
+      },
+    });
+    setInstances([
+      instance({ attributes: { 'ecs.availability-zone': 'us-east-1b', 'ecs.instance-type': 'c5.xlarge' } }),
+    ]);
+    await sync();
+    const after = await node();
+    expect(after.metadata?.labels).toMatchObject({
+      disk: 'ssd',
+      'node.kubernetes.io/instance-type': 'c5.xlarge',
+      'topology.kubernetes.io/zone': 'us-east-1b',
+    });
+    expect(after.metadata?.annotations).toMatchObject({ note: 'rack 4', 'podplane.dev/capacity': 'ec2' });
+    expect(after.spec?.unschedulable).toBe(true);
+    expect(after.spec?.taints).toEqual([
+      { key: 'dedicated', value: 'gpu', effect: 'NoSchedule' },
+      { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' },
+    ]);
+  });
+
+  it('merges again when a user writes the node between its read and its write', async () => {
+    const { stores, node } = setup();
+    let clock = Date.parse('2026-11-30T08:00:00Z');
+    const now = () => {
+      clock += 60_000;
+      return new Date(clock).toISOString();
+    };
+    const runtimeOf = (view: ContainerInstanceView) =>
+      ({ listContainerInstances: async () => [view] }) as unknown as PodRuntime;
+    await syncNodes({ runtime: runtimeOf(instance()), nodes: stores.nodes, now });
+    let raced = false;
+    const nodes = {
+      ...stores.nodes,
+      // Sync reads the node, then `kubectl label` lands before sync writes.
+      async listNodes() {
+        const listed = await stores.nodes.listNodes();
+        raced = true;
+        const current = await node();
+        await stores.nodes.updateNode({
+          ...current,
+          metadata: { ...current.metadata, labels: { ...current.metadata?.labels, disk: 'ssd' } },
+        });
+        return listed;
+      },
+    };
+    await syncNodes({ runtime: runtimeOf(instance({ agentConnected: false })), nodes, now });
+    expect(raced).toBe(true);
+    const after = await node();
+    expect(after.metadata?.labels?.disk).toBe('ssd');
+    expect(after.status?.conditions?.[0]?.status).toBe('False');
+  });
+
+  it('writes a node conditioned on the version it read: a stale write is a conflict', async () => {
+    const { sync, stores, node } = setup();
+    await sync();
+    const read = await node();
+    await stores.nodes.updateNode({ ...read, metadata: { ...read.metadata, labels: { a: 'b' } } });
+    await expect(
+      stores.nodes.putNode(read, { cpuMillis: 1, memoryBytes: 1, pods: 1 }, read.metadata?.resourceVersion),
+    ).rejects.toBeInstanceOf(ConflictError);
   });
 });

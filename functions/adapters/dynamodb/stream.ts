@@ -1,8 +1,9 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
+import type { Node } from '../../core/k8s';
 import type { PodRecord } from '../../core/ports';
-import type { ObjectItem } from './items';
+import { nodePartition, type ObjectItem, objectFromItem } from './items';
 import { podRecordFromItem } from './pod-store';
 
 /** The pod as it was written by the change a stream record carries. */
@@ -11,6 +12,14 @@ export function podRecordFromStream(record: DynamoDBRecord): PodRecord | undefin
   if (!image) return undefined;
   const item = itemFromStreamImage(image) as ObjectItem;
   return String(item.pk).startsWith('pods/') ? podRecordFromItem(item) : undefined;
+}
+
+/** The node a stream record carries, or undefined for any other item. */
+export function nodeFromStream(record: DynamoDBRecord): Node | undefined {
+  const image = record.dynamodb?.NewImage;
+  if (!image) return undefined;
+  const item = itemFromStreamImage(image) as ObjectItem;
+  return item.pk === nodePartition ? objectFromItem<Node>(item) : undefined;
 }
 
 /**

@@ -35,7 +35,8 @@ export function podTimerFromBody(body: string): PodTimer | undefined {
         timer.kind === 'image-backoff' ||
         timer.kind === 'probe' ||
         timer.kind === 'deadline' ||
-        timer.kind === 'requeue') &&
+        timer.kind === 'requeue' ||
+        timer.kind === 'taint-eviction') &&
       typeof timer.namespace === 'string' &&
       typeof timer.name === 'string' &&
       typeof timer.uid === 'string' &&

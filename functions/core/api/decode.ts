@@ -8,6 +8,7 @@ const known = schemas as unknown as ObjectSchemas;
 export type SchemaKind =
   | 'Pod'
   | 'Namespace'
+  | 'Node'
   | 'DeleteOptions'
   | 'SelfSubjectAccessReview'
   | 'SelfSubjectRulesReview';

@@ -43,7 +43,7 @@ export const coreV1Resources: APIResourceList = {
       singularName: 'node',
       namespaced: false,
       kind: 'Node',
-      verbs: ['get', 'list'],
+      verbs: ['get', 'list', 'patch', 'update', 'watch'],
       shortNames: ['no'],
     },
     {

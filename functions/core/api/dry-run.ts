@@ -1,9 +1,10 @@
-import type { Namespace, Pod } from '../k8s';
+import type { Namespace, Node, Pod } from '../k8s';
 import {
   AlreadyExistsError,
   ConflictError,
   type EventStore,
   type NamespaceStore,
+  type NodeStore,
   type PodRecord,
   type PodStore,
 } from '../ports';
@@ -22,6 +23,7 @@ export function dryRunDeps<T extends ApiDeps>(deps: T): T {
     ...rest,
     pods: dryRunPods(deps.pods),
     namespaces: dryRunNamespaces(deps.namespaces),
+    nodes: dryRunNodes(deps.nodes),
     events: dryRunEvents(deps.events),
   } as T;
 }
@@ -61,8 +63,10 @@ function dryRunPods(pods: PodStore): PodStore {
     bindPods: neverFromTheApi('bindPods'),
     unbindPod: neverFromTheApi('unbindPod'),
     finishPod: neverFromTheApi('finishPod'),
-    requeuePod: neverFromTheApi('requeuePod'),
-    requestMove: neverFromTheApi('requestMove'),
+    // A node update that may admit waiting pods hands them back to the scheduler; a dry run's
+    // hands back none.
+    async requeuePod() {},
+    async requestMove() {},
     claimProbeTick: neverFromTheApi('claimProbeTick'),
   };
 }
@@ -81,6 +85,19 @@ function dryRunNamespaces(namespaces: NamespaceStore): NamespaceStore {
       return namespace;
     },
     async deleteNamespace() {},
+  };
+}
+
+function dryRunNodes(nodes: NodeStore): NodeStore {
+  return {
+    listNodes: (options) => nodes.listNodes(options),
+    getNode: (name, options) => nodes.getNode(name, options),
+    putNode: neverFromTheApi('putNode'),
+    async updateNode(node: Node) {
+      const now = await nodes.getNode(node.metadata?.name ?? '', { consistent: true });
+      if (!now || now.metadata?.resourceVersion !== node.metadata?.resourceVersion) throw new ConflictError();
+      return node;
+    },
   };
 }
 

@@ -68,7 +68,11 @@ export const openApiV3CoreV1 = {
       patch: operation('patchCoreV1Namespace', 'Namespace', true),
     },
     '/api/v1/nodes': { get: list('listCoreV1Node', 'Node') },
-    '/api/v1/nodes/{name}': { get: operation('readCoreV1Node', 'Node', false) },
+    '/api/v1/nodes/{name}': {
+      get: operation('readCoreV1Node', 'Node', false),
+      patch: operation('patchCoreV1Node', 'Node', true),
+      put: operation('replaceCoreV1Node', 'Node', true),
+    },
     '/api/v1/events': { get: list('listCoreV1EventForAllNamespaces', 'Event') },
     '/api/v1/namespaces/{namespace}/events': { get: list('listCoreV1NamespacedEvent', 'Event') },
   },

@@ -14,6 +14,7 @@ import {
   AlreadyExistsError,
   type EventStore,
   type NamespaceStore,
+  type NodeStore,
   type PodRecord,
   type PodStore,
 } from '../ports';
@@ -28,6 +29,7 @@ import { tableJson } from './tables';
 
 export interface ApiDeps {
   readonly pods: PodStore;
+  readonly nodes: NodeStore;
   readonly namespaces: NamespaceStore;
   readonly events: EventStore;
   readonly now: () => Date;

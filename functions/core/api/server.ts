@@ -1,5 +1,5 @@
 import { ApiError, methodNotAllowed } from '../errors';
-import type { NodeStore, PodLogs } from '../ports';
+import type { PodLogs } from '../ports';
 import {
   createSelfSubjectAccessReview,
   createSelfSubjectReview,
@@ -19,6 +19,7 @@ import { listEvents } from './events';
 import { type ApiRequest, type ApiResponse, internalError, json, statusResponse, text } from './http';
 import { namespaceStrategy } from './namespace-strategy';
 import { deleteNamespace, getNamespace, listNamespaces } from './namespaces';
+import { nodeStrategy } from './node-strategy';
 import { getNode, listNodes } from './nodes';
 import { notServed } from './not-served';
 import { openApiV3CoreV1, openApiV3Root } from './openapi';
@@ -34,7 +35,6 @@ import type { ObjectKey } from './registry/strategy';
 import { replaceResource } from './registry/update';
 
 export interface ServerDeps extends ApiDeps {
-  readonly nodes: NodeStore;
   readonly logs: PodLogs;
   readonly logError: (message: string, error: unknown) => void;
 }
@@ -135,7 +135,11 @@ const routes: { pattern: RegExp; keys: string[]; handlers: Handlers }[] = [
   {
     pattern: new RegExp(`^/api/v1/nodes/${name}$`),
     keys: ['name'],
-    handlers: { GET: (p, r, d) => getNode(p.name ?? '', r, d) },
+    handlers: {
+      GET: (p, r, d) => getNode(p.name ?? '', r, d),
+      PUT: (p, r, d) => replaceResource(nodeStrategy, keyOf(p), 'object', r, d),
+      PATCH: (p, r, d) => patchResource(nodeStrategy, keyOf(p), 'object', r, d),
+    },
   },
   { pattern: /^\/api\/v1\/events$/, keys: [], handlers: { GET: (_p, r, d) => listEvents(undefined, r, d) } },
   {

@@ -7,7 +7,8 @@ import {
   nodeFromContainerInstance,
   nodeResourcesFromContainerInstance,
 } from '../nodes/from-container-instance';
-import type { NodeStore, PodRuntime } from '../ports';
+import { mergeUserOwnedFields } from '../nodes/ownership';
+import { ConflictError, type NodeStore, type PodRuntime } from '../ports';
 import type { NodeInfo, NodeResources } from '../scheduler/framework';
 
 /**
@@ -21,6 +22,7 @@ export const nodeStatusReportSeconds = 300;
  * Mirrors the cluster's EC2 container instances, and the configured Fargate pools, as nodes;
  * returns how many nodes there are. Only a node that is new, changed, or due its status report
  * is written: every write of the 50 nodes of a cluster is a write unit each, once a minute.
+ * What users set on a node (cordon, taints, labels, annotations) survives every sync.
  */
 export async function syncNodes(deps: {
   runtime: PodRuntime;
@@ -44,14 +46,39 @@ export async function syncNodes(deps: {
   ];
   const current = new Map(stored.map((info) => [info.node.metadata?.name ?? '', info]));
   await Promise.all(
-    wanted.map(async ({ node, allocatable }) => {
-      const before = current.get(node.metadata?.name ?? '');
-      const next = before ? withTransitionTimes(node, before.node) : node;
-      if (before && !isDue(before.node, now) && sameNode(next, allocatable, before)) return;
-      await deps.nodes.putNode(next, allocatable);
-    }),
+    wanted.map(({ node, allocatable }) =>
+      refreshNode(node, allocatable, current.get(node.metadata?.name ?? ''), now, deps.nodes),
+    ),
   );
   return wanted.length;
+}
+
+/**
+ * Writes what ECS owns of a node, keeping what users own (nodes/ownership.ts), conditioned on the
+ * node as it was read: a user's patch that lands in between makes the write fail, and the node is
+ * read again (consistently) and merged again, so no sync overwrites a concurrent cordon or label.
+ */
+async function refreshNode(
+  fromEcs: Node,
+  allocatable: NodeResources,
+  first: NodeInfo | undefined,
+  now: string,
+  nodes: NodeStore,
+): Promise<void> {
+  let before: Node | undefined = first?.node;
+  for (let attempt = 1; ; attempt++) {
+    const merged = mergeUserOwnedFields(fromEcs, before, now);
+    const next = before ? withTransitionTimes(merged, before) : merged;
+    // The first read's counters are only compared with; a fresh read leaves nothing to skip.
+    if (first && attempt === 1 && !isDue(first.node, now) && sameNode(next, allocatable, first)) return;
+    try {
+      await nodes.putNode(next, allocatable, before?.metadata?.resourceVersion ?? null);
+      return;
+    } catch (error) {
+      if (!(error instanceof ConflictError) || attempt >= 5) throw error;
+      before = await nodes.getNode(fromEcs.metadata?.name ?? '', { consistent: true });
+    }
+  }
 }
 
 /** A condition whose status did not change keeps the time it last changed. */

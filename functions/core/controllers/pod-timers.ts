@@ -6,15 +6,26 @@ import { ConflictError, type PodRecord, type PodTimer } from '../ports';
 import { expireDeadline } from './pod-deadline';
 import { applyTaskState, type PodStatusDeps } from './pod-status';
 import { withFreshPod } from './retry';
+import { recheckTaintEviction, type TaintEvictionDeps } from './taint-eviction';
 import { scheduleProbe } from './timers';
 
-export type PodTimerOutcome = 'restarted' | 'backoff-shown' | 'probed' | 'rescheduled' | 'expired' | 'stale';
+export type PodTimerOutcome =
+  | 'restarted'
+  | 'backoff-shown'
+  | 'probed'
+  | 'rescheduled'
+  | 'expired'
+  | 'evicted'
+  | 'stale';
 
 /**
  * A delayed timer fired. Timers arrive at least once and may be late: each names the pod's uid
  * and task generation, and one that no longer matches the pod changes nothing.
  */
-export async function firePodTimer(timer: PodTimer, deps: PodStatusDeps): Promise<PodTimerOutcome> {
+export async function firePodTimer(
+  timer: PodTimer,
+  deps: PodStatusDeps & { readonly taintEviction?: TaintEvictionDeps },
+): Promise<PodTimerOutcome> {
   if (
     timer.kind === 'probe' &&
     !(await deps.pods.claimProbeTick(timer.uid, timer.generation, timer.tick ?? 0))
@@ -22,8 +33,13 @@ export async function firePodTimer(timer: PodTimer, deps: PodStatusDeps): Promis
     return 'stale';
   const record = await deps.pods.getPod(timer.namespace, timer.name, true);
   if (!record || record.pod.metadata?.uid !== timer.uid) return 'stale';
-  if (timer.kind !== 'deadline' && record.taskGeneration !== timer.generation) return 'stale';
   if (record.pod.metadata?.deletionTimestamp) return 'stale';
+  // A toleration runs out whatever task the pod is on.
+  if (timer.kind === 'taint-eviction')
+    return deps.taintEviction && (await recheckTaintEviction(record, deps.taintEviction))
+      ? 'evicted'
+      : 'stale';
+  if (timer.kind !== 'deadline' && record.taskGeneration !== timer.generation) return 'stale';
   // The deadline spans every generation: it counts from the pod's first start.
   if (timer.kind === 'deadline') return expireDeadline(record, timer, deps);
   if (timer.kind === 'restart') return (await endBackOff(record, deps)) ? 'restarted' : 'stale';

@@ -57,6 +57,8 @@ const listTypes: Readonly<Record<string, ListType>> = {
   'core/v1.PodStatus.resourceClaimStatuses': { keys: ['name'] },
   'core/v1.ContainerStatus.volumeMounts': { keys: ['mountPath'] },
   'core/v1.NamespaceStatus.conditions': { keys: ['type'] },
+  'core/v1.NodeSpec.podCIDRs': 'set',
+  'core/v1.NodeStatus.conditions': { keys: ['type'] },
 };
 
 /** Types tagged `+structType=atomic` in the same files: a reference is owned as one value. */
@@ -130,7 +132,7 @@ export function keyDefault(item: Atom, field: string): Json | undefined {
   return item.kind === 'struct' ? keyDefaults[`${item.ref}.${field}`] : undefined;
 }
 
-export type ApplyKind = 'Pod' | 'Namespace';
+export type ApplyKind = 'Pod' | 'Namespace' | 'Node';
 
 /** The top of a kind's tree. */
 export function rootAtom(kind: ApplyKind): Atom {

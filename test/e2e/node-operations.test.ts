@@ -1,0 +1,119 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  eventually,
+  hasKubectl,
+  kubectlFor,
+  untilPrinted,
+  useControlPlane,
+  writeManifest,
+} from './control-plane';
+
+/**
+ * Node operations with kubectl against `npm start`'s program: cordon and uncordon, taint and
+ * untaint, label, and what the scheduler makes of each. Checked by what kubectl prints.
+ */
+
+describe.skipIf(!hasKubectl)('kubectl cordon, taint and label nodes', () => {
+  const plane = useControlPlane('podplane-nodes-', ['--nodes', '2']);
+  const { run: kubectl, fails: kubectlFails, status } = kubectlFor(plane);
+  let first = '';
+  let second = '';
+
+  const podManifest = (name: string, extra = '') =>
+    writeManifest(
+      plane,
+      `${name}.yaml`,
+      `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  containers: [{ name: app, image: nginx:1.27 }]\n${extra}`,
+    );
+  const nodeOf = async (pod: string) =>
+    untilPrinted(
+      () => kubectl('get', 'pod', pod, '-o', 'jsonpath={.spec.nodeName}'),
+      /^i-/,
+      `${pod} to be scheduled`,
+    );
+
+  beforeAll(() => {
+    [first = '', second = ''] = kubectl('get', 'nodes', '-o', 'jsonpath={.items[*].metadata.name}').split(
+      ' ',
+    );
+  });
+
+  it('cordons a node: SchedulingDisabled, and new pods go elsewhere; uncordon undoes it', async () => {
+    const cordon = status('cordon', first);
+    expect(cordon.code).toBe(0);
+    expect(cordon.out.trim()).toBe(`node/${first} cordoned`);
+    expect(kubectl('get', 'nodes')).toMatch(new RegExp(`^${first}\\s+Ready,SchedulingDisabled\\s`, 'm'));
+    expect(kubectl('get', 'node', first, '-o', 'jsonpath={.spec.taints[*].key}')).toBe(
+      'node.kubernetes.io/unschedulable',
+    );
+    for (const pod of ['c1', 'c2', 'c3']) kubectl('apply', '-f', podManifest(pod));
+    for (const pod of ['c1', 'c2', 'c3']) expect(await nodeOf(pod)).toBe(second);
+
+    expect(kubectl('uncordon', first).trim()).toBe(`node/${first} uncordoned`);
+    expect(kubectl('get', 'nodes')).toMatch(new RegExp(`^${first}\\s+Ready\\s`, 'm'));
+    expect(kubectl('get', 'node', first, '-o', 'jsonpath={.spec}')).not.toContain('unschedulable');
+    kubectl('delete', 'pod', 'c1', 'c2', 'c3', '--wait=false');
+  });
+
+  it('taints a node so pods that do not tolerate it go elsewhere, and untaints it', async () => {
+    expect(kubectl('taint', 'nodes', first, 'dedicated=gpu:NoSchedule').trim()).toBe(`node/${first} tainted`);
+    expect(kubectl('describe', 'node', first)).toMatch(/^Taints:\s+dedicated=gpu:NoSchedule$/m);
+    kubectl('apply', '-f', podManifest('t1'));
+    kubectl('apply', '-f', podManifest('t2'));
+    expect(await nodeOf('t1')).toBe(second);
+    expect(await nodeOf('t2')).toBe(second);
+    expect(kubectlFails('taint', 'nodes', first, 'dedicated=gpu:Sometimes')).toContain(
+      'invalid taint effect: Sometimes, unsupported taint effect',
+    );
+    expect(kubectl('taint', 'nodes', first, 'dedicated=gpu:NoSchedule-').trim()).toBe(
+      `node/${first} untainted`,
+    );
+    expect(kubectl('describe', 'node', first)).toMatch(/^Taints:\s+<none>$/m);
+    kubectl('delete', 'pod', 't1', 't2', '--wait=false');
+  });
+
+  it('labels a node, and a pod selecting the label lands there', async () => {
+    expect(kubectl('label', 'nodes', second, 'disk=ssd').trim()).toBe(`node/${second} labeled`);
+    expect(kubectl('get', 'nodes', '-l', 'disk=ssd', '-o', 'name').trim()).toBe(`node/${second}`);
+    // Three pods, so that landing there by chance (one in eight) is not mistaken for selection.
+    const selecting = ['ssd1', 'ssd2', 'ssd3'];
+    for (const pod of selecting) kubectl('apply', '-f', podManifest(pod, '  nodeSelector: { disk: ssd }\n'));
+    for (const pod of selecting) expect(await nodeOf(pod)).toBe(second);
+    // What ECS owns stays ECS's.
+    expect(
+      kubectlFails('label', 'nodes', second, 'node.kubernetes.io/instance-type=forged', '--overwrite'),
+    ).toContain(
+      `The Node "${second}" is invalid: metadata.labels[node.kubernetes.io/instance-type]: Forbidden: this label is set by podplane`,
+    );
+    kubectl('delete', 'pod', ...selecting, '--wait=false');
+  });
+
+  it('evicts the pods that do not tolerate a NoExecute taint, and records why', async () => {
+    kubectl('apply', '-f', podManifest('victim', '  nodeSelector: { disk: ssd }\n'));
+    kubectl(
+      'apply',
+      '-f',
+      podManifest(
+        'stayer',
+        '  nodeSelector: { disk: ssd }\n  tolerations: [{ key: evict, operator: Exists, effect: NoExecute }]\n',
+      ),
+    );
+    await untilPrinted(
+      () => kubectl('get', 'pods', 'victim', 'stayer'),
+      /^victim\s+1\/1\s+Running[\s\S]*^stayer\s+1\/1\s+Running/m,
+      'both to run',
+    );
+    expect(kubectl('taint', 'nodes', second, 'evict=now:NoExecute').trim()).toBe(`node/${second} tainted`);
+    await eventually(
+      () => kubectl('get', 'pods', '-o', 'name'),
+      (printed) => !printed.includes('pod/victim') && printed.includes('pod/stayer'),
+      'victim to be evicted',
+      20_000,
+      200,
+    );
+    expect(kubectl('get', 'events')).toMatch(
+      /Normal\s+TaintManagerEviction\s+pod\/victim\s+Marking for deletion Pod default\/victim$/m,
+    );
+    expect(kubectl('taint', 'nodes', second, 'evict=now:NoExecute-').trim()).toBe(`node/${second} untainted`);
+  });
+});
