@@ -16,8 +16,8 @@ export interface PodEvent {
   readonly type: 'Normal' | 'Warning';
   readonly reason: string;
   readonly message: string;
-  /** The component that saw it, as in `kubectl describe`'s From column. */
-  readonly component: 'default-scheduler' | 'kubelet';
+  /** The component that saw it, as in `kubectl describe`'s From column: `kubelet` or a scheduler's name. */
+  readonly component: string;
   /** What makes this occurrence distinct (a node, a task, an attempt); the same key is one event. */
   readonly key?: string;
   readonly fieldPath?: string;
