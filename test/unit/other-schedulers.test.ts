@@ -1,3 +1,4 @@
+import protobuf from 'protobufjs/minimal.js';
 import { describe, expect, it } from 'vitest';
 import { createScheduler } from '../../functions/core/controllers/scheduler';
 import type { Pod } from '../../functions/core/k8s';
@@ -226,6 +227,72 @@ describe('POST pods/{name}/binding', () => {
     expect(stores.nodes.nodeInfo('node-1')?.requested).toMatchObject({ cpuMillis: 1000, pods: 1 });
     const events = await stores.events.listEvents('default');
     expect(events.find((e) => e.reason === 'OutOfcpu')?.source?.component).toBe('kubelet');
+  });
+});
+
+/** A protobuf message of string and message fields, by number (what client-go writes). */
+function encoded(fields: [number, string | Uint8Array][]): Uint8Array {
+  const writer = protobuf.Writer.create();
+  for (const [field, value] of fields) {
+    writer.uint32((field << 3) | 2);
+    if (typeof value === 'string') writer.string(value);
+    else writer.bytes(value);
+  }
+  return writer.finish();
+}
+
+describe('a Binding sent as protobuf (client-go Bind)', () => {
+  it('is read as its JSON twin: the same binding, the uid precondition held', async () => {
+    const harness = apiHarness();
+    await harness.stores.nodes.putNode(nodeObject('node-1'), {
+      cpuMillis: 4000,
+      memoryBytes: 8 * GiB,
+      pods: 110,
+    });
+    const created = await harness.call('POST', '/api/v1/namespaces/default/pods', {
+      body: {
+        metadata: { name: 'web' },
+        spec: { schedulerName: 'my-scheduler', containers: [{ name: 'a', image: 'nginx' }] },
+      },
+    });
+    const body = (uid: string) => {
+      const binding = encoded([
+        [
+          1,
+          encoded([
+            [1, 'web'],
+            [3, 'default'],
+            [5, uid],
+          ]),
+        ],
+        [
+          2,
+          encoded([
+            [1, 'Node'],
+            [3, 'node-1'],
+          ]),
+        ],
+      ]);
+      const unknown = encoded([
+        [
+          1,
+          encoded([
+            [1, 'v1'],
+            [2, 'Binding'],
+          ]),
+        ],
+        [2, binding],
+      ]);
+      return Buffer.concat([Buffer.from([0x6b, 0x38, 0x73, 0x00]), unknown]);
+    };
+    const headers = { 'content-type': 'application/vnd.kubernetes.protobuf' };
+    const path = '/api/v1/namespaces/default/pods/web/binding';
+    const stale = await harness.call('POST', path, { headers, bytes: body('another-uid') });
+    expect(stale.statusCode).toBe(409);
+    expect(stale.json.message).toContain('Precondition failed: UID in precondition: another-uid');
+    const bound = await harness.call('POST', path, { headers, bytes: body(created.json.metadata.uid) });
+    expect(bound.statusCode).toBe(201);
+    expect((await harness.stores.pods.getPod('default', 'web'))?.pod.spec?.nodeName).toBe('node-1');
   });
 });
 
