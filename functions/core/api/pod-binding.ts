@@ -6,7 +6,6 @@ import { boundPod } from '../pod/binding';
 import { withConditions } from '../pod/conditions';
 import { type AdmissionRejection, kubeletAdmission, requestsOfPodOn } from '../pod/kubelet-admission';
 import { ConflictError, type NodeStore, type PodRecord } from '../ports';
-import type { NodeInfo } from '../scheduler/framework';
 import { kubernetesTime } from '../time';
 import { parseObjectBody } from './body';
 import { checkPreconditions, requestsDryRun } from './delete-options';
@@ -47,22 +46,16 @@ export async function createBinding(
 
     const nodes = await deps.nodes.listNodes({ consistent: true });
     const node = nodes.find((n) => n.node.metadata?.name === nodeName);
-    const now = kubernetesTime(deps.now());
-    const bound = boundPod(record.pod, nodeName, now, annotations);
-    const requests = node ? requestsOfPodOn(record.pod, node.node, deps.podNetworking) : undefined;
+    const bound = boundPod(record.pod, nodeName, kubernetesTime(deps.now()), annotations);
+    const requests = node && requestsOfPodOn(record.pod, node.node, deps.podNetworking);
     const rejection = node && requests ? kubeletAdmission(requests, node) : nodeNotFound(nodeName);
     if (rejection) {
       if (await reject(record, bound, rejection, dryRun, deps)) return success();
       continue;
     }
     if (dryRun) return success();
-    const outcome = await deps.pods.bindPod(
-      record,
-      bound,
-      node as NodeInfo,
-      requests as NonNullable<typeof requests>,
-    );
-    if (outcome === 'bound') return success();
+    if (node && requests && (await deps.pods.bindPod(record, bound, node, requests)) === 'bound')
+      return success();
     // pod-changed: read the pod again (it may be bound now: 409); node-full or conflict: the
     // node moved since it was read, so read it again and decide again.
   }
