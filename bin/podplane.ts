@@ -23,6 +23,8 @@ Options:
   --state-dir DIR     CA, token and kubeconfig directory (default .podplane)
   --fargate           add a Fargate pool: one virtual node (tainted; pods opt in)
   --scoring-strategy S  LeastAllocated (default, spreads) or MostAllocated (bin-packs)
+  --scheduler-names A,B further scheduler names podplane's scheduler answers to besides
+                      default-scheduler (pods for other names wait for their scheduler)
   --pod-networking N  awsvpc (default: every pod its own address) or bridge (pods
                       share their node's address and publish host ports)
   --bundled           run the bundles \`cdk synth\` writes (each in a worker thread with
@@ -55,6 +57,7 @@ const { values } = orExit(() =>
       'state-dir': { type: 'string', default: '.podplane' },
       'log-level': { type: 'string', default: 'WARN' },
       'scoring-strategy': { type: 'string', default: 'LeastAllocated' },
+      'scheduler-names': { type: 'string', default: '' },
       'pod-networking': { type: 'string', default: 'awsvpc' },
       bundled: { type: 'boolean', default: false },
       fargate: { type: 'boolean', default: false },
@@ -146,6 +149,10 @@ try {
     stateDir: values['state-dir'],
     logLevel: values['log-level'],
     scoringStrategy: scoringStrategy(values['scoring-strategy']),
+    schedulerNames: values['scheduler-names']
+      .split(',')
+      .map((n) => n.trim())
+      .filter(Boolean),
     podNetworking: podNetworking(values['pod-networking']),
     bundled: values.bundled,
     fargate: values.fargate,

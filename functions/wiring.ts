@@ -27,6 +27,11 @@ export const environmentVariables = {
   podNetworking: 'PODPLANE_POD_NETWORKING',
   /** Where awsvpc pods on EC2 get their ENIs: JSON `{"subnets": [...], "securityGroups": [...]}`. */
   podNetwork: 'PODPLANE_POD_NETWORK',
+  /**
+   * Scheduler names podplane's scheduler answers to besides `default-scheduler` (comma-separated,
+   * like kube-scheduler's profiles); pods asking for any other name wait for that scheduler.
+   */
+  schedulerNames: 'PODPLANE_SCHEDULER_NAMES',
 } as const;
 
 export interface TableDefinition {
@@ -230,6 +235,30 @@ const streamDefaults = {
   parallelizationFactor: 1,
 } as const;
 
+/**
+ * The scheduler's records: unbound pods (stage `schedule`) that ask for one of the names it answers
+ * to. Pod items carry spec.schedulerName as the top-level `schedulerName` attribute, so a pod meant
+ * for another scheduler never invokes this one (`default-scheduler` is always among the names).
+ */
+export function schedulerFilters(schedulerNames: readonly string[]): StreamFilterPattern[] {
+  const names = [...new Set(['default-scheduler', ...schedulerNames])];
+  return [
+    {
+      eventName: ['INSERT', 'MODIFY'],
+      dynamodb: { NewImage: { stage: { S: ['schedule'] }, schedulerName: { S: names } } },
+    },
+  ];
+}
+
+/** A function's stream filters once the deployment's scheduler names are known. */
+export function streamFiltersOf(
+  name: string,
+  trigger: StreamTrigger,
+  schedulerNames: readonly string[],
+): readonly StreamFilterPattern[] {
+  return name === 'scheduler' ? schedulerFilters(schedulerNames) : trigger.filters;
+}
+
 export const functionDefinitions = {
   apiserver: {
     entry: 'functions/apiserver/handler.ts',
@@ -264,7 +293,7 @@ export const functionDefinitions = {
     timeoutSeconds: 60,
     trigger: {
       ...streamDefaults,
-      filters: [{ eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { stage: { S: ['schedule'] } } } }],
+      filters: schedulerFilters([]),
     },
   },
   // Also Kubernetes' taint eviction controller: node items with a NoExecute taint carry stage

@@ -36,6 +36,7 @@ export function stackPropsFromContext(context: ContextReader): PodplaneStackProp
     description: 'podplane: the Kubernetes pod lifecycle on API Gateway, Lambda, DynamoDB and ECS',
     logRetention: logRetentionFromContext(context('podplane:logRetentionDays')),
     scoringStrategy: scoringStrategyFromContext(context('podplane:scoringStrategy')),
+    schedulerNames: schedulerNamesFromContext(context('podplane:schedulerNames')),
     ecsExec,
     awsvpcTrunking,
     watchStreaming,
@@ -84,6 +85,15 @@ function scoringStrategyFromContext(value: unknown): 'LeastAllocated' | 'MostAll
   throw new Error(
     `podplane:scoringStrategy must be LeastAllocated or MostAllocated, not ${JSON.stringify(value)}`,
   );
+}
+
+/** `podplane:schedulerNames`: further scheduler names podplane answers to (a list, or comma-separated). */
+function schedulerNamesFromContext(value: unknown): string[] {
+  if (value === undefined || value === '') return [];
+  const names = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : undefined;
+  if (!names?.every((name) => typeof name === 'string'))
+    throw new Error(`podplane:schedulerNames must be a list of names, not ${JSON.stringify(value)}`);
+  return names.map((name: string) => name.trim()).filter((name: string) => name !== '');
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   type HttpTrigger,
   objectsTable,
   type StreamingHttpTrigger,
+  streamFiltersOf,
   timerQueue,
 } from '../functions/wiring';
 import { Api } from './api';
@@ -33,6 +34,8 @@ export interface PodplaneStackProps extends StackProps {
   readonly logRetention: logs.RetentionDays;
   /** NodeResourcesFit scoring: LeastAllocated (default) or MostAllocated (bin-packing, cheaper on EC2). */
   readonly scoringStrategy?: 'LeastAllocated' | 'MostAllocated';
+  /** Scheduler names the scheduler answers to besides `default-scheduler` (kube-scheduler's profiles). */
+  readonly schedulerNames?: readonly string[];
   /** Fargate capacity as virtual nodes (one per zone); none when absent. */
   readonly fargate?: FargateCapacity;
   /** An existing VPC (looked up at synth: the stack needs `env`); a new one when absent. */
@@ -118,6 +121,7 @@ export class PodplaneStack extends Stack {
       taskExecutionRole: runtime.taskExecutionRole.roleArn,
       taskRole: runtime.taskRole?.roleArn ?? '',
       scoringStrategy: props.scoringStrategy ?? 'LeastAllocated',
+      schedulerNames: (props.schedulerNames ?? []).join(','),
       fargatePools: this.toJsonString(runtime.fargatePools),
       timerQueueUrl: timers.queue.queueUrl,
       podNetworking: runtime.podNetwork.networking,
@@ -170,7 +174,7 @@ export class PodplaneStack extends Stack {
             queue: new StreamConsumer(this, `${id}Stream`, {
               function: fn,
               table: store.table(trigger.table),
-              trigger,
+              trigger: { ...trigger, filters: streamFiltersOf(name, trigger, props.schedulerNames ?? []) },
             }).failures,
           });
           break;

@@ -10,6 +10,7 @@ import {
   type FunctionName,
   functionDefinitions,
   objectsTable,
+  streamFiltersOf,
   timerQueue,
 } from '../functions/wiring';
 import { cachedAuthorizer } from './authorizer-cache';
@@ -57,6 +58,8 @@ export interface ControlPlaneOptions {
   readonly fargate?: boolean;
   /** NodeResourcesFit scoring strategy for the scheduler. */
   readonly scoringStrategy?: 'LeastAllocated' | 'MostAllocated';
+  /** Scheduler names the scheduler answers to besides `default-scheduler`. */
+  readonly schedulerNames?: readonly string[];
   /**
    * Run the bundles `cdk synth` writes, each in a worker thread with the environment its
    * template gives it, instead of the handlers' sources (local/bundled/).
@@ -214,6 +217,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       [environmentVariables.cluster]: clusterName,
       [environmentVariables.logGroup]: podLogGroup,
       [environmentVariables.scoringStrategy]: options.scoringStrategy ?? 'LeastAllocated',
+      [environmentVariables.schedulerNames]: (options.schedulerNames ?? []).join(','),
       [environmentVariables.fargatePools]: options.fargate ? JSON.stringify([localFargatePool]) : '[]',
       [environmentVariables.podNetworking]: options.podNetworking ?? 'awsvpc',
       [environmentVariables.podNetwork]: JSON.stringify(localPodNetwork),
@@ -275,7 +279,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         const poller = new StreamPoller({
           client: streamsClient,
           streamArn,
-          trigger,
+          trigger: { ...trigger, filters: streamFiltersOf(name, trigger, options.schedulerNames ?? []) },
           invoke: (event) => invoke(name, event),
           onDiscard: (records, reason) =>
             log(`${name}: ${records.length} record(s) sent to the on-failure queue: ${reason}`),

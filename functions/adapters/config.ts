@@ -1,5 +1,6 @@
 import { podNetworkingOf } from '../core/ecs/task-definition';
 import { parseFargatePools } from '../core/nodes/fargate-pool';
+import { schedulerNamesFrom } from '../core/scheduler/scheduler-names';
 import { environmentVariables } from '../wiring';
 
 /** Configuration every adapter reads from its environment; the same names on Lambda and locally. */
@@ -21,6 +22,8 @@ export const taskExecutionRoleArn = () => process.env[environmentVariables.taskE
  */
 export const taskRoleArn = () => process.env[environmentVariables.taskRole] || undefined;
 export const scoringStrategy = () => process.env[environmentVariables.scoringStrategy] || 'LeastAllocated';
+/** `default-scheduler` and the further scheduler names configured for the scheduler to answer to. */
+export const schedulerNames = () => schedulerNamesFrom(process.env[environmentVariables.schedulerNames]);
 export const fargatePools = () => parseFargatePools(process.env[environmentVariables.fargatePools]);
 export const timerQueueUrl = () => required(environmentVariables.timerQueueUrl);
 /** How EC2 pods are networked: awsvpc (the default) or bridge. */

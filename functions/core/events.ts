@@ -16,8 +16,8 @@ export interface PodEvent {
   readonly type: 'Normal' | 'Warning';
   readonly reason: string;
   readonly message: string;
-  /** The component that saw it, as in `kubectl describe`'s From column. */
-  readonly component: 'default-scheduler' | 'kubelet' | 'taint-eviction-controller';
+  /** The component that saw it, as in `kubectl describe`'s From column: `kubelet`, a scheduler's name or `taint-eviction-controller`. */
+  readonly component: string;
   /** What makes this occurrence distinct (a node, a task, an attempt); the same key is one event. */
   readonly key?: string;
   readonly fieldPath?: string;

@@ -427,8 +427,12 @@ describe('podplane:watchStreaming', () => {
   });
 });
 
-describe('podplane:scoringStrategy and podplane:logRetentionDays', () => {
-  const packed = synth({ scoringStrategy: 'MostAllocated', logRetention: logs.RetentionDays.ONE_MONTH });
+describe('podplane:scoringStrategy, podplane:schedulerNames and podplane:logRetentionDays', () => {
+  const packed = synth({
+    scoringStrategy: 'MostAllocated',
+    logRetention: logs.RetentionDays.ONE_MONTH,
+    schedulerNames: ['my-scheduler'],
+  });
   const schedulerVariables = (stack: typeof packed) =>
     stack
       .ofType('AWS::Lambda::Function')
@@ -438,6 +442,22 @@ describe('podplane:scoringStrategy and podplane:logRetentionDays', () => {
   it('hands the scheduler its scoring strategy, LeastAllocated when not given', () => {
     expect(schedulerVariables(defaults)?.PODPLANE_SCORING_STRATEGY).toBe('LeastAllocated');
     expect(schedulerVariables(packed)?.PODPLANE_SCORING_STRATEGY).toBe('MostAllocated');
+  });
+
+  it('hands the scheduler its further names, and lets only their pods through its stream filter', () => {
+    expect(schedulerVariables(defaults)?.PODPLANE_SCHEDULER_NAMES).toBe('');
+    expect(schedulerVariables(packed)?.PODPLANE_SCHEDULER_NAMES).toBe('my-scheduler');
+    const patterns = (stack: typeof packed) =>
+      stack
+        .ofType('AWS::Lambda::EventSourceMapping')
+        .flatMap(([, m]) =>
+          ((m.Properties.FilterCriteria as { Filters?: { Pattern: string }[] })?.Filters ?? []).map(
+            (f) => JSON.parse(f.Pattern) as { dynamodb?: { NewImage?: { schedulerName?: { S: string[] } } } },
+          ),
+        )
+        .flatMap((p) => p.dynamodb?.NewImage?.schedulerName?.S ?? []);
+    expect(patterns(defaults)).toEqual(['default-scheduler']);
+    expect(patterns(packed)).toEqual(['default-scheduler', 'my-scheduler']);
   });
 
   it('keeps every log group for the configured retention', () => {

@@ -30,6 +30,8 @@ const put = (name: string, stage: string) =>
         pk: { S: 'pods/default' },
         sk: { S: name },
         stage: { S: stage },
+        // As the pod store writes it: the scheduler's filter passes only its own schedulers' pods.
+        schedulerName: { S: 'default-scheduler' },
         rv: { N: '1' },
         body: { S: '{}' },
       },

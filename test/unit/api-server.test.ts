@@ -108,7 +108,7 @@ describe('handleApiRequest: discovery', () => {
     expect(json.reason).toBe('NotFound');
     expect(json.message).toMatch(
       new RegExp(
-        `^the server could not find the requested resource: podplane does not serve ${name.replace('.', '\\.')}; it serves pods, events, nodes, namespaces, selfsubjectreviews\\.authentication\\.k8s\\.io`,
+        `^the server could not find the requested resource: podplane does not serve ${name.replace('.', '\\.')}; it serves pods, bindings, events, nodes, namespaces, selfsubjectreviews\\.authentication\\.k8s\\.io`,
       ),
     );
   });

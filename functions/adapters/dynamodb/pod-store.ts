@@ -23,6 +23,7 @@ import {
   type PodWrite,
 } from '../../core/ports';
 import { nextResourceVersion, watchWindowSeconds } from '../../core/resource-version';
+import { schedulerNameOf } from '../../core/scheduler/scheduler-names';
 import { tableName } from '../config';
 import { getAll } from './batch-get';
 import { changeWindow, itemsChangedSince, podFeed } from './changes';
@@ -93,6 +94,7 @@ function podUpdate(record: PodRecord, next: Pod, write: PodWrite = {}) {
     ':changed': changeWindow(rv),
     ':expected': record.resourceVersion,
     ':feed': podFeed,
+    ':schedulerName': schedulerNameOf(next),
     ':stage': podStage(next, {
       ...(taskArn ? { taskArn } : {}),
       ...(restartDue !== undefined ? { restartDue } : {}),
@@ -100,7 +102,15 @@ function podUpdate(record: PodRecord, next: Pod, write: PodWrite = {}) {
     }),
   };
   // `feed` puts the write in the change index (items written before it existed join it here).
-  const sets = ['body = :body', 'rv = :rv', 'changed = :changed', 'stage = :stage', 'feed = :feed'];
+  // `schedulerName` is what the scheduler's stream filter reads: pods for other schedulers never wake it.
+  const sets = [
+    'body = :body',
+    'rv = :rv',
+    'changed = :changed',
+    'stage = :stage',
+    'feed = :feed',
+    'schedulerName = :schedulerName',
+  ];
   // Waiting pods are listed from the `waiting` partition (see waitingChange), no longer from the
   // byWaiting index: the attribute that put a pod there goes with the pod's next write.
   const removes: string[] = ['waiting'];
@@ -298,6 +308,7 @@ export const dynamoPodStore: PodStore = {
       createdRv: rv,
       feed: podFeed,
       stage: podStage(pod, {}),
+      schedulerName: schedulerNameOf(pod),
       body: bodyOf(pod),
     };
     try {

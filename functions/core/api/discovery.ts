@@ -30,6 +30,8 @@ export const coreV1Resources: APIResourceList = {
       verbs: ['get', 'patch', 'update'],
     },
     { name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] },
+    { name: 'pods/binding', singularName: '', namespaced: true, kind: 'Binding', verbs: ['create'] },
+    { name: 'bindings', singularName: 'binding', namespaced: true, kind: 'Binding', verbs: ['create'] },
     {
       name: 'events',
       singularName: 'event',

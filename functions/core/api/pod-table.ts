@@ -77,7 +77,11 @@ function readyCell(pod: Pod): string {
 
 /** RESTARTS: the count, and since Kubernetes 1.28 how long ago the last restart was. */
 function restartsCell(pod: Pod, now: Date): string {
-  const statuses = pod.status?.containerStatuses ?? [];
+  // While the init containers run, kubectl counts their restarts; after, the app containers'.
+  const statuses =
+    (initReason(pod) !== undefined && !isInitialized(pod)
+      ? pod.status?.initContainerStatuses
+      : pod.status?.containerStatuses) ?? [];
   const restarts = statuses.reduce((n, c) => n + c.restartCount, 0);
   const last = statuses
     .map((c) => c.lastState?.terminated?.finishedAt)
@@ -95,6 +99,9 @@ function restartsCell(pod: Pod, now: Date): string {
 export function podStatusReason(pod: Pod): string {
   const phase = pod.status?.phase ?? 'Pending';
   let reason = pod.status?.reason || phase;
+  const init = initReason(pod);
+  if (init !== undefined) reason = init;
+  if (init !== undefined && !isInitialized(pod)) return finalReason(pod, phase, reason);
   let hasRunning = false;
   const statuses = pod.status?.containerStatuses ?? [];
   for (let i = statuses.length - 1; i >= 0; i--) {
@@ -111,8 +118,39 @@ export function podStatusReason(pod: Pod): string {
     const ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
     reason = ready ? 'Running' : 'NotReady';
   }
-  if (pod.metadata?.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed') return 'Terminating';
-  return reason;
+  return finalReason(pod, phase, reason);
+}
+
+const isInitialized = (pod: Pod) =>
+  pod.status?.conditions?.some((c) => c.type === 'Initialized' && c.status === 'True') ?? false;
+
+const finalReason = (pod: Pod, phase: string, reason: string) =>
+  pod.metadata?.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed' ? 'Terminating' : reason;
+
+/**
+ * kubectl's reading of the init containers, in order: the first that has not succeeded says
+ * `Init:<reason>` (terminated or waiting for a reason of its own: `Init:Error`,
+ * `Init:CrashLoopBackOff`) or `Init:<done>/<all>`; undefined once all have succeeded (a started
+ * sidecar counts as done).
+ */
+function initReason(pod: Pod): string | undefined {
+  const statuses = pod.status?.initContainerStatuses ?? [];
+  const total = pod.spec?.initContainers?.length ?? statuses.length;
+  for (const [i, container] of statuses.entries()) {
+    const terminated = container.state?.terminated;
+    const waiting = container.state?.waiting;
+    const sidecar =
+      pod.spec?.initContainers?.find((c) => c.name === container.name)?.restartPolicy === 'Always';
+    if (terminated && terminated.exitCode === 0) continue;
+    if (sidecar && container.started) continue;
+    if (terminated) {
+      if (terminated.reason) return `Init:${terminated.reason}`;
+      return terminated.signal ? `Init:Signal:${terminated.signal}` : `Init:ExitCode:${terminated.exitCode}`;
+    }
+    if (waiting?.reason && waiting.reason !== 'PodInitializing') return `Init:${waiting.reason}`;
+    return `Init:${i}/${total}`;
+  }
+  return undefined;
 }
 
 /** The AGE column: apimachinery's HumanDuration (45s, 2m10s, 10m, 3h5m, 47h, 2d5h, 30d, 2y). */

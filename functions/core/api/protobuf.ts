@@ -7,7 +7,8 @@ import { message, readFields, text } from './protobuf-wire';
  * way: typed clients (`kubectl create namespace`, `kubectl auth can-i`) post built-in kinds as
  * `application/vnd.kubernetes.protobuf`. The body is the magic `k8s\0` and a runtime.Unknown
  * whose `raw` field holds the object; podplane reads a Namespace's metadata (name, generateName,
- * namespace, labels, annotations) and the reviews' specs, and answers in JSON as usual.
+ * namespace, labels, annotations), a Binding's target and the reviews' specs, and answers in
+ * JSON as usual.
  */
 export const protobufMediaType = 'application/vnd.kubernetes.protobuf';
 
@@ -39,9 +40,33 @@ function objectMeta(bytes: Uint8Array | undefined): Record<string, unknown> {
   };
 }
 
+/**
+ * A Binding (what client-go's Bind sends): its metadata with the uid and resourceVersion a
+ * scheduler may send as preconditions, and its target ObjectReference (kind 1, name 3).
+ */
+function binding(object: Uint8Array): Record<string, unknown> {
+  const fields = readFields(object);
+  const meta = message(fields.get(1)?.[0]);
+  const metaFields = readFields(meta);
+  const uid = text(metaFields.get(5)?.[0]);
+  const resourceVersion = text(metaFields.get(6)?.[0]);
+  const target = readFields(message(fields.get(2)?.[0]));
+  const kind = text(target.get(1)?.[0]);
+  const name = text(target.get(3)?.[0]);
+  return {
+    metadata: {
+      ...objectMeta(meta),
+      ...(uid ? { uid } : {}),
+      ...(resourceVersion ? { resourceVersion } : {}),
+    },
+    target: { ...(kind ? { kind } : {}), ...(name ? { name } : {}) },
+  };
+}
+
 /** The kinds kubectl's typed clients post as protobuf, each read into its JSON shape. */
 const objectReaders: Readonly<Record<string, (object: Uint8Array) => Record<string, unknown>>> = {
   Namespace: (object) => ({ metadata: objectMeta(message(readFields(object).get(1)?.[0])) }),
+  Binding: binding,
   ...reviewReaders,
 };
 

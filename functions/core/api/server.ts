@@ -23,6 +23,7 @@ import { nodeStrategy } from './node-strategy';
 import { getNode, listNodes } from './nodes';
 import { notServed } from './not-served';
 import { openApiV3CoreV1, openApiV3Root } from './openapi';
+import { createBinding } from './pod-binding';
 import { proxyMethods, refuseConnection } from './pod-connect';
 import { listPods } from './pod-list';
 import { readPodLog } from './pod-logs';
@@ -113,6 +114,16 @@ const routes: { pattern: RegExp; keys: string[]; handlers: Handlers }[] = [
       PUT: (p, r, d) => replaceResource(podStrategy, keyOf(p), 'status', r, d),
       PATCH: (p, r, d) => patchResource(podStrategy, keyOf(p), 'status', r, d),
     },
+  },
+  {
+    pattern: new RegExp(`^/api/v1/namespaces/${name}/pods/${name}/binding$`),
+    keys: ['namespace', 'name'],
+    handlers: { POST: (p, r, d) => createBinding(p.namespace ?? '', p.name ?? '', r, d) },
+  },
+  {
+    pattern: new RegExp(`^/api/v1/namespaces/${name}/bindings$`),
+    keys: ['namespace'],
+    handlers: { POST: (p, r, d) => createBinding(p.namespace ?? '', undefined, r, d) },
   },
   {
     pattern: new RegExp(`^/api/v1/namespaces/${name}/pods/${name}/log$`),

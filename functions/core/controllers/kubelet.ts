@@ -1,3 +1,4 @@
+import { initContainerStatusesAtLaunch, initializedCondition } from '../ecs/init-containers';
 import { maxStopTimeoutSeconds, type PodNetworking, podFargateSize } from '../ecs/task-definition';
 import { type EventRecorder, podEvent, recordContainerEvents, recordQuietly } from '../events';
 import type { Node, Pod } from '../k8s';
@@ -257,6 +258,9 @@ function onHost(pod: Pod, hostIP: string | undefined, podIP?: string): Pod {
 /** Waiting for the task just launched from `launched` (whose images its statuses name). */
 function containerCreating(pod: Pod, now: string, launched: Pod): Pod {
   const images = new Map((launched.spec?.containers ?? []).map((c) => [c.name, c.image]));
+  // With init containers, everything waits PodInitializing until they have run (kubectl: Init:0/N).
+  const initContainerStatuses = initContainerStatusesAtLaunch(pod);
+  const waiting = initContainerStatuses ? 'PodInitializing' : 'ContainerCreating';
   return {
     ...pod,
     status: {
@@ -267,7 +271,7 @@ function containerCreating(pod: Pod, now: string, launched: Pod): Pod {
       conditions: withConditions(
         pod.status?.conditions,
         [
-          { type: 'Initialized', status: 'True' },
+          initializedCondition(pod, initContainerStatuses),
           { type: 'ContainersReady', status: 'False', reason: 'ContainersNotReady' },
           { type: 'Ready', status: 'False', reason: 'ContainersNotReady' },
         ],
@@ -281,8 +285,9 @@ function containerCreating(pod: Pod, now: string, launched: Pod): Pod {
         started: false,
         // A restarted container keeps its count and its last run.
         ...earlierRuns(pod, c.name),
-        state: { waiting: { reason: 'ContainerCreating' } },
+        state: { waiting: { reason: waiting } },
       })),
+      ...(initContainerStatuses ? { initContainerStatuses } : {}),
     },
   };
 }

@@ -1,9 +1,10 @@
-import { taskReservation } from '../ecs/reservation';
 import type { PodNetworking } from '../ecs/task-definition';
 import { type Event, type EventRecorder, podEvent, recordManyQuietly } from '../events';
 import type { Pod } from '../k8s';
 import { latencySinceCreation, noPodMetrics, type PodMetrics } from '../metrics';
-import { unschedulablePod, withCondition } from '../pod/conditions';
+import { boundPod } from '../pod/binding';
+import { unschedulablePod } from '../pod/conditions';
+import { bindingRequests } from '../pod/kubelet-admission';
 import type { PodRequests } from '../pod/requests';
 import { isFinished, podStage } from '../pod/stage';
 import {
@@ -15,7 +16,8 @@ import {
   type PodStore,
 } from '../ports';
 import { type NodeInfo, type PodOnNode, type Profile, schedulePod } from '../scheduler/framework';
-import { podHostPorts, requestsOnNode } from '../scheduler/plugins/node-ports';
+import { requestsOnNode } from '../scheduler/plugins/node-ports';
+import { defaultSchedulerName, schedulerNameOf } from '../scheduler/scheduler-names';
 import { requeueWaitingPod } from './requeue';
 import { RetryLater } from './retry';
 
@@ -28,6 +30,8 @@ export interface SchedulerDeps {
   readonly metrics?: PodMetrics;
   /** How EC2 pods are networked (podplane:podNetworking): in bridge, hostPorts take node ports. */
   readonly networking?: PodNetworking;
+  /** The scheduler names it answers to (absent: `default-scheduler` only); other pods are not its. */
+  readonly schedulerNames?: readonly string[];
 }
 
 /** Rounds in which a pod's binding may fail before its record is handed back for a later delivery. */
@@ -83,6 +87,11 @@ interface Decision {
  */
 export function createScheduler(deps: SchedulerDeps) {
   const metrics = deps.metrics ?? noPodMetrics;
+  const names = new Set(deps.schedulerNames ?? [defaultSchedulerName]);
+  // The stream filter passes only pods for these names; a record that slips past it (a filter
+  // of an older deployment, a requeue) is still not this scheduler's to bind.
+  const wantsScheduling = (record: PodRecord) =>
+    names.has(schedulerNameOf(record.pod)) && unboundAndWaiting(record);
   /** The nodes as read, with this batch's decisions held; `cycle` only if read before them. */
   let view: { nodes: readonly NodeInfo[]; cycle?: number } | undefined;
   const refresh = async (forUnschedulable = false) => {
@@ -161,12 +170,7 @@ export function createScheduler(deps: SchedulerDeps) {
     attempt.markedRv = waitingOnUs ? fresh.resourceVersion : undefined;
     return true;
   };
-  const requestsOf = (pod: Pod): PodRequests => {
-    // What ECS will reserve for the pod's task, not only its Kubernetes requests (reservation.ts),
-    // and the node ports it publishes (none in awsvpc networking).
-    const hostPorts = podHostPorts(pod, deps.networking);
-    return hostPorts.length > 0 ? { ...taskReservation(pod), hostPorts } : taskReservation(pod);
-  };
+  const requestsOf = (pod: Pod): PodRequests => bindingRequests(pod, deps.networking);
 
   /**
    * Decides the pods against the view and binds those that fit, round after round, until each is
@@ -339,7 +343,8 @@ export function createScheduler(deps: SchedulerDeps) {
   }
 
   const event = (pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string) =>
-    podEvent(pod, { type, reason, message, component: 'default-scheduler' }, new Date(deps.now()));
+    // Reported by the profile the pod asked for, as each kube-scheduler profile reports as its own name.
+    podEvent(pod, { type, reason, message, component: schedulerNameOf(pod) }, new Date(deps.now()));
 
   /**
    * Marks the unfit pods Unschedulable (those this batch has not marked already). Returns the ones
@@ -482,20 +487,9 @@ export function createScheduler(deps: SchedulerDeps) {
 }
 
 /** Unbound and not being deleted, and either new or handed back by a requeue. */
-function wantsScheduling(record: PodRecord): boolean {
+function unboundAndWaiting(record: PodRecord): boolean {
   if (record.pod.spec?.nodeName || record.pod.metadata?.deletionTimestamp) return false;
   return podStage(record.pod, record) === 'schedule' || record.stage === 'schedule';
-}
-
-function boundPod(pod: Pod, nodeName: string, now: string): Pod {
-  return {
-    ...pod,
-    spec: { ...pod.spec, containers: pod.spec?.containers ?? [], nodeName },
-    status: {
-      ...pod.status,
-      conditions: withCondition(pod.status?.conditions, { type: 'PodScheduled', status: 'True' }, now),
-    },
-  };
 }
 
 function withRequested(node: NodeInfo, requests: PodRequests, sign: 1 | -1 = 1): NodeInfo {

@@ -1,6 +1,8 @@
 import type { Container, ContainerStatus, Pod, PodCondition, PodStatus } from '../k8s';
 import { withConditions } from '../pod/conditions';
 import { earlierRuns } from '../pod/restart';
+import { initContainerStatusesFromTask, initializedCondition, initializing } from './init-containers';
+import { terminationReason } from './termination';
 import type { ContainerView, TaskView } from './types';
 
 const startingStatuses = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING']);
@@ -11,12 +13,17 @@ const startingStatuses = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING']);
  */
 export function podStatusFromTask(pod: Pod, task: TaskView, now: string): PodStatus {
   const previous = pod.status ?? {};
+  const initContainerStatuses = initContainerStatusesFromTask(pod, task);
+  // App containers wait for the init containers, PodInitializing, as long as one has not succeeded.
+  const waitingForInit = initializing(pod, initContainerStatuses);
   const containerStatuses = (pod.spec?.containers ?? []).map((container) => ({
-    ...containerStatusFrom(
-      container,
-      task,
-      task.containers.find((c) => c.name === container.name),
-    ),
+    ...(waitingForInit
+      ? podInitializing(container)
+      : containerStatusFrom(
+          container,
+          task,
+          task.containers.find((c) => c.name === container.name),
+        )),
     ...earlierRuns(pod, container.name),
   }));
   const phase = podPhaseFromTask(pod, task, containerStatuses);
@@ -33,7 +40,7 @@ export function podStatusFromTask(pod: Pod, task: TaskView, now: string): PodSta
     previous.conditions ?? [],
     [
       { type: 'PodScheduled', status: 'True' },
-      initializedCondition(pod, task),
+      initializedCondition(pod, initContainerStatuses),
       ...readinessConditions(phase, containerStatuses),
     ],
     now,
@@ -43,6 +50,7 @@ export function podStatusFromTask(pod: Pod, task: TaskView, now: string): PodSta
     phase,
     conditions,
     containerStatuses,
+    ...(initContainerStatuses ? { initContainerStatuses } : {}),
     ...(podIP ? { podIP, podIPs: [{ ip: podIP }] } : {}),
     ...(hostIP ? { hostIP, hostIPs: [{ ip: hostIP }] } : {}),
     startTime: previous.startTime ?? task.createdAt ?? now,
@@ -53,24 +61,6 @@ export function podStatusFromTask(pod: Pod, task: TaskView, now: string): PodSta
     status.message = failure.message;
   }
   return status;
-}
-
-/** Init containers are done once the app containers start, or once each has exited 0. */
-function initializedCondition(pod: Pod, task: TaskView): PodCondition {
-  const pending = (pod.spec?.initContainers ?? [])
-    .map((c) => c.name)
-    .filter((name) => {
-      if (!startingStatuses.has(task.lastStatus)) return false;
-      const view = task.containers.find((c) => c.name === name);
-      return !(view?.lastStatus === 'STOPPED' && view.exitCode === 0);
-    });
-  if (pending.length === 0) return { type: 'Initialized', status: 'True' };
-  return {
-    type: 'Initialized',
-    status: 'False',
-    reason: 'ContainersNotInitialized',
-    message: `containers with incomplete status: [${pending.join(' ')}]`,
-  };
 }
 
 /** ContainersReady and Ready, worded as the kubelet words them for running and finished pods. */
@@ -113,6 +103,17 @@ export function podPhaseFromTask(
   // A deleted pod whose task stopped on request ends the way its containers did; it is removed anyway.
   return pod.metadata?.deletionTimestamp && terminated.every((t) => t) ? 'Succeeded' : 'Failed';
 }
+
+/** An app container that has not started because an init container has not finished. */
+export const podInitializing = (container: Container): ContainerStatus => ({
+  name: container.name,
+  image: container.image ?? '',
+  imageID: '',
+  restartCount: 0,
+  started: false,
+  ready: false,
+  state: { waiting: { reason: 'PodInitializing' } },
+});
 
 function containerStatusFrom(
   container: Container,
@@ -218,11 +219,7 @@ export const probeKillReason = (container: string, probe: 'liveness' | 'startup'
 const isProbeKill = (reason: string | undefined) =>
   /^Container \S+ failed (liveness|startup) probe, will be restarted/.test(reason ?? '');
 
-/** Completed for exit 0, OOMKilled when ECS says memory ran out, Error otherwise. */
-export function terminationReason(exitCode: number, ecsReason: string | undefined): string {
-  if (ecsReason?.startsWith('OutOfMemoryError')) return 'OOMKilled';
-  return exitCode === 0 ? 'Completed' : 'Error';
-}
+export { terminationReason } from './termination';
 
 function isImagePullFailure(task: TaskView, view: ContainerView | undefined): string | undefined {
   const text = view?.reason ?? task.stoppedReason ?? '';

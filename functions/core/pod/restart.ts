@@ -92,7 +92,7 @@ function restartWanted(pod: Pod, containers: readonly ContainerStatus[]): boolea
  * lastState and counted in restartCount. A task restarts as a whole, so every container does.
  */
 function crashLoopStatus(pod: Pod, task: TaskView, exited: PodStatus, delaySeconds: number): PodStatus {
-  const containerStatuses = (exited.containerStatuses ?? []).map((c) => ({
+  const backingOff = (c: ContainerStatus): ContainerStatus => ({
     ...c,
     ready: false,
     started: false,
@@ -104,7 +104,23 @@ function crashLoopStatus(pod: Pod, task: TaskView, exited: PodStatus, delaySecon
         message: `back-off ${delaySeconds}s restarting failed container=${c.name} pod=${podRef(pod)}`,
       },
     },
-  }));
+  });
+  // An init container that failed is the one that backs off (Init:CrashLoopBackOff); the app
+  // containers, which never started, keep waiting for it.
+  const failedInit = (exited.initContainerStatuses ?? []).find(
+    (c) => c.state?.terminated && c.state.terminated.exitCode !== 0,
+  );
+  if (failedInit) {
+    const { reason: _reason, message: _message, ...rest } = exited;
+    return {
+      ...rest,
+      phase: 'Pending',
+      initContainerStatuses: (exited.initContainerStatuses ?? []).map((c) =>
+        c === failedInit ? backingOff(c) : c,
+      ),
+    };
+  }
+  const containerStatuses = (exited.containerStatuses ?? []).map(backingOff);
   const unready = containerStatuses.map((c) => c.name).join(' ');
   const now = task.stoppedAt ?? exited.startTime ?? '';
   const { reason: _reason, message: _message, ...rest } = exited;
