@@ -744,7 +744,7 @@ describe('IAM: least privilege', () => {
     expect(apiserverTable?.Resource).toEqual([{ 'Fn::GetAtt': [tableId(), 'Arn'] }, ...indexes]);
   });
 
-  it('lets the watch function read the table, its indexes and the pod logs, and write nothing', () => {
+  it('lets the watch function read the table, its indexes and the pod logs, and remove only namespace items', () => {
     const watch = policiesOf(functionDefinitions.watch).filter(
       (s) => !actionsOf(s).some((a) => a.startsWith('xray:') || a === 'logs:PutLogEvents'),
     );
@@ -755,6 +755,12 @@ describe('IAM: least privilege', () => {
       expect.objectContaining({
         Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
         Resource: [{ 'Fn::GetAtt': [tableId(), 'Arn'] }, ...indexes],
+      }),
+      // A GET of an emptied Terminating namespace removes it (functions/core/api/namespaces.ts).
+      expect.objectContaining({
+        Action: 'dynamodb:DeleteItem',
+        Resource: { 'Fn::GetAtt': [tableId(), 'Arn'] },
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['namespaces'] } },
       }),
       expect.objectContaining({ Action: 'logs:GetLogEvents' }),
     ]);
