@@ -284,7 +284,9 @@ export function fakeStores(): FakeStores {
         .map((e) => ({
           namespace: e.record.pod.metadata?.namespace ?? 'default',
           name: e.record.pod.metadata?.name ?? '',
-          stage: e.deleted ? (e.record.stage ?? 'deleted') : (e.record.stage ?? podStage(e.record.pod, e.record)),
+          stage: e.deleted
+            ? (e.record.stage ?? 'deleted')
+            : (e.record.stage ?? podStage(e.record.pod, e.record)),
           ...(e.record.taskArn ? { taskArn: e.record.taskArn } : {}),
         }));
     },

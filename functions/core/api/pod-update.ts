@@ -55,7 +55,9 @@ export function admitPodUpdate(current: Pod, proposed: Pod, part: Part, key: Obj
   if (!proposed.metadata?.annotations) delete next.metadata?.annotations;
   if (!proposed.metadata?.finalizers?.length) delete next.metadata?.finalizers;
   const errors = [
-    ...(specChanged ? updatedPodErrors(next) : validatePod(next).filter((e) => e.field.startsWith('metadata'))),
+    ...(specChanged
+      ? updatedPodErrors(next)
+      : validatePod(next).filter((e) => e.field.startsWith('metadata'))),
     ...newFinalizerErrors(current, next),
   ];
   if (errors.length > 0) throw invalid('Pod', name, errors);

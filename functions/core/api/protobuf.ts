@@ -1,5 +1,6 @@
 import { ApiError, badRequest } from '../errors';
 import { reviewReaders } from './auth-reviews-protobuf';
+import { readDeleteOptions } from './delete-options-protobuf';
 import { message, readFields, text } from './protobuf-wire';
 
 /**
@@ -7,7 +8,7 @@ import { message, readFields, text } from './protobuf-wire';
  * way: typed clients (`kubectl create namespace`, `kubectl auth can-i`) post built-in kinds as
  * `application/vnd.kubernetes.protobuf`. The body is the magic `k8s\0` and a runtime.Unknown
  * whose `raw` field holds the object; podplane reads a Namespace's metadata (name, generateName,
- * namespace, labels, annotations) and the reviews' specs, and answers in JSON as usual.
+ * namespace, labels, annotations), the reviews' specs and DeleteOptions, and answers in JSON as usual.
  */
 export const protobufMediaType = 'application/vnd.kubernetes.protobuf';
 
@@ -42,6 +43,7 @@ function objectMeta(bytes: Uint8Array | undefined): Record<string, unknown> {
 /** The kinds kubectl's typed clients post as protobuf, each read into its JSON shape. */
 const objectReaders: Readonly<Record<string, (object: Uint8Array) => Record<string, unknown>>> = {
   Namespace: (object) => ({ metadata: objectMeta(message(readFields(object).get(1)?.[0])) }),
+  DeleteOptions: readDeleteOptions,
   ...reviewReaders,
 };
 

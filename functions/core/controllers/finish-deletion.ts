@@ -23,7 +23,8 @@ export async function finishDeletion(
   if (endedAlready(record.pod)) return 'unchanged';
   // No task told how the containers ended: they could not be located, as for a vanished task.
   const status =
-    ended?.status ?? (isFinished(record.pod) ? (record.pod.status ?? {}) : podStatusWithoutTask(record.pod, now));
+    ended?.status ??
+    (isFinished(record.pod) ? (record.pod.status ?? {}) : podStatusWithoutTask(record.pod, now));
   await pods.finishPod(record, endedWhileHeld(record.pod, status, new Date(now)), ended?.write);
   return 'held';
 }

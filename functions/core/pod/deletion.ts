@@ -1,9 +1,9 @@
 import type { FieldError } from '../errors';
 import type { Pod, PodStatus } from '../k8s';
 import type { PodRecord } from '../ports';
+import { kubernetesTime } from '../time';
 import { forbidden, invalid } from '../validation/field-errors';
 import { qualifiedNameErrors } from '../validation/formats';
-import { kubernetesTime } from '../time';
 import { isFinished } from './stage';
 
 /**
@@ -32,11 +32,7 @@ export function finalizerErrors(finalizers: readonly string[], path = 'metadata.
     for (const message of qualifiedNameErrors(name)) errors.push(invalid(path, name, message));
   if (finalizers.includes(orphanFinalizer) && finalizers.includes(foregroundFinalizer))
     errors.push(
-      invalid(
-        path,
-        finalizers,
-        `finalizer ${orphanFinalizer} and ${foregroundFinalizer} cannot be both set`,
-      ),
+      invalid(path, finalizers, `finalizer ${orphanFinalizer} and ${foregroundFinalizer} cannot be both set`),
     );
   finalizers.forEach((name, i) => {
     if (!name.includes('/') && !standardFinalizers.has(name))
@@ -75,7 +71,8 @@ export function shouldDeleteDuringUpdate(current: Pod, next: Pod): boolean {
  * Whether the pod's ECS task may still run: it is bound and has not finished. Removing such a pod
  * leaves its tombstone in the kubelet's stop stage, so that the task is stopped all the same.
  */
-export const taskMayRun = (record: PodRecord) => Boolean(record.pod.spec?.nodeName) && !isFinished(record.pod);
+export const taskMayRun = (record: PodRecord) =>
+  Boolean(record.pod.spec?.nodeName) && !isFinished(record.pod);
 
 /**
  * The pod once its containers have ended while finalizers hold it: what the kubelet's last,
@@ -88,8 +85,7 @@ export function endedWhileHeld(pod: Pod, status: PodStatus, now: Date): Pod {
     ...pod,
     metadata: {
       ...pod.metadata,
-      deletionTimestamp:
-        requested && Date.parse(requested) < now.getTime() ? requested : kubernetesTime(now),
+      deletionTimestamp: requested && Date.parse(requested) < now.getTime() ? requested : kubernetesTime(now),
       deletionGracePeriodSeconds: 0,
     },
     status,
@@ -97,5 +93,4 @@ export function endedWhileHeld(pod: Pod, status: PodStatus, now: Date): Pod {
 }
 
 /** A held pod whose containers have ended already: nothing more to do until its finalizers go. */
-export const endedAlready = (pod: Pod) =>
-  isFinished(pod) && pod.metadata?.deletionGracePeriodSeconds === 0;
+export const endedAlready = (pod: Pod) => isFinished(pod) && pod.metadata?.deletionGracePeriodSeconds === 0;

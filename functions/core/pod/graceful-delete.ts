@@ -33,8 +33,7 @@ export function podDeletion(pod: Pod, gracePeriodSeconds: number | undefined, no
     ...pod,
     metadata: {
       ...metadata,
-      deletionTimestamp:
-        requested && Date.parse(requested) < due.getTime() ? requested : kubernetesTime(due),
+      deletionTimestamp: requested && Date.parse(requested) < due.getTime() ? requested : kubernetesTime(due),
       deletionGracePeriodSeconds: grace,
     },
   };

@@ -1,7 +1,7 @@
 import type { FieldError } from '../errors';
+import { finalizerErrors } from '../pod/deletion';
 import { invalid, required } from './field-errors';
 import { dns1123LabelErrors, dns1123SubdomainErrors, maskTrailingDash } from './formats';
-import { finalizerErrors } from '../pod/deletion';
 import { type JsonObject, readArray, readString, readStringMap } from './json';
 import { validateAnnotations, validateLabels } from './labels';
 
