@@ -178,6 +178,8 @@ describe('finalizers hold a deleted pod', () => {
     expect(created.statusCode).toBe(201);
     const deleted = await h.call('DELETE', `${path}/idle`);
     expect(deleted.json.metadata.deletionGracePeriodSeconds).toBe(0);
+    // Nothing runs and no controller has anything to do: neither the scheduler nor the kubelet.
+    expect((await h.stores.pods.getPod('default', 'idle'))?.stage).toBe('done');
     const table = await h.call('GET', `${path}/idle`, {
       headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' },
     });
