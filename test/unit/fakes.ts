@@ -288,6 +288,8 @@ export function fakeStores(): FakeStores {
             ? (e.record.stage ?? 'deleted')
             : (e.record.stage ?? podStage(e.record.pod, e.record)),
           ...(e.record.taskArn ? { taskArn: e.record.taskArn } : {}),
+          // As the store reads them: the record of a live pod, none of a tombstone.
+          ...(e.deleted ? {} : { record: clone(e.record) }),
         }));
     },
 

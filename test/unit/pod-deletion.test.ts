@@ -2,6 +2,7 @@ import protobuf from 'protobufjs/minimal.js';
 import { describe, expect, it } from 'vitest';
 import { syncPod } from '../../functions/core/controllers/kubelet';
 import { applyTaskState } from '../../functions/core/controllers/pod-status';
+import { reconcile } from '../../functions/core/controllers/reconcile';
 import { taskGroup } from '../../functions/core/ecs/task-definition';
 import type { TaskView } from '../../functions/core/ecs/types';
 import type { Pod } from '../../functions/core/k8s';
@@ -22,13 +23,14 @@ const node = 'node-1';
 function setup() {
   const harness = apiHarness();
   const stopped: string[] = [];
+  const described: TaskView[] = [];
   const runtime: PodRuntime = {
     launchPod: async () => ({ kind: 'retry', reason: 'not in this test' }),
     stopPod: async (pod, taskArn) => {
       stopped.push(taskArn ?? pod.metadata?.uid ?? '');
       return 1;
     },
-    describeTasks: async () => [],
+    describeTasks: async (arns) => described.filter((task) => arns.includes(task.taskArn)),
     listRunningTasks: async () => [],
     listContainerInstances: async () => [],
   };
@@ -40,7 +42,7 @@ function setup() {
     timers: fakeTimers(),
     now: () => '2026-03-01T12:00:10Z',
   };
-  return { ...harness, stopped, controllers };
+  return { ...harness, stopped, described, controllers };
 }
 
 // Defaulted as stored, so that a patch of the metadata changes nothing in the spec.
@@ -249,6 +251,18 @@ describe('force deletion', () => {
     expect(h.stopped).toEqual(['task-web']);
     // Its node's share was given back with the tombstone.
     expect(h.stores.nodes.nodeInfo(node)?.requested).toMatchObject({ cpuMillis: 0, pods: 0 });
+
+    // That stop was lost: reconcile finds the tombstone's task still running and stops it; once
+    // the task has stopped, the tombstone asks for nothing more.
+    h.stopped.length = 0;
+    const task = { ...stoppedTask(record.pod), lastStatus: 'RUNNING', desiredStatus: 'RUNNING' };
+    h.described.push(task);
+    expect((await reconcile(h.controllers)).pods).toEqual([
+      { action: 'repaired', namespace: 'default', name: 'web', uid: 'uid-web' },
+    ]);
+    expect(h.stopped).toEqual(['task-web']);
+    h.described[0] = stoppedTask(record.pod);
+    expect((await reconcile(h.controllers)).pods).toEqual([]);
   });
 
   it('shortens a graceful deletion under way to none', async () => {
