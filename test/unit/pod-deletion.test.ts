@@ -225,8 +225,8 @@ describe('finalizers hold a deleted pod', () => {
       },
     ]);
     const both = await create(['orphan', 'foregroundDeletion']);
-    expect(both.json.details.causes[0].message).toMatch(
-      /finalizer orphan and foregroundDeletion cannot be both set/,
+    expect(both.json.details.causes[0].message).toBe(
+      'Invalid value: []string{"orphan", "foregroundDeletion"}: finalizer orphan and foregroundDeletion cannot be both set',
     );
     const badName = await create(['example.com/bad name']);
     expect(badName.json.details.causes[0]).toMatchObject({ field: 'metadata.finalizers' });

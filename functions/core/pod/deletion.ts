@@ -2,7 +2,7 @@ import type { FieldError } from '../errors';
 import type { Pod, PodStatus } from '../k8s';
 import type { PodRecord } from '../ports';
 import { kubernetesTime } from '../time';
-import { forbidden, invalid } from '../validation/field-errors';
+import { forbidden, goQuote, invalid, invalidStringer } from '../validation/field-errors';
 import { qualifiedNameErrors } from '../validation/formats';
 import { isFinished } from './stage';
 
@@ -32,7 +32,11 @@ export function finalizerErrors(finalizers: readonly string[], path = 'metadata.
     for (const message of qualifiedNameErrors(name)) errors.push(invalid(path, name, message));
   if (finalizers.includes(orphanFinalizer) && finalizers.includes(foregroundFinalizer))
     errors.push(
-      invalid(path, finalizers, `finalizer ${orphanFinalizer} and ${foregroundFinalizer} cannot be both set`),
+      invalidStringer(
+        path,
+        goStrings(finalizers),
+        `finalizer ${orphanFinalizer} and ${foregroundFinalizer} cannot be both set`,
+      ),
     );
   finalizers.forEach((name, i) => {
     if (!name.includes('/') && !standardFinalizers.has(name))
@@ -43,6 +47,9 @@ export function finalizerErrors(finalizers: readonly string[], path = 'metadata.
   return errors;
 }
 
+/** A list of names as Go's `%#v` prints a []string. */
+const goStrings = (names: readonly string[]) => `[]string{${names.map(goQuote).join(', ')}}`;
+
 /** ValidateObjectMetaUpdate's rule for an object being deleted: finalizers may only go. */
 export function newFinalizerErrors(current: Pod, next: Pod): FieldError[] {
   if (!current.metadata?.deletionTimestamp) return [];
@@ -52,7 +59,7 @@ export function newFinalizerErrors(current: Pod, next: Pod): FieldError[] {
   return [
     forbidden(
       'metadata.finalizers',
-      `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((a) => JSON.stringify(a)).join(', ')}}`,
+      `no new finalizers can be added if the object is being deleted, found new finalizers ${goStrings(added)}`,
     ),
   ];
 }
