@@ -232,6 +232,26 @@ describe('finalizers hold a deleted pod', () => {
     expect(badName.json.details.causes[0]).toMatchObject({ field: 'metadata.finalizers' });
     expect((await create(['kubernetes', 'example.com/cleanup'])).statusCode).toBe(201);
   });
+
+  it('creates no pod already being deleted: a deletion is only ever requested', async () => {
+    const h = setup();
+    const created = await h.call('POST', path, {
+      body: {
+        metadata: {
+          name: 'web',
+          finalizers: ['example.com/a'],
+          deletionTimestamp: '2026-03-01T11:00:00Z',
+          deletionGracePeriodSeconds: 0,
+        },
+        spec: { containers: [{ name: 'app', image: 'nginx' }] },
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    expect(created.json.metadata.deletionTimestamp).toBeUndefined();
+    expect(created.json.metadata.deletionGracePeriodSeconds).toBeUndefined();
+    const stored = await h.stores.pods.getPod('default', 'web');
+    expect(stored && podStage(stored.pod, stored)).toBe('schedule');
+  });
 });
 
 describe('force deletion', () => {

@@ -73,7 +73,13 @@ export async function admitAndCreatePod(
 
   const now = kubernetesTime(deps.now());
   const defaulted = withPodDefaults(candidate);
-  const { managedFields: _requested, ...defaultedMetadata } = defaulted.metadata ?? {};
+  // A deletion cannot be created, only requested (rest.BeforeCreate clears both fields).
+  const {
+    managedFields: _requested,
+    deletionTimestamp: _deleting,
+    deletionGracePeriodSeconds: _grace,
+    ...defaultedMetadata
+  } = defaulted.metadata ?? {};
   const managedFields = track(defaulted);
   const pod: Pod = {
     ...defaulted,
