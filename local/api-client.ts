@@ -28,7 +28,14 @@ export function callApi(
         ...(client.agent ? { agent: client.agent } : { ca: client.ca }),
         headers: {
           ...(client.token ? { authorization: `Bearer ${client.token}` } : {}),
-          ...(body ? { 'content-type': body.contentType ?? 'application/json' } : {}),
+          // With its length: Node sends a DELETE's body unframed otherwise (no chunked encoding
+          // for DELETE), and the server reads it as the next request.
+          ...(body
+            ? {
+                'content-type': body.contentType ?? 'application/json',
+                'content-length': Buffer.byteLength(body.text),
+              }
+            : {}),
         },
       },
       (res) => {

@@ -16,6 +16,8 @@ export interface PodRecord {
   /** What binding took from the node, given back exactly once. */
   readonly boundRequests?: PodRequests;
   readonly released: boolean;
+  /** A tombstone (only a stream record carries one): the pod is gone, its task may remain to stop. */
+  readonly deleted?: boolean;
   /** The stage last written (see pod/stage.ts); `schedule` on an unschedulable pod means requeued. */
   readonly stage?: string;
   /** Which task of the pod runs or runs next: 0 first, one more per restart (see taskGroup). */
@@ -98,6 +100,17 @@ export interface Binding {
   readonly requests: PodRequests;
 }
 
+/** How a pod is removed, when it is not removed as its stopped task's last step. */
+export interface PodRemoval {
+  /** The pod as its tombstone shows it (its deletionTimestamp set), if not the record's. */
+  readonly pod?: Pod;
+  /**
+   * Its task may still run (a forced delete, or finalizers removed before the task stopped): the
+   * tombstone stays in the kubelet's stop stage so that the task is stopped all the same.
+   */
+  readonly stopTask?: boolean;
+}
+
 export interface PodStore {
   getPod(namespace: string, name: string, consistent?: boolean): Promise<PodRecord | undefined>;
   listPods(namespace?: string): Promise<Pod[]>;
@@ -130,7 +143,7 @@ export interface PodStore {
   /** Records a finished pod and gives its node capacity back, once. */
   finishPod(record: PodRecord, next: Pod, write?: PodWrite): Promise<PodRecord>;
   /** Removes the pod and gives back its node capacity if it still holds any. */
-  deletePod(record: PodRecord): Promise<void>;
+  deletePod(record: PodRecord, removal?: PodRemoval): Promise<void>;
   /** The pods bound to a node (deleted ones while their tombstones last), read strongly consistently. */
   listPodsOnNode(nodeName: string): Promise<PodOnNodeEntry[]>;
   /**

@@ -284,8 +284,12 @@ export function fakeStores(): FakeStores {
         .map((e) => ({
           namespace: e.record.pod.metadata?.namespace ?? 'default',
           name: e.record.pod.metadata?.name ?? '',
-          stage: e.deleted ? 'deleted' : (e.record.stage ?? podStage(e.record.pod, e.record)),
+          stage: e.deleted
+            ? (e.record.stage ?? 'deleted')
+            : (e.record.stage ?? podStage(e.record.pod, e.record)),
           ...(e.record.taskArn ? { taskArn: e.record.taskArn } : {}),
+          // As the store reads them: the record of a live pod, none of a tombstone.
+          ...(e.deleted ? {} : { record: clone(e.record) }),
         }));
     },
 
@@ -323,15 +327,17 @@ export function fakeStores(): FakeStores {
       return true;
     },
 
-    async deletePod(record) {
+    async deletePod(record, removal = {}) {
       const entry = current(record);
       release(entry.record);
       const rv = nextRv();
       entry.record = {
         ...entry.record,
-        pod: stamp(entry.record.pod, rv),
+        pod: stamp(removal.pod ?? entry.record.pod, rv),
         resourceVersion: rv,
         released: true,
+        deleted: true,
+        stage: removal.stopTask ? 'stop' : 'deleted',
       };
       entry.deleted = true;
     },

@@ -48,6 +48,18 @@ describe('podStage', () => {
     expect(podStage(deleted, facts)).toBe('stop');
   });
 
+  it('is done for a pod being deleted that runs nothing: finished, or never bound', () => {
+    const deleting = (pod: Pod): Pod => ({
+      ...pod,
+      metadata: { ...pod.metadata, deletionTimestamp: '2026-01-01T00:00:00Z', finalizers: ['example.com/a'] },
+    });
+    const taskArn = 'arn:aws:ecs:us-east-1:1:task/c/t';
+    expect(podStage(deleting(withStatus(bound, 'Succeeded')), { taskArn })).toBe('done');
+    expect(podStage(deleting(withStatus(bound, 'Failed')), { taskArn })).toBe('done');
+    expect(podStage(deleting(withStatus(base, 'Pending')), {})).toBe('done');
+    expect(podStage(deleting(withStatus(bound, 'Running')), { taskArn })).toBe('stop');
+  });
+
   it('is run once a task exists', () => {
     expect(podStage(withStatus(bound, 'Running'), { taskArn: 'arn:aws:ecs:us-east-1:1:task/c/abc' })).toBe(
       'run',

@@ -62,6 +62,7 @@ export function podRecordFromItem(item: ObjectItem): PodRecord {
         }
       : {}),
     released: item.released === true,
+    ...(item.deleted === true ? { deleted: true } : {}),
     ...(typeof item.stage === 'string' ? { stage: item.stage } : {}),
     taskGeneration: typeof item.taskGeneration === 'number' ? item.taskGeneration : 0,
     ...(typeof item.restartDue === 'number' ? { restartDue: item.restartDue } : {}),
@@ -594,20 +595,21 @@ export const dynamoPodStore: PodStore = {
     }
   },
 
-  async deletePod(record) {
+  async deletePod(record, removal = {}) {
     // The item stays a while as a tombstone so that watchers see the deletion; TTL removes it.
     const rv = nextResourceVersion(record.resourceVersion);
     const tombstone = {
       TableName: tableName(),
       Key: keyOf(record.pod),
-      UpdateExpression:
-        'SET deleted = :yes, rv = :rv, changed = :changed, stage = :stage, expiresAt = :expires, feed = :feed REMOVE waiting',
+      UpdateExpression: `SET deleted = :yes, rv = :rv, changed = :changed, stage = :stage, expiresAt = :expires, feed = :feed${removal.pod ? ', body = :body' : ''} REMOVE waiting`,
       ConditionExpression: 'rv = :expected',
       ExpressionAttributeValues: {
+        ...(removal.pod ? { ':body': bodyOf(removal.pod) } : {}),
         ':yes': true,
         ':rv': rv,
         ':changed': changeWindow(rv),
-        ':stage': 'deleted',
+        // A task that may still run is the kubelet's to stop: its stream filter takes `stop`.
+        ':stage': removal.stopTask ? 'stop' : 'deleted',
         ':feed': podFeed,
         ':expires': Math.floor(Date.now() / 1000) + tombstoneSeconds,
         ':expected': record.resourceVersion,

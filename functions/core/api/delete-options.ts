@@ -5,13 +5,19 @@ import { admitFields } from './decode';
 import type { ApiRequest } from './http';
 import { dryRunOf, invalidOptions, optionsKindOf, queryInt } from './query';
 
+export type PropagationPolicy = 'Orphan' | 'Background' | 'Foreground';
+
 export interface DeleteRequest {
   readonly gracePeriodSeconds?: number;
   readonly dryRun: boolean;
   readonly preconditions?: { readonly uid?: string; readonly resourceVersion?: string };
+  /** What becomes of the object's dependents; from orphanDependents when that is what was sent. */
+  readonly propagationPolicy?: PropagationPolicy;
+  /** orphanDependents was sent as false: a deletion left pending answers 202, as apiserver does. */
+  readonly acceptedIfPending?: boolean;
 }
 
-const propagationPolicies = ['Orphan', 'Background', 'Foreground'];
+const propagationPolicies: readonly string[] = ['Orphan', 'Background', 'Foreground'];
 
 /**
  * A delete's options, where apiserver reads them: a DeleteOptions body when there is one (kubectl
@@ -46,8 +52,14 @@ export function deleteOptionsOf(request: ApiRequest): DeleteRequest {
       'Invalid value: "null": orphanDependents and deletionPropagation cannot be both set',
     );
   const grace = options.gracePeriodSeconds;
+  // The deprecated orphanDependents: true orphans, false deletes dependents in the background.
+  const policy =
+    (options.propagationPolicy as PropagationPolicy | undefined) ??
+    (options.orphanDependents === undefined ? undefined : options.orphanDependents ? 'Orphan' : 'Background');
   return {
     dryRun,
+    ...(policy ? { propagationPolicy: policy } : {}),
+    ...(options.orphanDependents === false ? { acceptedIfPending: true } : {}),
     // apiserver treats a negative grace period as one second.
     ...(grace !== undefined ? { gracePeriodSeconds: grace < 0 ? 1 : grace } : {}),
     ...(options.preconditions ? { preconditions: options.preconditions } : {}),

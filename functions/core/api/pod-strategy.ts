@@ -1,6 +1,7 @@
 import { withFreshPod } from '../controllers/retry';
 import { jsonEqual } from '../equal';
 import type { Pod } from '../k8s';
+import { shouldDeleteDuringUpdate, taskMayRun } from '../pod/deletion';
 import type { PodRecord } from '../ports';
 import { fieldManagerScope } from './apply/managed-fields';
 import { admitPodUpdate } from './pod-update';
@@ -22,6 +23,13 @@ export const podStrategy: Strategy<Pod, PodRecord> = {
     let result: Pod = first.pod;
     await withFreshPod(first, deps.pods, async (record) => {
       const next = tryUpdate(record.pod);
+      // The update that takes a deleted pod's last finalizer away removes it, as the store's
+      // ShouldDeleteDuringUpdate does, once nothing waits for its containers.
+      if (shouldDeleteDuringUpdate(record.pod, next)) {
+        await deps.pods.deletePod(record, { pod: next, stopTask: taskMayRun(record) });
+        result = next;
+        return;
+      }
       result = jsonEqual(next, record.pod) ? record.pod : (await deps.pods.updatePod(record, next)).pod;
     });
     return result;

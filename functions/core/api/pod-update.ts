@@ -2,12 +2,14 @@ import { jsonEqual } from '../equal';
 import { ApiError, badRequest, invalid } from '../errors';
 import type { Pod, PodSpec } from '../k8s';
 import { withPodDefaults } from '../pod/defaults';
+import { newFinalizerErrors } from '../pod/deletion';
 import { podSpecUpdateErrors, updatedPodErrors } from '../pod/update-rules';
 import { validatePod } from '../pod/validate';
 import type { ObjectKey, Part } from './registry/strategy';
 
 /**
- * What an update may change: through the pod, its labels and annotations, and of its spec what
+ * What an update may change: through the pod, its labels, annotations and finalizers (of a pod
+ * being deleted, finalizers may only be removed), and of its spec what
  * Kubernetes allows (pod/update-rules.ts: images, a lower activeDeadlineSeconds, added
  * tolerations), which bumps metadata.generation; through /status, only the status. Identity
  * fields always stay.
@@ -45,14 +47,19 @@ export function admitPodUpdate(current: Pod, proposed: Pod, part: Part, key: Obj
       ...(specChanged ? { generation: (current.metadata?.generation ?? 1) + 1 } : {}),
       ...(proposed.metadata?.labels ? { labels: proposed.metadata.labels } : {}),
       ...(proposed.metadata?.annotations ? { annotations: proposed.metadata.annotations } : {}),
+      ...(proposed.metadata?.finalizers?.length ? { finalizers: proposed.metadata.finalizers } : {}),
     },
     ...(specChanged ? { spec: spec as PodSpec } : {}),
   };
   if (!proposed.metadata?.labels) delete next.metadata?.labels;
   if (!proposed.metadata?.annotations) delete next.metadata?.annotations;
-  const errors = specChanged
-    ? updatedPodErrors(next)
-    : validatePod(next).filter((e) => e.field.startsWith('metadata'));
+  if (!proposed.metadata?.finalizers?.length) delete next.metadata?.finalizers;
+  const errors = [
+    ...(specChanged
+      ? updatedPodErrors(next)
+      : validatePod(next).filter((e) => e.field.startsWith('metadata'))),
+    ...newFinalizerErrors(current, next),
+  ];
   if (errors.length > 0) throw invalid('Pod', name, errors);
   return next;
 }

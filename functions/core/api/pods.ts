@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { ManagedFieldsEntry } from 'kubernetes-types/meta/v1';
-import { withFreshPod } from '../controllers/retry';
 import type { PodNetworking } from '../ecs/task-definition';
 import { alreadyExists, badRequest, invalid, notFound } from '../errors';
 import type { Pod } from '../k8s';
@@ -8,7 +7,6 @@ import type { PodMetrics } from '../metrics';
 import { admissionWarnings } from '../pod/admission-warnings';
 import { qosClass, withPodDefaults } from '../pod/defaults';
 import { ecsAdmissionErrors } from '../pod/ecs-admission';
-import { isFinished } from '../pod/stage';
 import { validatePod } from '../pod/validate';
 import {
   AlreadyExistsError,
@@ -20,9 +18,10 @@ import {
 } from '../ports';
 import { kubernetesTime } from '../time';
 import { withWarnings } from './decode';
-import { checkPreconditions, type DeleteRequest, deleteOptionsOf } from './delete-options';
+import { type DeleteRequest, deleteOptionsOf } from './delete-options';
 import { type ApiRequest, type ApiResponse, json } from './http';
 import { requireActiveNamespace } from './namespaces';
+import { deletePodAndDependents } from './pod-delete';
 import { wantsTable } from './pod-list';
 import { podTable } from './pod-table';
 import { tableJson } from './tables';
@@ -76,7 +75,13 @@ export async function admitAndCreatePod(
 
   const now = kubernetesTime(deps.now());
   const defaulted = withPodDefaults(candidate);
-  const { managedFields: _requested, ...defaultedMetadata } = defaulted.metadata ?? {};
+  // A deletion cannot be created, only requested (rest.BeforeCreate clears both fields).
+  const {
+    managedFields: _requested,
+    deletionTimestamp: _deleting,
+    deletionGracePeriodSeconds: _grace,
+    ...defaultedMetadata
+  } = defaulted.metadata ?? {};
   const managedFields = track(defaulted);
   const pod: Pod = {
     ...defaulted,
@@ -127,8 +132,9 @@ export async function getPod(
 }
 
 /**
- * Graceful delete: a pod that may be running gets deletionTimestamp and is removed once its task
- * has stopped; one that never ran or has finished goes at once, as in Kubernetes.
+ * DELETE of one pod: one that may be running gets deletionTimestamp and is removed once its task
+ * has stopped; one that runs nothing, or a forced delete, goes at once; finalizers hold it until
+ * they are removed (pod-delete.ts). 202 for a deletion left pending with orphanDependents false.
  */
 export async function deletePod(
   namespace: string,
@@ -139,41 +145,17 @@ export async function deletePod(
   const options = deleteOptionsOf(request);
   const first = await deps.pods.getPod(namespace, name, true);
   if (!first) throw notFound('pods', name);
-  return json(200, await deletePodRecord(first, options, deps));
+  const { pod, removed } = await deletePodAndDependents(first, options, deps);
+  return json(!removed && options.acceptedIfPending ? 202 : 200, pod);
 }
 
-/**
- * Deletes one pod and returns it as the client should see it. Without preconditions a delete
- * must not fail because a controller wrote the pod meanwhile: like the apiserver's
- * GuaranteedUpdate, it reads again and redoes; preconditions are checked on every read.
- */
+/** Deletes one pod and returns it as the client should see it (pod-delete.ts). */
 export async function deletePodRecord(
   first: PodRecord,
   options: Omit<DeleteRequest, 'dryRun'>,
   deps: ApiDeps,
 ): Promise<Pod> {
-  let result = first.pod;
-  await withFreshPod(first, deps.pods, async (record) => {
-    const pod = record.pod;
-    checkPreconditions(options.preconditions, pod.metadata);
-    result = pod;
-    if (pod.metadata?.deletionTimestamp) return;
-    if (!pod.spec?.nodeName || isFinished(pod)) {
-      await deps.pods.deletePod(record);
-      return;
-    }
-    const seconds = options.gracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
-    const deleting: Pod = {
-      ...pod,
-      metadata: {
-        ...pod.metadata,
-        deletionTimestamp: kubernetesTime(new Date(deps.now().getTime() + seconds * 1000)),
-        deletionGracePeriodSeconds: seconds,
-      },
-    };
-    result = (await deps.pods.updatePod(record, deleting)).pod;
-  });
-  return result;
+  return (await deletePodAndDependents(first, options, deps)).pod;
 }
 
 /** Five characters from Kubernetes' generateName alphabet (no vowels, no confusable digits). */

@@ -1,5 +1,6 @@
 import { ApiError, badRequest } from '../errors';
 import { reviewReaders } from './auth-reviews-protobuf';
+import { readDeleteOptions } from './delete-options-protobuf';
 import { message, readFields, text } from './protobuf-wire';
 
 /**
@@ -7,8 +8,8 @@ import { message, readFields, text } from './protobuf-wire';
  * way: typed clients (`kubectl create namespace`, `kubectl auth can-i`) post built-in kinds as
  * `application/vnd.kubernetes.protobuf`. The body is the magic `k8s\0` and a runtime.Unknown
  * whose `raw` field holds the object; podplane reads a Namespace's metadata (name, generateName,
- * namespace, labels, annotations), a Binding's target and the reviews' specs, and answers in
- * JSON as usual.
+ * namespace, labels, annotations), a Binding's target, the reviews' specs and DeleteOptions, and
+ * answers in JSON as usual.
  */
 export const protobufMediaType = 'application/vnd.kubernetes.protobuf';
 
@@ -67,6 +68,7 @@ function binding(object: Uint8Array): Record<string, unknown> {
 const objectReaders: Readonly<Record<string, (object: Uint8Array) => Record<string, unknown>>> = {
   Namespace: (object) => ({ metadata: objectMeta(message(readFields(object).get(1)?.[0])) }),
   Binding: binding,
+  DeleteOptions: readDeleteOptions,
   ...reviewReaders,
 };
 

@@ -11,6 +11,7 @@ import { backOffSeconds, earlierRuns } from '../pod/restart';
 import { containersWithNewImage, withImagesOf } from '../pod/spec-change';
 import { isFinished, podStage } from '../pod/stage';
 import type { LaunchResult, NodeStore, PodRecord, PodRuntime, PodStore, PodTimers } from '../ports';
+import { finishDeletion } from './finish-deletion';
 import { scheduleDeadline } from './pod-deadline';
 import { requeueUnschedulable } from './requeue';
 import { RetryLater, withFreshPod } from './retry';
@@ -229,12 +230,15 @@ async function stop(first: PodRecord, deps: KubeletDeps): Promise<void> {
       },
       new Date(deps.now()),
     );
-  // With no task left to report STOPPED, nothing else will finish the deletion: do it here.
-  if (running === 0) await deleteNow(first, deps);
+  // With no task left to report STOPPED, nothing else will finish the deletion: do it here. A
+  // tombstone (a pod removed while its task may still run) needed only the stop.
+  if (running === 0 && !first.deleted) await deleteNow(first, deps);
 }
 
 async function deleteNow(first: PodRecord, deps: KubeletDeps): Promise<void> {
-  await withFreshPod(first, deps.pods, (record) => deps.pods.deletePod(record));
+  await withFreshPod(first, deps.pods, async (record) => {
+    await finishDeletion(record, deps.pods, deps.now());
+  });
   await requeueUnschedulable(deps);
 }
 

@@ -6,10 +6,12 @@ import type { TaskView } from '../ecs/types';
 import { type EventRecorder, podEvent, recordContainerEvents, recordQuietly } from '../events';
 import type { Container, Pod } from '../k8s';
 import { isFirstRunning, latencySinceCreation, type PodMetrics } from '../metrics';
+import { endedAlready } from '../pod/deletion';
 import { type AfterStop, afterTaskStopped, podRef } from '../pod/restart';
 import { stoppedForNewDefinition, withShownImages } from '../pod/spec-change';
 import { isFinished } from '../pod/stage';
 import type { PodRecord, PodRuntime, PodStore, PodTimers } from '../ports';
+import { finishDeletion } from './finish-deletion';
 import { requeueUnschedulable } from './requeue';
 import { withFreshPod } from './retry';
 import { restartWithNewDefinition } from './spec-change';
@@ -23,6 +25,9 @@ export interface PodStatusDeps {
   readonly now: () => string;
   readonly metrics?: PodMetrics;
 }
+
+/** How a deletion's last step reads as an observation's outcome: a held pod has finished. */
+const deletionOutcome = { deleted: 'deleted', held: 'finished', unchanged: 'stale' } as const;
 
 export type TaskStateOutcome =
   | 'applied'
@@ -81,14 +86,16 @@ async function applyToRecord(
     await stopAgainIfLost(record, task, deps);
     return 'stale';
   }
-  if (isFinished(record.pod) && !record.pod.metadata?.deletionTimestamp) return 'stale';
+  // A finished pod changes no more; nor does one whose containers ended while finalizers hold it.
+  if (isFinished(record.pod) && (!record.pod.metadata?.deletionTimestamp || endedAlready(record.pod)))
+    return 'stale';
   const write = {
     taskArn: task.taskArn,
     ...(task.version !== undefined ? { taskVersion: task.version } : {}),
   };
   if (task.lastStatus === 'STOPPED' && record.pod.metadata?.deletionTimestamp) {
-    await deps.pods.deletePod(record);
-    return 'deleted';
+    const ended = { status: podStatusFromTask(record.pod, task, deps.now()), write };
+    return deletionOutcome[await finishDeletion(record, deps.pods, deps.now(), ended)];
   }
   const read = podStatusFromTask(record.pod, task, deps.now());
   // The images the pod shows are the ones its task was launched with, not a newer spec's.
@@ -312,8 +319,7 @@ export async function applyTaskVanished(
     // Another generation runs now, or the pod already waits to restart: nothing was lost.
     if (record.taskArn !== taskArn || record.restartDue !== undefined) return;
     if (record.pod.metadata?.deletionTimestamp) {
-      await deps.pods.deletePod(record);
-      outcome = 'deleted';
+      outcome = deletionOutcome[await finishDeletion(record, deps.pods, deps.now())];
       return;
     }
     const now = deps.now();

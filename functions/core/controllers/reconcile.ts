@@ -88,6 +88,8 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
       const task = tasks.get(entry.taskArn as string);
       const { namespace, name } = entry;
       if (task) {
+        // A tombstone left in `stop` (a pod removed while its task may run) needs only the stop.
+        if (!entry.record && task.lastStatus === 'STOPPED') continue;
         // The listing read the pod already: no lookup by uid.
         if ((await applyTaskState(task, deps, entry.record)) !== 'stale') {
           repaired++;

@@ -14,9 +14,11 @@ import type { Pod } from '../k8s';
  *   records that nothing needs restarting
  * - backoff: the task stopped and the pod waits out its restart back-off (a timer ends it)
  * - stop: being deleted while a task may be running: the kubelet stops it
- * - done: Succeeded or Failed; nothing more to do
+ * - done: Succeeded or Failed (being deleted or not), or deleted before it was bound; nothing
+ *   more to do
  *
- * (A deleted pod's item lingers as a tombstone with stage `deleted` so watchers see the deletion.)
+ * (A deleted pod's item lingers as a tombstone with stage `deleted` so watchers see the deletion;
+ * `stop` instead when it was removed while its task may still run, so the kubelet stops that.)
  */
 export type PodStage =
   | 'schedule'
@@ -39,8 +41,10 @@ export interface PodRuntimeFacts {
 
 export function podStage(pod: Pod, facts: PodRuntimeFacts): PodStage {
   const phase = pod.status?.phase;
-  if (pod.metadata?.deletionTimestamp) return 'stop';
+  // A finished pod being deleted runs nothing, nor does one never bound: finalizers alone hold
+  // them (pod/deletion.ts), and no controller has anything to do.
   if (phase === 'Succeeded' || phase === 'Failed') return 'done';
+  if (pod.metadata?.deletionTimestamp) return pod.spec?.nodeName ? 'stop' : 'done';
   if (!pod.spec?.nodeName) {
     const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
     return scheduled?.status === 'False' && scheduled.reason === 'Unschedulable'

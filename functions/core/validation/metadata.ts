@@ -1,12 +1,13 @@
 import type { FieldError } from '../errors';
+import { finalizerErrors } from '../pod/deletion';
 import { invalid, required } from './field-errors';
 import { dns1123LabelErrors, dns1123SubdomainErrors, maskTrailingDash } from './formats';
-import { type JsonObject, readString, readStringMap } from './json';
+import { type JsonObject, readArray, readString, readStringMap } from './json';
 import { validateAnnotations, validateLabels } from './labels';
 
 /**
  * apimachinery's ValidateObjectMeta for a pod (name function NameIsDNSSubdomain): generateName,
- * name, namespace, labels and annotations. The namespace is checked when present; podplane's API
+ * name, namespace, labels, annotations and finalizers (with core validation's finalizer names). The namespace is checked when present; podplane's API
  * fills it in from the URL before validating, as the apiserver does.
  */
 export function validatePodMetadata(metadata: JsonObject, path = 'metadata'): FieldError[] {
@@ -36,6 +37,13 @@ export function validatePodMetadata(metadata: JsonObject, path = 'metadata'): Fi
     ...validateAnnotations(
       readStringMap(metadata, 'annotations', `${path}.annotations`, errors),
       `${path}.annotations`,
+    ),
+  );
+  const finalizers = readArray(metadata, 'finalizers', `${path}.finalizers`, errors) ?? [];
+  errors.push(
+    ...finalizerErrors(
+      finalizers.filter((f): f is string => typeof f === 'string'),
+      `${path}.finalizers`,
     ),
   );
   return errors;

@@ -3,7 +3,7 @@ import type { Event } from '../../../functions/core/events';
 import type { Pod } from '../../../functions/core/k8s';
 import type { PodRecord } from '../../../functions/core/ports';
 import type { PodHistory } from './observer';
-import type { Expectation, PlannedPod } from './plan';
+import { chaosFinalizer, type Expectation, type PlannedPod } from './plan';
 
 /** A pod the churn created (or tried to), as the driver knows it. */
 export interface TrackedPod {
@@ -14,6 +14,8 @@ export interface TrackedPod {
   createFailed?: string;
   /** The DELETE was answered (200, or 404 for a pod already gone). */
   deleted?: boolean;
+  /** Its finalizer was removed after the delete (the PATCH was answered). */
+  released?: boolean;
 }
 
 /** A pod item as the checks read it straight from DynamoDB Local (tombstones included). */
@@ -30,7 +32,7 @@ export interface StoredNode {
 
 /** What the restart policy makes of a pod whose task vanished (ContainerStatusUnknown, 137). */
 export function expectationOf(pod: TrackedPod, taskVanished: boolean): Expectation {
-  if (pod.deleted) return 'gone';
+  if (pod.deleted) return pod.plan.manifest.metadata?.finalizers?.length && !pod.released ? 'held' : 'gone';
   if (taskVanished && pod.plan.restartPolicy === 'Never') return 'failed';
   return pod.plan.expect;
 }
@@ -48,6 +50,7 @@ export function mismatch(
   const name = tracked.plan.name;
   if (expect === 'gone') return pod ? `${name}: deleted, but still there (${describePod(pod)})` : undefined;
   if (!pod) return `${name}: expected ${expect}, but the pod is gone`;
+  if (expect === 'held') return heldMismatch(name, pod);
   const phase = pod.status?.phase;
   const statuses = pod.status?.containerStatuses ?? [];
   const wrong = (what: string) => `${name}: expected ${what}, got ${describePod(pod)}`;
@@ -95,6 +98,18 @@ export function mismatch(
   }
 }
 
+/** A pod its finalizer holds after its delete: Terminating, and nothing of it runs any longer. */
+function heldMismatch(name: string, pod: Pod): string | undefined {
+  const metadata = pod.metadata;
+  const phase = pod.status?.phase;
+  const ended = pod.spec?.nodeName
+    ? (phase === 'Succeeded' || phase === 'Failed') && metadata?.deletionGracePeriodSeconds === 0
+    : phase === 'Pending';
+  return metadata?.deletionTimestamp && metadata.finalizers?.includes(chaosFinalizer) && ended
+    ? undefined
+    : `${name}: expected held by its finalizer with its containers ended, got ${describePod(pod)}`;
+}
+
 export function describePod(pod: Pod): string {
   const status = pod.status;
   const containers = (status?.containerStatuses ?? []).map((c) => {
@@ -121,6 +136,7 @@ export function describePod(pod: Pod): string {
 /**
  * At most one live task per pod, and none without a pod: each live task must be the task its
  * pod's item names (a task of a deleted pod, or of a generation the pod has left, is an orphan).
+ * A pod being deleted runs none either, finalizers or not: its deletion stopped its task.
  */
 export function checkTasks(tasks: readonly Task[], pods: readonly StoredPod[]): string[] {
   const violations: string[] = [];
@@ -134,6 +150,10 @@ export function checkTasks(tasks: readonly Task[], pods: readonly StoredPod[]): 
     const record = byUid.get(uid);
     if (!record)
       violations.push(`task ${task.taskArn} (${task.lastStatus}) runs for pod uid ${uid}, which is gone`);
+    else if (record.pod.metadata?.deletionTimestamp)
+      violations.push(
+        `task ${task.taskArn} (${task.lastStatus}) runs for pod ${record.pod.metadata.name}, which is being deleted${record.pod.metadata.finalizers?.length ? ' (its finalizers hold it)' : ''}`,
+      );
     else if (record.taskArn !== task.taskArn)
       violations.push(
         `task ${task.taskArn} (${task.lastStatus}) runs for pod ${record.pod.metadata?.name}, whose task is ${record.taskArn ?? 'none'}`,

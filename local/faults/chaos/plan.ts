@@ -14,13 +14,18 @@ export type Expectation =
   /** Pending, PodScheduled False with reason Unschedulable and "Insufficient cpu". */
   | 'unschedulable'
   /** Deleted: the API no longer has it. */
-  | 'gone';
+  | 'gone'
+  /**
+   * Deleted, and held by its finalizer: still there, Terminating, with nothing running (finished
+   * with grace period 0 once bound, Pending if it never was).
+   */
+  | 'held';
 
 /** One kind of pod the churn creates: its manifest and the state it must reach. */
 interface PodKind {
   readonly name: string;
   readonly weight: number;
-  readonly expect: Exclude<Expectation, 'gone'>;
+  readonly expect: Exclude<Expectation, 'gone' | 'held'>;
   /** Runs until deleted; otherwise it finishes (or never starts) on its own. */
   readonly longRunning: boolean;
   readonly restartPolicy: 'Always' | 'OnFailure' | 'Never';
@@ -110,15 +115,28 @@ const kinds: readonly PodKind[] = [
   },
 ];
 
+/** The finalizer the churn puts on the pods it deletes as `held` or `released`. */
+export const chaosFinalizer = 'podplane.dev/chaos-hold';
+
+/**
+ * How the churn deletes a pod: gracefully; forced (gracePeriodSeconds 0); with a finalizer that
+ * holds it to the end; or with one the churn removes a while after the delete.
+ */
+export type DeletionKind = 'graceful' | 'force' | 'held' | 'released';
+
 export interface PlannedPod {
   readonly name: string;
   readonly kind: string;
-  readonly expect: Exclude<Expectation, 'gone'>;
+  readonly expect: Exclude<Expectation, 'gone' | 'held'>;
   readonly restartPolicy: 'Always' | 'OnFailure' | 'Never';
   readonly exitCode?: number;
   readonly manifest: Pod;
   /** Milliseconds after its creation at which the churn deletes it; absent: it is kept. */
   readonly deleteAfterMs?: number;
+  /** How it is deleted, when it is. */
+  readonly deletion?: DeletionKind;
+  /** For `released`: milliseconds after the delete at which its finalizer is removed. */
+  readonly releaseAfterMs?: number;
 }
 
 /**
@@ -140,6 +158,20 @@ export function planPod(index: number, random: SeededRandom, keep: boolean): Pla
   // after they finish); too-big pods mostly, so that few wait at once.
   const deleteChance = kind.longRunning ? (keep ? 0 : 1) : kind.expect === 'unschedulable' ? 0.8 : 0.3;
   const deleteAfterMs = random.chance(deleteChance) ? Math.round(random.between(500, 15_000)) : undefined;
+  // Drawn for every pod, so that the pods a seed plans do not depend on which are deleted.
+  const mode = random.next();
+  const deletion: DeletionKind | undefined =
+    deleteAfterMs === undefined
+      ? undefined
+      : mode < 0.6
+        ? 'graceful'
+        : mode < 0.75
+          ? 'force'
+          : mode < 0.85
+            ? 'held'
+            : 'released';
+  const releaseAfterMs = Math.round(random.between(200, 5_000));
+  const holds = deletion === 'held' || deletion === 'released';
   const container = {
     name: 'app',
     image: 'busybox:1.36',
@@ -165,9 +197,12 @@ export function planPod(index: number, random: SeededRandom, keep: boolean): Pla
         name,
         labels: { 'podplane.dev/chaos': kind.name },
         annotations: { ...kind.annotations },
+        ...(holds ? { finalizers: [chaosFinalizer] } : {}),
       },
       spec: { restartPolicy: kind.restartPolicy, containers: [container] },
     },
     ...(deleteAfterMs !== undefined ? { deleteAfterMs } : {}),
+    ...(deletion ? { deletion } : {}),
+    ...(deletion === 'released' ? { releaseAfterMs } : {}),
   };
 }

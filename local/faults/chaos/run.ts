@@ -246,11 +246,17 @@ async function retried(
   method: string,
   path: string,
   body?: string,
+  contentType?: string,
 ): Promise<{ status: number; body: string; attempts: number }> {
   let last = '';
   for (let attempt = 1; attempt <= 12; attempt++) {
     try {
-      const reply = await callApi(api, method, path, body ? { text: body } : undefined);
+      const reply = await callApi(
+        api,
+        method,
+        path,
+        body ? { text: body, ...(contentType ? { contentType } : {}) } : undefined,
+      );
       if (reply.status < 500 && reply.status !== 429) return { ...reply, attempts: attempt };
       last = `HTTP ${reply.status} ${reply.body.slice(0, 200)}`;
     } catch (error) {
@@ -284,12 +290,25 @@ async function create(api: Api, pod: TrackedPod): Promise<void> {
 }
 
 async function remove(api: Api, pod: TrackedPod): Promise<void> {
+  const path = `/api/v1/namespaces/${namespace}/pods/${pod.plan.name}`;
   try {
-    const reply = await retried(api, 'DELETE', `/api/v1/namespaces/${namespace}/pods/${pod.plan.name}`);
+    const options = pod.plan.deletion === 'force' ? JSON.stringify({ gracePeriodSeconds: 0 }) : undefined;
+    const reply = await retried(api, 'DELETE', path, options);
     if (reply.status === 200 || reply.status === 202 || (reply.status === 404 && reply.attempts > 1))
       pod.deleted = true;
   } catch {
     // The pod stays; its state is checked as if it had never been deleted.
+  }
+  if (!pod.deleted || pod.plan.releaseAfterMs === undefined) return;
+  await sleep(pod.plan.releaseAfterMs);
+  try {
+    const patch = JSON.stringify([{ op: 'remove', path: '/metadata/finalizers' }]);
+    const reply = await retried(api, 'PATCH', path, patch, 'application/json-patch+json');
+    // A retry whose first try was answered finds the finalizer gone (422) or the pod gone (404).
+    if (reply.status === 200 || (reply.attempts > 1 && (reply.status === 404 || reply.status === 422)))
+      pod.released = true;
+  } catch {
+    // The pod stays held; its state is checked as such.
   }
 }
 
