@@ -45,7 +45,9 @@ export function failureQueue(scope: Construct, id: string): sqs.Queue {
 export function failureDestination(queue: sqs.IQueue): lambda.IEventSourceDlq & lambda.IDestination {
   return {
     bind(_target: unknown, fn: lambda.IFunction) {
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }));
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }),
+      );
       return { destination: queue.queueArn };
     },
   };

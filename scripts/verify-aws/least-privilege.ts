@@ -68,14 +68,27 @@ export function leastPrivilegeReport(
     '',
     `Recorded calls: ${recordedCalls} distinct; requests checked: ${report.checked.length}; calls made outside any function (test setup, not checked): ${report.unattributed}.`,
     '',
-    '| role | action | why it stays |',
-    '|---|---|---|',
   ];
   const rows = Object.entries(unusedGrants).flatMap(([principal, actions]) =>
-    actions.map(
-      (action) =>
-        `| ${principal} | \`${action}\` | ${reasonFor(principal, action) ?? 'not needed by any recorded call: remove, or say why it stays'} |`,
-    ),
+    actions.map((action) => [
+      principal,
+      `\`${action}\``,
+      reasonFor(principal, action) ?? 'not needed by any recorded call: remove, or say why it stays',
+    ]),
   );
-  return `${[...lines, ...(rows.length > 0 ? rows : ['| (none) | | |'])].join('\n')}\n`;
+  const table = markdownTable(
+    ['role', 'action', 'why it stays'],
+    rows.length > 0 ? rows : [['(none)', '', '']],
+  );
+  return `${[...lines, ...table].join('\n')}\n`;
+}
+
+/** A table padded as the formatter (Biome) pads it, so the written file is already formatted. */
+function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = header.map((cell, column) =>
+    Math.max(cell.length, ...rows.map((row) => row[column]?.length ?? 0)),
+  );
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(' | ')} |`;
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)];
 }
