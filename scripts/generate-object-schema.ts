@@ -6,6 +6,8 @@ export const schemaKinds = [
   'Pod',
   'Namespace',
   'meta/v1.DeleteOptions',
+  'policy/v1.PodDisruptionBudget',
+  'policy/v1.Eviction',
   'authorization/v1.SelfSubjectAccessReview',
   'authorization/v1.SelfSubjectRulesReview',
 ] as const;

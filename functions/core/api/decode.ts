@@ -9,6 +9,8 @@ export type SchemaKind =
   | 'Pod'
   | 'Namespace'
   | 'DeleteOptions'
+  | 'PodDisruptionBudget'
+  | 'Eviction'
   | 'SelfSubjectAccessReview'
   | 'SelfSubjectRulesReview';
 
@@ -191,7 +193,8 @@ export function fieldValidationOf(request: ApiRequest): FieldValidation {
 function groupVersionOf(kind: SchemaKind): string {
   const [module = ''] = (known.roots[kind] ?? '').split('.');
   const [group, version] = module.split('/');
-  return group === 'core' || group === 'meta' ? `${version}` : `${group}.k8s.io/${version}`;
+  if (group === 'core' || group === 'meta') return `${version}`;
+  return group === 'policy' ? `${group}/${version}` : `${group}.k8s.io/${version}`;
 }
 
 const cannotBeHandled = (kind: SchemaKind, message: string) =>

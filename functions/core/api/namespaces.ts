@@ -4,25 +4,15 @@ import { ApiError, alreadyExists, badRequest, invalid, notFound } from '../error
 import type { Namespace } from '../k8s';
 import { isDns1123Label } from '../pod/validate';
 import { AlreadyExistsError, ConflictError } from '../ports';
-import { listResourceVersion } from '../resource-version';
 import { kubernetesTime } from '../time';
 import { validateAnnotations, validateLabels } from '../validation/labels';
 import { withWarnings } from './decode';
-import { checkPreconditions, deleteOptionsOf } from './delete-options';
-import { type ApiRequest, type ApiResponse, json } from './http';
-import { wantsTable } from './pod-list';
+import { checkPreconditions, type DeleteRequest } from './delete-options';
+import { type ApiResponse, json } from './http';
 import { type ApiDeps, deletePodRecord } from './pods';
-import {
-  isWatch,
-  matchesFieldSelector,
-  matchesLabels,
-  namespaceFields,
-  parseFieldSelector,
-  parseLabelSelector,
-  selectedName,
-} from './selectors';
-import { namespaceTable, tableJson, withRowObjects } from './tables';
-import { listedSource, watch } from './watch';
+import type { ResourceStorage } from './registry/storage';
+import { namespaceFields } from './selectors';
+import { namespaceTable } from './tables';
 
 /** Namespaces every cluster has; created on first use so a fresh table needs no seeding. */
 export const builtinNamespaces = new Set(['default', 'kube-system', 'kube-public']);
@@ -176,56 +166,16 @@ export async function requireActiveNamespace(name: string, podName: string, deps
     );
 }
 
-export async function getNamespace(name: string, request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
-  const namespace = await readNamespace(name, deps);
-  if (!namespace) throw notFound('namespaces', name);
-  if (wantsTable(request))
-    return tableJson(
-      request,
-      'Namespace',
-      namespaceTable([namespace], deps.now(), namespace.metadata?.resourceVersion ?? ''),
-    );
-  return json(200, namespace);
-}
-
-export async function listNamespaces(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
-  const fields = parseFieldSelector(request.query.fieldSelector, namespaceFields);
-  const labels = parseLabelSelector(request.query.labelSelector);
-  const selected = (ns: Namespace) =>
-    matchesFieldSelector(ns, fields, namespaceFields) && matchesLabels(ns.metadata?.labels, labels);
-  const readAll = async () => {
-    await readNamespace('default', deps);
-    const all = await Promise.all(
-      (await deps.namespaces.listNamespaces()).map((ns) => finalizeIfEmpty(ns, deps)),
-    );
-    return all
-      .filter((ns): ns is Namespace => ns !== undefined)
-      .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
-  };
-  const startedAt = deps.now();
-  if (isWatch(request)) return watchNamespaces(readAll, selected, selectedName(fields), request, deps);
-  const items = (await readAll()).filter(selected);
-  if (wantsTable(request))
-    return tableJson(request, 'Namespace', namespaceTable(items, deps.now(), listResourceVersion(startedAt)));
-  return json(200, {
-    kind: 'NamespaceList',
-    apiVersion: 'v1',
-    metadata: { resourceVersion: listResourceVersion(startedAt) },
-    items,
-  });
-}
-
 /**
  * Deleting a namespace deletes its pods, as Kubernetes' namespace controller does: it turns
  * Terminating at once, its pods are deleted (gracefully where they run), and it disappears
  * once the last pod is gone.
  */
-export async function deleteNamespace(
+async function deleteNamespace(
   name: string,
-  request: ApiRequest,
+  options: Omit<DeleteRequest, 'dryRun'>,
   deps: ApiDeps,
-): Promise<ApiResponse> {
-  const options = deleteOptionsOf(request);
+): Promise<Namespace> {
   activeNamespaces.delete(name);
   if (builtinNamespaces.has(name))
     throw new ApiError(
@@ -259,7 +209,7 @@ export async function deleteNamespace(
     if (record) await deletePodRecord(record, {}, deps);
   }
   await finalizeIfEmpty(namespace, deps);
-  return json(200, namespace);
+  return namespace;
 }
 
 /** A Terminating namespace whose pods are all gone is removed; returns what remains. */
@@ -272,31 +222,24 @@ async function finalizeIfEmpty(namespace: Namespace, deps: ApiDeps): Promise<Nam
 }
 
 /**
- * Watching namespaces polls the few namespace items. A watch that names one namespace
- * (`metadata.name=x`, as `kubectl delete namespace` waits) reports DELETED once it is gone.
+ * Namespaces in the generic registry's reads and deletes. A cluster has few: a watch polls them
+ * all, and one that names a namespace (`metadata.name=x`, as `kubectl delete namespace` waits)
+ * reports DELETED once it is gone.
  */
-function watchNamespaces(
-  read: () => Promise<Namespace[]>,
-  selected: (namespace: Namespace) => boolean,
-  name: string | undefined,
-  request: ApiRequest,
-  deps: ApiDeps,
-): ApiResponse {
-  const keyOf = (namespace: Namespace) => namespace.metadata?.name ?? '';
-  const resourceVersionOf = (namespace: Namespace) => Number(namespace.metadata?.resourceVersion ?? 0);
-  const named: Namespace[] = name ? [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }] : [];
-  const present = (namespace: Namespace) =>
-    wantsTable(request)
-      ? withRowObjects(
-          namespaceTable([namespace], deps.now(), namespace.metadata?.resourceVersion),
-          request,
-          'Namespace',
-        )
-      : namespace;
-  return watch(
-    request,
-    listedSource(read, keyOf, resourceVersionOf, deps.now, named),
-    { kind: 'Namespace', keyOf, resourceVersionOf, selected, present },
-    deps,
-  );
-}
+export const namespaceStorage: ResourceStorage<Namespace> = {
+  resource: 'namespaces',
+  kind: 'Namespace',
+  apiVersion: 'v1',
+  fields: namespaceFields,
+  table: (namespaces, now, resourceVersion) => namespaceTable(namespaces, now, resourceVersion),
+  read: (deps, key) => readNamespace(key.name, deps),
+  async list(deps) {
+    await readNamespace('default', deps);
+    const all = await Promise.all(
+      (await deps.namespaces.listNamespaces()).map((ns) => finalizeIfEmpty(ns, deps)),
+    );
+    return all.filter((ns): ns is Namespace => ns !== undefined);
+  },
+  delete: (deps, key, options) => deleteNamespace(key.name, options, deps),
+  returnsDeletedObject: true,
+};

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ManagedFieldsEntry } from 'kubernetes-types/meta/v1';
 import { withFreshPod } from '../controllers/retry';
 import type { PodNetworking } from '../ecs/task-definition';
-import { alreadyExists, badRequest, invalid, notFound } from '../errors';
+import { alreadyExists, badRequest, invalid } from '../errors';
 import type { Pod } from '../k8s';
 import type { PodMetrics } from '../metrics';
 import { admissionWarnings } from '../pod/admission-warnings';
@@ -14,22 +14,22 @@ import {
   AlreadyExistsError,
   type EventStore,
   type NamespaceStore,
+  type ObjectStore,
   type PodRecord,
   type PodStore,
 } from '../ports';
 import { kubernetesTime } from '../time';
 import { withWarnings } from './decode';
-import { checkPreconditions, type DeleteRequest, deleteOptionsOf } from './delete-options';
-import { type ApiRequest, type ApiResponse, json } from './http';
+import { checkPreconditions, type DeleteRequest } from './delete-options';
+import { type ApiResponse, json } from './http';
 import { requireActiveNamespace } from './namespaces';
-import { wantsTable } from './pod-list';
-import { podTable } from './pod-table';
-import { tableJson } from './tables';
 
 export interface ApiDeps {
   readonly pods: PodStore;
   readonly namespaces: NamespaceStore;
   readonly events: EventStore;
+  /** Every resource without a store of its own (registry/object-storage.ts). */
+  readonly objects: ObjectStore;
   readonly now: () => Date;
   readonly sleep: (ms: number) => Promise<void>;
   readonly metrics?: PodMetrics;
@@ -106,40 +106,6 @@ export async function admitAndCreatePod(
   }
 }
 
-export async function getPod(
-  namespace: string,
-  name: string,
-  request: ApiRequest,
-  deps: ApiDeps,
-): Promise<ApiResponse> {
-  const record = await deps.pods.getPod(namespace, name);
-  if (!record) throw notFound('pods', name);
-  // `kubectl get pod NAME` asks for a one-row Table, as for a list.
-  if (wantsTable(request))
-    return tableJson(
-      request,
-      'Pod',
-      podTable([record.pod], deps.now(), record.pod.metadata?.resourceVersion),
-    );
-  return json(200, record.pod);
-}
-
-/**
- * Graceful delete: a pod that may be running gets deletionTimestamp and is removed once its task
- * has stopped; one that never ran or has finished goes at once, as in Kubernetes.
- */
-export async function deletePod(
-  namespace: string,
-  name: string,
-  request: ApiRequest,
-  deps: ApiDeps,
-): Promise<ApiResponse> {
-  const options = deleteOptionsOf(request);
-  const first = await deps.pods.getPod(namespace, name, true);
-  if (!first) throw notFound('pods', name);
-  return json(200, await deletePodRecord(first, options, deps));
-}
-
 /**
  * Deletes one pod and returns it as the client should see it. Without preconditions a delete
  * must not fail because a controller wrote the pod meanwhile: like the apiserver's
@@ -175,7 +141,7 @@ export async function deletePodRecord(
 }
 
 /** Five characters from Kubernetes' generateName alphabet (no vowels, no confusable digits). */
-function randomSuffix(): string {
+export function randomSuffix(): string {
   const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
   return Array.from({ length: 5 }, () => alphabet[Math.floor(Math.random() * alphabet.length)]).join('');
 }
