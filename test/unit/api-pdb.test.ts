@@ -1,3 +1,4 @@
+import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1';
 import { describe, expect, it } from 'vitest';
 import type { Pod } from '../../functions/core/k8s';
 import { storedPod } from '../fixtures';
@@ -282,7 +283,7 @@ describe('pods/eviction', () => {
     expect((await evict(call, 'a1', { deleteOptions: { dryRun: ['All'] } })).statusCode).toBe(201);
     expect((await call('GET', `${budgets}/x`)).json.status.disruptionsAllowed).toBe(1);
     expect((await evict(call, 'a1')).statusCode).toBe(201);
-    const stored = await stores.objects.getObject<{ status?: { disruptedPods?: object } }>(
+    const stored = await stores.objects.getObject<PodDisruptionBudget>(
       'poddisruptionbudgets',
       'default',
       'x',

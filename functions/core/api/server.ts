@@ -23,7 +23,7 @@ import { namespaceStrategy } from './namespace-strategy';
 import { namespaceStorage } from './namespaces';
 import { getNode, listNodes } from './nodes';
 import { notServed } from './not-served';
-import { openApiV3CoreV1, openApiV3Root } from './openapi';
+import { openApiV3CoreV1, openApiV3PolicyV1, openApiV3Root } from './openapi';
 import { podDisruptionBudgets } from './pdb';
 import { proxyMethods, refuseConnection } from './pod-connect';
 import { readPodLog } from './pod-logs';
@@ -66,6 +66,11 @@ const routes: { pattern: RegExp; keys: string[]; handlers: Handlers }[] = [
   { pattern: /^\/version\/?$/, keys: [], handlers: { GET: () => json(200, serverVersion) } },
   { pattern: /^\/openapi\/v3\/?$/, keys: [], handlers: { GET: () => json(200, openApiV3Root) } },
   { pattern: /^\/openapi\/v3\/api\/v1$/, keys: [], handlers: { GET: () => json(200, openApiV3CoreV1) } },
+  {
+    pattern: /^\/openapi\/v3\/apis\/policy\/v1$/,
+    keys: [],
+    handlers: { GET: () => json(200, openApiV3PolicyV1) },
+  },
   { pattern: /^\/api\/?$/, keys: [], handlers: { GET: () => json(200, apiVersions) } },
   { pattern: /^\/apis\/?$/, keys: [], handlers: { GET: () => json(200, apiGroupList) } },
   {
