@@ -324,3 +324,56 @@ describe('pods/eviction', () => {
     expect(response.json.message).toBe('name in URL does not match name in Eviction object');
   });
 });
+
+describe('policy/v1 protobuf bodies, as kubectl sends them', () => {
+  /** A length-delimited field (wire type 2) and a varint field (wire type 0). */
+  const bytesField = (field: number, value: Buffer | string) => {
+    const body = typeof value === 'string' ? Buffer.from(value) : value;
+    return Buffer.concat([Buffer.from([(field << 3) | 2, body.length]), body]);
+  };
+  const varintField = (field: number, value: number) => Buffer.from([field << 3, value]);
+  /** The `k8s\0` envelope around a runtime.Unknown of the kind. */
+  const envelope = (kind: string, raw: Buffer) =>
+    Buffer.concat([
+      Buffer.from('k8s\0', 'latin1'),
+      bytesField(1, Buffer.concat([bytesField(1, 'policy/v1'), bytesField(2, kind)])),
+      bytesField(2, raw),
+    ]);
+  const protobuf = { 'content-type': 'application/vnd.kubernetes.protobuf' };
+
+  it('creates a budget from kubectl create pdb, and evicts from kubectl drain', async () => {
+    const { call, stores } = apiHarness();
+    stores.pods.seed(readyPod('a1'));
+    stores.pods.seed(readyPod('a2'));
+    const label = bytesField(1, Buffer.concat([bytesField(1, 'app'), bytesField(2, 'a')]));
+    const spec = Buffer.concat([
+      bytesField(1, Buffer.concat([varintField(1, 0), varintField(2, 1)])),
+      bytesField(2, label),
+    ]);
+    const pdb = Buffer.concat([bytesField(1, bytesField(1, 'x')), bytesField(2, spec)]);
+    const created = await call('POST', budgets, {
+      bytes: envelope('PodDisruptionBudget', pdb),
+      headers: protobuf,
+    });
+    expect(created.statusCode).toBe(201);
+    expect(created.json.spec).toEqual({ minAvailable: 1, selector: { matchLabels: { app: 'a' } } });
+
+    const options = Buffer.concat([varintField(1, 7), bytesField(5, 'All')]);
+    const eviction = Buffer.concat([bytesField(1, bytesField(1, 'a1')), bytesField(2, options)]);
+    const dryRun = await call('POST', '/api/v1/namespaces/default/pods/a1/eviction', {
+      bytes: envelope('Eviction', eviction),
+      headers: protobuf,
+    });
+    expect(dryRun.statusCode).toBe(201);
+    expect((await stores.pods.getPod('default', 'a1'))?.pod.metadata?.deletionTimestamp).toBeUndefined();
+    const real = await call('POST', '/api/v1/namespaces/default/pods/a1/eviction', {
+      bytes: envelope(
+        'Eviction',
+        Buffer.concat([bytesField(1, bytesField(1, 'a1')), bytesField(2, varintField(1, 7))]),
+      ),
+      headers: protobuf,
+    });
+    expect(real.statusCode).toBe(201);
+    expect((await stores.pods.getPod('default', 'a1'))?.pod.metadata?.deletionGracePeriodSeconds).toBe(7);
+  });
+});

@@ -1,5 +1,6 @@
 import { ApiError, badRequest } from '../errors';
 import { reviewReaders } from './auth-reviews-protobuf';
+import { policyReaders } from './policy-protobuf';
 import { message, readFields, text } from './protobuf-wire';
 
 /**
@@ -43,6 +44,7 @@ function objectMeta(bytes: Uint8Array | undefined): Record<string, unknown> {
 const objectReaders: Readonly<Record<string, (object: Uint8Array) => Record<string, unknown>>> = {
   Namespace: (object) => ({ metadata: objectMeta(message(readFields(object).get(1)?.[0])) }),
   ...reviewReaders,
+  ...policyReaders,
 };
 
 /** The object a protobuf request body carries, as the JSON shape the API works with. */
