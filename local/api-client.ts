@@ -28,7 +28,13 @@ export function callApi(
         ...(client.agent ? { agent: client.agent } : { ca: client.ca }),
         headers: {
           ...(client.token ? { authorization: `Bearer ${client.token}` } : {}),
-          ...(body ? { 'content-type': body.contentType ?? 'application/json' } : {}),
+          // With a length: Node sends a DELETE's body neither chunked nor delimited otherwise.
+          ...(body
+            ? {
+                'content-type': body.contentType ?? 'application/json',
+                'content-length': Buffer.byteLength(body.text),
+              }
+            : {}),
         },
       },
       (res) => {
