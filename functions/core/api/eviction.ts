@@ -6,7 +6,7 @@ import { ConflictError } from '../ports';
 import { kubernetesTime } from '../time';
 import { parseObjectBody } from './body';
 import { admitFields, withWarnings } from './decode';
-import { deleteRequestOf } from './delete-options';
+import { checkPreconditions, deleteRequestOf } from './delete-options';
 import { dryRunDeps } from './dry-run';
 import { type ApiRequest, type ApiResponse, json } from './http';
 import { podDisruptionBudgets } from './pdb';
@@ -46,6 +46,8 @@ export async function evictPod(key: ObjectKey, request: ApiRequest, deps: ApiDep
   for (let attempt = 1; ; attempt++) {
     const record = await stores.pods.getPod(key.namespace, key.name, true);
     if (!record) throw notFound('pods', key.name);
+    // Before the budget records anything, so that a refused eviction changes nothing.
+    checkPreconditions(options.preconditions, record.pod.metadata);
     if (!budgetIgnores(record.pod)) {
       try {
         await admitDisruption(record.pod, stores);
