@@ -272,6 +272,8 @@ export interface EventStore extends EventRecorder {
     resourceVersion: number,
     seen?: SeenChange,
   ): Promise<StoredChange<Event>[]>;
+  /** Removes an event wherever it is kept; watches see it deleted. Nothing when it is gone. */
+  deleteEvent(namespace: string, name: string): Promise<void>;
 }
 
 /** One line a container wrote, as its log driver shipped it; `timestamp` in epoch milliseconds. */

@@ -1,7 +1,9 @@
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { dynamoEventStore } from '../../functions/adapters/dynamodb/event-store';
 import { dynamoNamespaceStore } from '../../functions/adapters/dynamodb/namespace-store';
 import { dynamoObjectStore } from '../../functions/adapters/dynamodb/object-store';
+import type { Event } from '../../functions/core/events';
 import { AlreadyExistsError, ConflictError } from '../../functions/core/ports';
 import { useFreshTable } from './support';
 
@@ -63,5 +65,33 @@ describe('the generic object store on DynamoDB Local', () => {
     });
     // The name is free again once its object is deleted.
     await objects.createObject(resource, budget('c'));
+  });
+});
+
+describe('deleting events on DynamoDB Local', () => {
+  const event = (name: string): Event => ({
+    metadata: { name, namespace: 'team' },
+    involvedObject: { kind: 'Pod', name: 'web', namespace: 'team' },
+    reason: name,
+    message: name,
+  });
+
+  it('takes an event out of its bundle and out of its own item, and leaves a tombstone for watches', async () => {
+    const before = Date.now() * 1000;
+    await dynamoEventStore.recordMany([event('one'), event('two'), event('three')]);
+    await dynamoEventStore.record(event('one'));
+    await dynamoEventStore.deleteEvent('team', 'one');
+    await dynamoEventStore.deleteEvent('team', 'gone');
+    expect((await dynamoEventStore.listEvents('team')).map((e) => e.metadata?.name).sort()).toEqual([
+      'three',
+      'two',
+    ]);
+    let deleted: string[] = [];
+    for (let i = 0; i < 20 && deleted.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const changes = await dynamoEventStore.eventChangesSince('team', before);
+      deleted = changes.filter((c) => c.deleted).map((c) => c.key);
+    }
+    expect(deleted).toEqual(['team/one']);
   });
 });

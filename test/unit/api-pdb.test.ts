@@ -208,33 +208,6 @@ describe('poddisruptionbudgets.policy', () => {
   });
 });
 
-describe('pods deletecollection', () => {
-  it('deletes the selected pods as single deletes would, and answers the list deleted', async () => {
-    const { call, stores } = apiHarness();
-    stores.pods.seed(readyPod('a1'));
-    stores.pods.seed({ ...readyPod('a2'), spec: { ...readyPod('a2').spec, containers: [], nodeName: '' } });
-    stores.pods.seed(readyPod('b1', 'b'));
-    const dryRun = await call('DELETE', '/api/v1/namespaces/default/pods', {
-      query: { labelSelector: 'app=a', dryRun: 'All' },
-    });
-    expect(dryRun.json.items).toHaveLength(2);
-    expect(await stores.pods.listPods('default')).toHaveLength(3);
-    const response = await call('DELETE', '/api/v1/namespaces/default/pods', {
-      query: { labelSelector: 'app=a' },
-      body: { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 5 },
-    });
-    expect(response.statusCode).toBe(200);
-    expect(response.json.kind).toBe('PodList');
-    expect(response.json.items.map((p: Pod) => p.metadata?.name)).toEqual(['a1', 'a2']);
-    // The running pod is terminating with the grace period asked for; the unbound one is gone.
-    const left = await stores.pods.listPods('default');
-    expect(left.map((p) => [p.metadata?.name, p.metadata?.deletionGracePeriodSeconds])).toEqual([
-      ['a1', 5],
-      ['b1', undefined],
-    ]);
-  });
-});
-
 describe('pods/eviction', () => {
   it('is refused with 429 while the budget allows no disruption, then allowed', async () => {
     const { call, stores } = apiHarness();

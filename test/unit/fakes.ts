@@ -395,6 +395,7 @@ export function fakeStores(): FakeStores {
   };
 
   const recorded: Event[] = [];
+  const deletedEvents: Event[] = [];
   const eventStore: EventStore = {
     async record(event) {
       const index = recorded.findIndex((e) => e.metadata?.name === event.metadata?.name);
@@ -411,7 +412,7 @@ export function fakeStores(): FakeStores {
     async eventChangesSince(namespace, resourceVersion, seen) {
       const key = (e: Event) => `${e.metadata?.namespace}/${e.metadata?.name}`;
       const rv = (e: Event) => Number(e.metadata?.resourceVersion);
-      return recorded
+      return [...recorded, ...deletedEvents]
         .filter((e) => (!namespace || e.metadata?.namespace === namespace) && rv(e) > resourceVersion)
         .filter((e) => !seen?.(key(e), rv(e)))
         .sort((a, b) => rv(a) - rv(b))
@@ -420,8 +421,16 @@ export function fakeStores(): FakeStores {
           written: key(e),
           object: clone(e),
           resourceVersion: rv(e),
-          deleted: false,
+          deleted: deletedEvents.includes(e),
         }));
+    },
+    async deleteEvent(namespace, name) {
+      const index = recorded.findIndex(
+        (e) => e.metadata?.namespace === namespace && e.metadata?.name === name,
+      );
+      if (index === -1) return;
+      const [event] = recorded.splice(index, 1);
+      if (event) deletedEvents.push(stamp(event, nextRv()));
     },
   };
 

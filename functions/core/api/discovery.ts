@@ -44,7 +44,7 @@ export const coreV1Resources: APIResourceList = {
       singularName: 'event',
       namespaced: true,
       kind: 'Event',
-      verbs: ['get', 'list', 'watch'],
+      verbs: ['delete', 'deletecollection', 'get', 'list', 'watch'],
       shortNames: ['ev'],
     },
     {

@@ -93,6 +93,7 @@ function dryRunEvents(events: EventStore): EventStore {
     eventChangesSince: (namespace, rv, seen) => events.eventChangesSince(namespace, rv, seen),
     async record() {},
     async recordMany() {},
+    async deleteEvent() {},
   };
 }
 

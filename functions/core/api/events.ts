@@ -1,4 +1,6 @@
+import { notFound } from '../errors';
 import type { Event } from '../events';
+import { checkPreconditions } from './delete-options';
 import { age } from './pod-table';
 import type { ResourceStorage } from './registry/storage';
 import type { SelectableFields } from './selectors';
@@ -39,7 +41,14 @@ export const eventStorage: ResourceStorage<Event> = {
         (a.eventTime ?? '').localeCompare(b.eventTime ?? ''),
     ),
   changesSince: (deps, namespace, rv, seen) => deps.events.eventChangesSince(namespace, rv, seen),
-  returnsDeletedObject: true,
+  async delete(deps, key, options) {
+    const event = await eventStorage.read(deps, key);
+    if (!event) throw notFound('events', key.name);
+    checkPreconditions(options.preconditions, event.metadata);
+    await deps.events.deleteEvent(key.namespace, key.name);
+    return event;
+  },
+  returnsDeletedObject: false,
   uidPerWrite: true,
   ordered: true,
 };

@@ -168,12 +168,18 @@ const routes: { pattern: RegExp; keys: string[]; handlers: Handlers }[] = [
   {
     pattern: new RegExp(`^/api/v1/namespaces/${name}/events$`),
     keys: ['namespace'],
-    handlers: { GET: (p, r, d) => listResource(eventStorage, p.namespace, r, d) },
+    handlers: {
+      GET: (p, r, d) => listResource(eventStorage, p.namespace, r, d),
+      DELETE: (p, r, d) => deleteCollection(eventStorage, p.namespace, r, d),
+    },
   },
   {
     pattern: new RegExp(`^/api/v1/namespaces/${name}/events/${name}$`),
     keys: ['namespace', 'name'],
-    handlers: { GET: (p, r, d) => getResource(eventStorage, keyOf(p), r, d) },
+    handlers: {
+      GET: (p, r, d) => getResource(eventStorage, keyOf(p), r, d),
+      DELETE: (p, r, d) => deleteResource(eventStorage, keyOf(p), r, d),
+    },
   },
   {
     pattern: /^\/api\/v1\/namespaces$/,
