@@ -189,6 +189,23 @@ describe('poddisruptionbudgets.policy', () => {
     expect((await call('GET', budgets)).json.items).toEqual([]);
   });
 
+  it('go with their namespace, and none is created in a namespace being deleted', async () => {
+    const { call, stores } = apiHarness();
+    await call('POST', '/api/v1/namespaces', { body: { metadata: { name: 'team' } } });
+    const teamBudgets = '/apis/policy/v1/namespaces/team/poddisruptionbudgets';
+    expect((await call('POST', teamBudgets, { body: budget('x', { minAvailable: 1 }) })).statusCode).toBe(
+      201,
+    );
+    stores.pods.seed(readyPod('runs', 'a', 'team'));
+    await call('DELETE', '/api/v1/namespaces/team');
+    expect(await stores.objects.listObjects('poddisruptionbudgets', 'team')).toEqual([]);
+    const refused = await call('POST', teamBudgets, { body: budget('y', { minAvailable: 1 }) });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json.message).toBe(
+      'poddisruptionbudgets "y" is forbidden: unable to create new content in namespace team because it is being terminated',
+    );
+  });
+
   it('are watched, each event a one-row Table for kubectl get pdb -w', async () => {
     const { call, stores } = apiHarness();
     stores.pods.seed(readyPod('a1'));

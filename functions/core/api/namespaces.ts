@@ -11,8 +11,7 @@ import { checkPreconditions, type DeleteRequest } from './delete-options';
 import { type ApiResponse, json } from './http';
 import { type ApiDeps, deletePodRecord } from './pods';
 import type { ResourceStorage } from './registry/storage';
-import { namespaceFields } from './selectors';
-import { namespaceTable } from './tables';
+import type { ObjectWithMeta } from './registry/strategy';
 
 /** Namespaces every cluster has; created on first use so a fresh table needs no seeding. */
 export const builtinNamespaces = new Set(['default', 'kube-system', 'kube-public']);
@@ -142,7 +141,7 @@ export async function readNamespace(name: string, deps: ApiDeps): Promise<Namesp
   }
 }
 
-/** Pods may only be created in a namespace that exists and is not being deleted. */
+/** Namespaced objects may only be created in a namespace that exists and is not being deleted. */
 /**
  * Namespaces seen Active recently, by name. Kubernetes' NamespaceLifecycle admission also reads
  * namespaces from a cache; here it saves a read on every pod create. Only Active namespaces are
@@ -151,7 +150,12 @@ export async function readNamespace(name: string, deps: ApiDeps): Promise<Namesp
 const activeNamespaces = new Map<string, number>();
 export const activeNamespaceCacheMs = 2000;
 
-export async function requireActiveNamespace(name: string, podName: string, deps: ApiDeps): Promise<void> {
+export async function requireActiveNamespace(
+  name: string,
+  podName: string,
+  deps: ApiDeps,
+  resource = 'pods',
+): Promise<void> {
   const now = deps.now().getTime();
   if ((activeNamespaces.get(name) ?? 0) > now) return;
   const namespace = await readNamespace(name, deps);
@@ -161,20 +165,24 @@ export async function requireActiveNamespace(name: string, podName: string, deps
     throw new ApiError(
       403,
       'Forbidden',
-      `pods "${podName}" is forbidden: unable to create new content in namespace ${name} because it is being terminated`,
-      { name: podName, kind: 'pods' },
+      `${resource} "${podName}" is forbidden: unable to create new content in namespace ${name} because it is being terminated`,
+      { name: podName, kind: resource },
     );
 }
 
+/** The objects of a resource in the generic object store that a namespace's deletion deletes. */
+export type NamespacedContent = Pick<ResourceStorage<ObjectWithMeta>, 'list' | 'delete'>;
+
 /**
- * Deleting a namespace deletes its pods, as Kubernetes' namespace controller does: it turns
- * Terminating at once, its pods are deleted (gracefully where they run), and it disappears
- * once the last pod is gone.
+ * Deleting a namespace deletes its content, as Kubernetes' namespace controller does: it turns
+ * Terminating at once, its pods are deleted (gracefully where they run), the objects of
+ * `content` at once, and it disappears once the last pod is gone.
  */
-async function deleteNamespace(
+export async function deleteNamespace(
   name: string,
   options: Omit<DeleteRequest, 'dryRun'>,
   deps: ApiDeps,
+  content: readonly NamespacedContent[],
 ): Promise<Namespace> {
   activeNamespaces.delete(name);
   if (builtinNamespaces.has(name))
@@ -208,38 +216,18 @@ async function deleteNamespace(
     const record = await deps.pods.getPod(name, pod.metadata?.name ?? '', true);
     if (record) await deletePodRecord(record, {}, deps);
   }
+  for (const storage of content)
+    for (const object of await storage.list(deps, name))
+      await storage.delete?.(deps, { namespace: name, name: object.metadata?.name ?? '' }, {});
   await finalizeIfEmpty(namespace, deps);
   return namespace;
 }
 
 /** A Terminating namespace whose pods are all gone is removed; returns what remains. */
-async function finalizeIfEmpty(namespace: Namespace, deps: ApiDeps): Promise<Namespace | undefined> {
+export async function finalizeIfEmpty(namespace: Namespace, deps: ApiDeps): Promise<Namespace | undefined> {
   if (namespace.status?.phase !== 'Terminating') return namespace;
   const name = namespace.metadata?.name ?? '';
   if ((await deps.pods.listPods(name)).length > 0) return namespace;
   await deps.namespaces.deleteNamespace(name);
   return undefined;
 }
-
-/**
- * Namespaces in the generic registry's reads and deletes. A cluster has few: a watch polls them
- * all, and one that names a namespace (`metadata.name=x`, as `kubectl delete namespace` waits)
- * reports DELETED once it is gone.
- */
-export const namespaceStorage: ResourceStorage<Namespace> = {
-  resource: 'namespaces',
-  kind: 'Namespace',
-  apiVersion: 'v1',
-  fields: namespaceFields,
-  table: (namespaces, now, resourceVersion) => namespaceTable(namespaces, now, resourceVersion),
-  read: (deps, key) => readNamespace(key.name, deps),
-  async list(deps) {
-    await readNamespace('default', deps);
-    const all = await Promise.all(
-      (await deps.namespaces.listNamespaces()).map((ns) => finalizeIfEmpty(ns, deps)),
-    );
-    return all.filter((ns): ns is Namespace => ns !== undefined);
-  },
-  delete: (deps, key, options) => deleteNamespace(key.name, options, deps),
-  returnsDeletedObject: true,
-};

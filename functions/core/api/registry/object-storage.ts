@@ -93,11 +93,16 @@ export function objectResource<T extends SpecAndStatus>(
         metadata.name || (metadata.generateName ? `${metadata.generateName}${randomSuffix()}` : '');
       const { status: _status, ...rest } = input;
       const { managedFields: _requested, ...kept } = metadata;
-      const declared = { ...rest, apiVersion, kind, metadata: { ...kept, name, namespace } } as T;
+      const declared = {
+        ...rest,
+        apiVersion,
+        kind,
+        metadata: { ...kept, name, ...(namespace ? { namespace } : {}) },
+      } as T;
       const candidate = definition.defaults ? definition.defaults(declared) : declared;
       const errors = definition.validate(candidate);
       if (errors.length > 0) throw invalid(kind, name, errors);
-      if (namespace) await requireActiveNamespace(namespace, name, deps);
+      if (namespace) await requireActiveNamespace(namespace, name, deps, resource);
       const managedFields = track(candidate);
       const object = {
         ...candidate,
