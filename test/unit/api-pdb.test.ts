@@ -331,7 +331,7 @@ describe('policy/v1 protobuf bodies, as kubectl sends them', () => {
     ]);
   const protobuf = { 'content-type': 'application/vnd.kubernetes.protobuf' };
 
-  it('creates a budget from kubectl create pdb, and evicts from kubectl drain', async () => {
+  it('creates a budget from kubectl create pdb, and evicts and deletes as kubectl drain does', async () => {
     const { call, stores } = apiHarness();
     stores.pods.seed(readyPod('a1'));
     stores.pods.seed(readyPod('a2'));
@@ -365,5 +365,16 @@ describe('policy/v1 protobuf bodies, as kubectl sends them', () => {
     });
     expect(real.statusCode).toBe(201);
     expect((await stores.pods.getPod('default', 'a1'))?.pod.metadata?.deletionGracePeriodSeconds).toBe(7);
+
+    const deleted = await call('DELETE', '/api/v1/namespaces/default/pods/a2', {
+      bytes: Buffer.concat([
+        Buffer.from('k8s\0', 'latin1'),
+        bytesField(1, Buffer.concat([bytesField(1, 'v1'), bytesField(2, 'DeleteOptions')])),
+        bytesField(2, varintField(1, 4)),
+      ]),
+      headers: protobuf,
+    });
+    expect(deleted.statusCode).toBe(200);
+    expect(deleted.json.metadata.deletionGracePeriodSeconds).toBe(4);
   });
 });

@@ -2,7 +2,7 @@ import { message, readFields, strings, text } from './protobuf-wire';
 
 /**
  * The policy/v1 objects kubectl sends as Kubernetes protobuf (`kubectl create pdb`, and the
- * evictions of `kubectl drain`), read into their JSON shape; field numbers from k8s.io/api's and
+ * evictions and deletions of `kubectl drain`), read into their JSON shape; field numbers from k8s.io/api's and
  * apimachinery's generated.proto. Each reader gets the object's bytes (runtime.Unknown's `raw`);
  * what is read is then decoded and validated as a JSON body would be.
  */
@@ -77,6 +77,8 @@ function deleteOptions(bytes: Uint8Array): Record<string, unknown> {
 }
 
 export const policyReaders: Readonly<Record<string, (object: Uint8Array) => Record<string, unknown>>> = {
+  /** What kubectl and client-go send with a DELETE (the pod deletions of `kubectl drain`). */
+  DeleteOptions: deleteOptions,
   /** 1 metadata, 2 spec: 1 minAvailable, 2 selector, 3 maxUnavailable, 4 unhealthyPodEvictionPolicy. */
   PodDisruptionBudget: (object) => {
     const fields = readFields(object);
