@@ -222,6 +222,20 @@ describe('poddisruptionbudgets.policy', () => {
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ type: 'ADDED', object: { kind: 'Table' } });
     expect(events[0].object.rows[0].cells.slice(0, 4)).toEqual(['x', '1', 'N/A', '1']);
+
+    // An informer's watch: the objects, then a bookmark of their kind and group.
+    const informer = await call('GET', budgets, {
+      query: { watch: '1', timeoutSeconds: '1', sendInitialEvents: 'true', allowWatchBookmarks: 'true' },
+    });
+    const [added, bookmark] = informer.body
+      .split('\n')
+      .filter((line) => line.trim())
+      .map((line) => JSON.parse(line));
+    expect(added.object).toMatchObject({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' });
+    expect(bookmark).toMatchObject({
+      type: 'BOOKMARK',
+      object: { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' },
+    });
   });
 });
 

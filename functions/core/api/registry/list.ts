@@ -181,6 +181,7 @@ function watchResource<T extends ObjectWithMeta>(
     source,
     {
       kind: storage.kind,
+      apiVersion: storage.apiVersion,
       keyOf: objectKeyOf,
       resourceVersionOf,
       selected,
