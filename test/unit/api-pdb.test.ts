@@ -225,7 +225,13 @@ describe('poddisruptionbudgets.policy', () => {
 
     // An informer's watch: the objects, then a bookmark of their kind and group.
     const informer = await call('GET', budgets, {
-      query: { watch: '1', timeoutSeconds: '1', sendInitialEvents: 'true', allowWatchBookmarks: 'true' },
+      query: {
+        watch: '1',
+        timeoutSeconds: '1',
+        sendInitialEvents: 'true',
+        resourceVersionMatch: 'NotOlderThan',
+        allowWatchBookmarks: 'true',
+      },
     });
     const [added, bookmark] = informer.body
       .split('\n')
