@@ -134,6 +134,18 @@ describe('poddisruptionbudgets.policy', () => {
       ['x', '1', 'N/A', '1'],
       ['y', 'N/A', '0', '0'],
     ]);
+    // kubectl get pdb -A: every namespace's, each with its own namespace's pods counted.
+    await call('POST', '/api/v1/namespaces', { body: { metadata: { name: 'team' } } });
+    await call('POST', '/apis/policy/v1/namespaces/team/poddisruptionbudgets', {
+      body: budget('x', { minAvailable: 1 }),
+    });
+    const all = await call('GET', '/apis/policy/v1/poddisruptionbudgets');
+    expect(all.json.kind).toBe('PodDisruptionBudgetList');
+    expect(
+      all.json.items.map(
+        (b: PodDisruptionBudget) => `${b.metadata?.namespace}/${b.metadata?.name} ${b.status?.expectedPods}`,
+      ),
+    ).toEqual(['default/x 2', 'default/y 0', 'team/x 0']);
   });
 
   it('are patched, replaced and applied through the registry; a spec change bumps the generation', async () => {
