@@ -7,6 +7,8 @@ export const schemaKinds = [
   'Namespace',
   'Node',
   'meta/v1.DeleteOptions',
+  'policy/v1.PodDisruptionBudget',
+  'policy/v1.Eviction',
   'authorization/v1.SelfSubjectAccessReview',
   'authorization/v1.SelfSubjectRulesReview',
 ] as const;

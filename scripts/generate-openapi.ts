@@ -24,6 +24,8 @@ export const openApiKinds = [
   'Event',
   'EventList',
 ] as const;
+/** The policy/v1 kinds podplane serves, in the same components (the policy/v1 document shares them). */
+export const openApiPolicyKinds = ['PodDisruptionBudget', 'PodDisruptionBudgetList', 'Eviction'] as const;
 export const openApiPath = new URL('../functions/core/api/openapi-v1.generated.json', import.meta.url);
 
 /** The subset of an OpenAPI 3.0 schema object that this document uses. */
@@ -52,6 +54,7 @@ export interface OpenApiDocument {
 /** Where kube-apiserver's OpenAPI puts the Go package each kubernetes-types file was generated from. */
 const upstreamPackages: Record<string, string> = {
   'core/v1': 'io.k8s.api.core.v1',
+  'policy/v1': 'io.k8s.api.policy.v1',
   'meta/v1': 'io.k8s.apimachinery.pkg.apis.meta.v1',
   'api/resource': 'io.k8s.apimachinery.pkg.api.resource',
   runtime: 'io.k8s.apimachinery.pkg.runtime',
@@ -67,7 +70,7 @@ function numberSchema(format: string | undefined): OpenApiSchema {
 export function buildOpenApiDocument(): OpenApiDocument {
   const require = createRequire(import.meta.url);
   const typesRoot = require.resolve('kubernetes-types/core/v1.d.ts').replace(/core\/v1\.d\.ts$/, '');
-  const files = ['core/v1.d.ts', 'meta/v1.d.ts'].map((file) => `${typesRoot}${file}`);
+  const files = ['core/v1.d.ts', 'meta/v1.d.ts', 'policy/v1.d.ts'].map((file) => `${typesRoot}${file}`);
   const program = ts.createProgram(files, { strict: true, noEmit: true });
   const checker = program.getTypeChecker();
   const schemas: Record<string, OpenApiSchema> = {};
@@ -173,19 +176,24 @@ export function buildOpenApiDocument(): OpenApiDocument {
     if (!module) throw new Error(`cannot read ${file}`);
     return new Map(checker.getExportsOfModule(module).map((s) => [s.name, s]));
   };
-  const [coreFile = '', metaFile = ''] = files;
+  const [coreFile = '', metaFile = '', policyFile = ''] = files;
   const core = exportsOf(coreFile);
-  const roots = [...openApiKinds.map((kind) => core.get(kind)), exportsOf(metaFile).get('Status')];
-  for (const symbol of roots) {
+  const policy = exportsOf(policyFile);
+  const roots = [
+    ...openApiKinds.map((kind) => ({ group: '', symbol: core.get(kind) })),
+    { group: '', symbol: exportsOf(metaFile).get('Status') },
+    ...openApiPolicyKinds.map((kind) => ({ group: 'policy', symbol: policy.get(kind) })),
+  ];
+  for (const { group, symbol } of roots) {
     if (!symbol) throw new Error('kubernetes-types is missing a kind podplane serves');
     const schema = schemas[named(symbol)];
-    if (schema) schema['x-kubernetes-group-version-kind'] = [{ group: '', kind: symbol.name, version: 'v1' }];
+    if (schema) schema['x-kubernetes-group-version-kind'] = [{ group, kind: symbol.name, version: 'v1' }];
   }
 
   const { version } = JSON.parse(readFileSync(`${typesRoot}package.json`, 'utf8')) as { version: string };
   return {
     openapi: '3.0.0',
-    info: { title: 'Kubernetes core/v1 schemas, from kubernetes-types', version },
+    info: { title: 'Kubernetes core/v1 and policy/v1 schemas, from kubernetes-types', version },
     paths: {},
     components: {
       schemas: Object.fromEntries(

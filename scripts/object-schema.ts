@@ -12,7 +12,7 @@ import { numberFormat } from './number-formats';
 export function buildObjectSchemas(kinds: readonly string[]): ObjectSchemas {
   const require = createRequire(import.meta.url);
   // Kinds are core/v1 unless named with their module, as `meta/v1.DeleteOptions`.
-  const modules = ['core/v1', 'meta/v1', 'authorization/v1'];
+  const modules = ['core/v1', 'meta/v1', 'authorization/v1', 'policy/v1'];
   const files = modules.map((m) => require.resolve(`kubernetes-types/${m}.d.ts`));
   const program = ts.createProgram(files, { strict: true, noEmit: true });
   const checker = program.getTypeChecker();

@@ -1,6 +1,7 @@
 import { dynamoEventStore } from '../adapters/dynamodb/event-store';
 import { dynamoNamespaceStore } from '../adapters/dynamodb/namespace-store';
 import { dynamoNodeStore } from '../adapters/dynamodb/node-store';
+import { dynamoObjectStore } from '../adapters/dynamodb/object-store';
 import { dynamoPodStore } from '../adapters/dynamodb/pod-store';
 import { ecsPodRuntime } from '../adapters/ecs/runtime';
 import { sqsPodTimers } from '../adapters/sqs/pod-timers';
@@ -12,6 +13,7 @@ export const stores = {
   nodes: dynamoNodeStore,
   namespaces: dynamoNamespaceStore,
   events: dynamoEventStore,
+  objects: dynamoObjectStore,
 } as const;
 export const runtime = ecsPodRuntime;
 export const timers = sqsPodTimers;

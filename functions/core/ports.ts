@@ -1,3 +1,4 @@
+import type { ObjectMeta } from 'kubernetes-types/meta/v1';
 import type { TokenGrant } from './auth/tokens';
 import type { Event, EventRecorder } from './events';
 import type { Namespace, Node, Pod } from './k8s';
@@ -222,6 +223,41 @@ export interface NamespaceStore {
   deleteNamespace(name: string): Promise<void>;
 }
 
+/** Any stored Kubernetes object: the generic store reads only its metadata. */
+export interface StoredObject {
+  metadata?: ObjectMeta;
+}
+
+/**
+ * The one store of every resource without an access path of its own, as kube-apiserver's one
+ * storage serves every resource by key: objects by resource, namespace ('' when cluster-scoped)
+ * and name. Writes are conditioned on the object's metadata.resourceVersion and stamp a new one;
+ * every write, deletions included, is in the change index so that the resource can be watched.
+ */
+export interface ObjectStore {
+  /** The object as it is now, read consistently; undefined when it does not exist. */
+  getObject<T extends StoredObject>(
+    resource: string,
+    namespace: string,
+    name: string,
+  ): Promise<T | undefined>;
+  /** The objects of one namespace, or of all (a cluster-scoped resource's: namespace ''). */
+  listObjects<T extends StoredObject>(resource: string, namespace?: string): Promise<T[]>;
+  /** Writes after a resourceVersion, deletions included, oldest first, as podChangesSince. */
+  objectChangesSince<T extends StoredObject>(
+    resource: string,
+    namespace: string | undefined,
+    resourceVersion: number,
+    seen?: SeenChange,
+  ): Promise<StoredChange<T>[]>;
+  /** Throws AlreadyExistsError when the name is taken. */
+  createObject<T extends StoredObject>(resource: string, object: T): Promise<T>;
+  /** Conditional on metadata.resourceVersion; ConflictError when it moved or the object is gone. */
+  updateObject<T extends StoredObject>(resource: string, object: T): Promise<T>;
+  /** Removes the object as it was read (conditional as updateObject); returns it as it was. */
+  deleteObject<T extends StoredObject>(resource: string, object: T): Promise<T>;
+}
+
 export type LaunchResult =
   | { readonly kind: 'launched'; readonly taskArn: string }
   /** ECS refused for a reason that retrying later may fix (throttling, a server error). */
@@ -261,6 +297,8 @@ export interface EventStore extends EventRecorder {
     resourceVersion: number,
     seen?: SeenChange,
   ): Promise<StoredChange<Event>[]>;
+  /** Removes an event wherever it is kept; watches see it deleted. Nothing when it is gone. */
+  deleteEvent(namespace: string, name: string): Promise<void>;
 }
 
 /** One line a container wrote, as its log driver shipped it; `timestamp` in epoch milliseconds. */

@@ -67,6 +67,16 @@ const paths = [
   '/api/v1/nodes/node-1',
   '/api/v1/events',
   '/api/v1/namespaces/default/events',
+  '/api/v1/namespaces/default/events/gone',
+  '/api/v1/namespaces/default/pods/bound/eviction',
+  '/api/v1/namespaces/default/pods/web/eviction',
+  '/apis/policy/v1',
+  '/openapi/v3/apis/policy/v1',
+  '/apis/policy/v1/poddisruptionbudgets',
+  '/apis/policy/v1/namespaces/default/poddisruptionbudgets',
+  '/apis/policy/v1/namespaces/default/poddisruptionbudgets/budget',
+  '/apis/policy/v1/namespaces/default/poddisruptionbudgets/budget/status',
+  '/apis/policy/v1/namespaces/default/poddisruptionbudgets/gone',
   '/apis/authentication.k8s.io/v1/selfsubjectreviews',
   '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
   '/api/v1/namespaces/default/pods/web%2Fx',
@@ -154,6 +164,18 @@ const jsonPatch = [
 ];
 const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fresh' } };
 const applyConfiguration = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', labels: { app: 'x' } } };
+const budget = {
+  apiVersion: 'policy/v1',
+  kind: 'PodDisruptionBudget',
+  metadata: { name: 'budget', labels: { app: 'web' } },
+  spec: { minAvailable: 1, selector: { matchLabels: { app: 'web' } } },
+};
+const eviction = {
+  apiVersion: 'policy/v1',
+  kind: 'Eviction',
+  metadata: { name: 'bound' },
+  deleteOptions: { gracePeriodSeconds: 1, preconditions: { uid: 'uid-bound' } },
+};
 const review = { spec: { resourceAttributes: { namespace: 'default', verb: 'create', resource: 'pods' } } };
 
 const body = fc.oneof(
@@ -163,6 +185,8 @@ const body = fc.oneof(
   mangled(jsonPatch),
   mangled(namespace),
   mangled(review),
+  mangled(budget),
+  mangled(eviction),
   mangled({ metadata: { labels: { a: 'b' } }, status: { phase: 'Running' } }),
   // Server-side apply configurations, partial and whole, in JSON and in YAML.
   mangled(applyConfiguration),
@@ -226,15 +250,26 @@ async function world(): Promise<{ deps: ServerDeps; stores: FakeStores }> {
     },
     { taskArn: 'arn:aws:ecs:us-east-1:123456789012:task/podplane/abc' },
   );
+  await handleApiRequest(
+    {
+      method: 'POST',
+      path: '/apis/policy/v1/namespaces/default/poddisruptionbudgets',
+      query: {},
+      headers: {},
+      body: JSON.stringify(budget),
+    },
+    deps,
+  );
   return { deps, stores };
 }
 
-/** Everything a request could have written: pods with their tombstones, namespaces, events. */
+/** Everything a request could have written: pods with their tombstones, namespaces, events, budgets. */
 async function snapshot(stores: FakeStores): Promise<string> {
   return JSON.stringify([
     await stores.pods.podChangesSince(undefined, 0),
     await stores.namespaces.listNamespaces(),
     await stores.events.listEvents(),
+    await stores.objects.objectChangesSince('poddisruptionbudgets', undefined, 0),
   ]);
 }
 

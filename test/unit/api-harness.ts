@@ -32,6 +32,7 @@ export const apiHarness = (override: Partial<ServerDeps> = {}) => {
     nodes: stores.nodes,
     namespaces: stores.namespaces,
     events: stores.events,
+    objects: stores.objects,
     logs: { read: async () => ({ events: [] }) },
     now: () => new Date(now.getTime() + slept),
     sleep: async (ms) => {

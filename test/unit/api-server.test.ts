@@ -101,7 +101,7 @@ describe('handleApiRequest: discovery', () => {
     ['/apis/apps/v1/namespaces/default/deployments', 'deployments.apps'],
     ['/apis/apps/v1/deployments', 'deployments.apps'],
     ['/api/v1/namespaces/default/services', 'services'],
-    ['/api/v1/namespaces/default/pods/web/eviction', 'pods/eviction'],
+    ['/api/v1/namespaces/default/pods/web/ephemeralcontainers', 'pods/ephemeralcontainers'],
   ])('says which resource it does not serve, and what it does, for %s', async (path, name) => {
     const { json, statusCode } = await setup().call('POST', path, { body: {} });
     expect(statusCode).toBe(404);

@@ -220,6 +220,7 @@ describe('the review endpoints', () => {
     expect(groups.json.groups.map((g: { name: string }) => g.name)).toEqual([
       'authentication.k8s.io',
       'authorization.k8s.io',
+      'policy',
     ]);
     expect(groups.json.groups[1].preferredVersion).toEqual({
       groupVersion: 'authorization.k8s.io/v1',
@@ -360,7 +361,7 @@ describe('the review endpoints', () => {
       resourceNames?: string[];
     }[];
     expect(rules).toContainEqual({
-      verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+      verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
       apiGroups: [''],
       resources: ['pods'],
     });

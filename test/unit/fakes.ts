@@ -11,12 +11,14 @@ import {
   type EventStore,
   type NamespaceStore,
   type NodeStore,
+  type ObjectStore,
   type PodRecord,
   type PodStore,
   type PodTimer,
   type PodTimers,
   type PodWrite,
   type StoredChange,
+  type StoredObject,
 } from '../../functions/core/ports';
 import type { NodeInfo, NodeResources } from '../../functions/core/scheduler/framework';
 import { storedPod } from '../fixtures';
@@ -37,6 +39,7 @@ export interface FakeStores {
   readonly nodes: NodeStore & { nodeInfo(name: string): NodeInfo | undefined };
   readonly namespaces: NamespaceStore;
   readonly events: EventStore;
+  readonly objects: ObjectStore;
 }
 
 interface PodEntry {
@@ -407,6 +410,7 @@ export function fakeStores(): FakeStores {
   };
 
   const recorded: Event[] = [];
+  const deletedEvents: Event[] = [];
   const eventStore: EventStore = {
     async record(event) {
       const index = recorded.findIndex((e) => e.metadata?.name === event.metadata?.name);
@@ -423,7 +427,7 @@ export function fakeStores(): FakeStores {
     async eventChangesSince(namespace, resourceVersion, seen) {
       const key = (e: Event) => `${e.metadata?.namespace}/${e.metadata?.name}`;
       const rv = (e: Event) => Number(e.metadata?.resourceVersion);
-      return recorded
+      return [...recorded, ...deletedEvents]
         .filter((e) => (!namespace || e.metadata?.namespace === namespace) && rv(e) > resourceVersion)
         .filter((e) => !seen?.(key(e), rv(e)))
         .sort((a, b) => rv(a) - rv(b))
@@ -432,12 +436,95 @@ export function fakeStores(): FakeStores {
           written: key(e),
           object: clone(e),
           resourceVersion: rv(e),
-          deleted: false,
+          deleted: deletedEvents.includes(e),
         }));
+    },
+    async deleteEvent(namespace, name) {
+      const index = recorded.findIndex(
+        (e) => e.metadata?.namespace === namespace && e.metadata?.name === name,
+      );
+      if (index === -1) return;
+      const [event] = recorded.splice(index, 1);
+      if (event) deletedEvents.push(stamp(event, nextRv()));
     },
   };
 
-  return { pods: podStore, nodes: nodeStore, namespaces: namespaceStore, events: eventStore };
+  // The generic store: every write kept (deletions as tombstones), so watches read them back.
+  const objects = new Map<
+    string,
+    { object: StoredObject; rv: number; createdRv: number; deleted: boolean }
+  >();
+  const objectKey = (resource: string, object: StoredObject) =>
+    `${resource}|${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
+  const live = (resource: string, object: StoredObject) => {
+    const entry = objects.get(objectKey(resource, object));
+    if (!entry || entry.deleted || String(entry.rv) !== object.metadata?.resourceVersion)
+      throw new ConflictError();
+    return entry;
+  };
+  const objectStore: ObjectStore = {
+    async getObject<T extends StoredObject>(resource: string, namespace: string, name: string) {
+      const entry = objects.get(`${resource}|${namespace}/${name}`);
+      return entry && !entry.deleted ? (clone(entry.object) as T) : undefined;
+    },
+    async listObjects<T extends StoredObject>(resource: string, namespace?: string) {
+      return [...objects.entries()]
+        .filter(([key]) => key.startsWith(`${resource}|${namespace === undefined ? '' : `${namespace}/`}`))
+        .filter(([, entry]) => !entry.deleted)
+        .map(([, entry]) => clone(entry.object) as T);
+    },
+    async objectChangesSince<T extends StoredObject>(
+      resource: string,
+      namespace: string | undefined,
+      resourceVersion: number,
+      seen?: (written: string, rv: number) => boolean,
+    ) {
+      return [...objects.entries()]
+        .filter(([key]) => key.startsWith(`${resource}|${namespace === undefined ? '' : `${namespace}/`}`))
+        .map(([key, entry]) => ({ key: key.slice(resource.length + 1), entry }))
+        .filter(({ key, entry }) => entry.rv > resourceVersion && !seen?.(key, entry.rv))
+        .sort((a, b) => a.entry.rv - b.entry.rv)
+        .map(
+          ({ key, entry }): StoredChange<T> => ({
+            key,
+            written: key,
+            object: clone(entry.object) as T,
+            resourceVersion: entry.rv,
+            createdResourceVersion: entry.createdRv,
+            deleted: entry.deleted,
+          }),
+        );
+    },
+    async createObject(resource, object) {
+      const existing = objects.get(objectKey(resource, object));
+      if (existing && !existing.deleted) throw new AlreadyExistsError();
+      const rv = nextRv();
+      const stored = stamp(object, rv);
+      objects.set(objectKey(resource, object), { object: stored, rv, createdRv: rv, deleted: false });
+      return clone(stored);
+    },
+    async updateObject(resource, object) {
+      const entry = live(resource, object);
+      const rv = nextRv();
+      entry.object = stamp(object, rv);
+      entry.rv = rv;
+      return clone(entry.object) as typeof object;
+    },
+    async deleteObject(resource, object) {
+      const entry = live(resource, object);
+      entry.rv = nextRv();
+      entry.deleted = true;
+      return clone(object);
+    },
+  };
+
+  return {
+    pods: podStore,
+    nodes: nodeStore,
+    namespaces: namespaceStore,
+    events: eventStore,
+    objects: objectStore,
+  };
 }
 
 /** Timers the controllers scheduled, in order, instead of delayed SQS messages. */

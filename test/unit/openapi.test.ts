@@ -71,14 +71,18 @@ describe('the OpenAPI v3 schemas from kubernetes-types', () => {
       .filter(([, schema]) => schema['x-kubernetes-group-version-kind'])
       .map(([name, schema]) => [name, schema['x-kubernetes-group-version-kind']]);
     expect(Object.fromEntries(tagged)).toEqual(
-      Object.fromEntries(
-        [
+      Object.fromEntries([
+        ...[
           ...['Event', 'EventList', 'Namespace', 'NamespaceList', 'Node', 'NodeList', 'Pod', 'PodList'].map(
             (k) => `io.k8s.api.core.v1.${k}`,
           ),
           'io.k8s.apimachinery.pkg.apis.meta.v1.Status',
         ].map((name) => [name, [{ group: '', kind: name.split('.').pop(), version: 'v1' }]]),
-      ),
+        ...['PodDisruptionBudget', 'PodDisruptionBudgetList', 'Eviction'].map((kind) => [
+          `io.k8s.api.policy.v1.${kind}`,
+          [{ group: 'policy', kind, version: 'v1' }],
+        ]),
+      ]),
     );
   });
 

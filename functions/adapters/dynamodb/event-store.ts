@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Event } from '../../core/events';
 import type { EventStore } from '../../core/ports';
+import { nextResourceVersion, watchWindowSeconds } from '../../core/resource-version';
 import { tableName } from '../config';
-import { eventFeed, itemsChangedSince } from './changes';
+import { changeWindow, eventFeed, itemsChangedSince } from './changes';
 import { dynamo, recordCapacity } from './client';
 import { eventItems, eventPartition, eventsFromItem, eventTtlSeconds, recordTogether } from './event-items';
+import { isConditionFailure, type ObjectItem } from './items';
 import { listNamespaceNames } from './namespace-store';
 import { queryAll } from './query';
+import { encodeBody } from './stored-body';
 
 export { eventTtlSeconds };
 
@@ -57,7 +60,8 @@ export const dynamoEventStore: EventStore = {
     // written again (the same occurrence, by a retried controller) may sit in two items: the
     // later write is the event.
     const latest = new Map<string, { event: Event; rv: number }>();
-    for (const item of items.filter((i) => Number(i.expiresAt ?? 0) > now).sort((a, b) => a.rv - b.rv))
+    const live = items.filter((i) => Number(i.expiresAt ?? 0) > now && i.deleted !== true);
+    for (const item of live.sort((a, b) => a.rv - b.rv))
       for (const event of eventsFromItem(item))
         latest.set(`${event.metadata?.namespace}/${event.metadata?.name}`, { event, rv: item.rv });
     return [...latest.values()].map(({ event }) => event);
@@ -76,9 +80,82 @@ export const dynamoEventStore: EventStore = {
         key: `${event.metadata?.namespace}/${event.metadata?.name}`,
         object: event,
         resourceVersion: item.rv,
-        deleted: false,
+        deleted: item.deleted === true,
         written: `${item.pk}/${item.sk}`,
       })),
     );
   },
+
+  async deleteEvent(namespace, name) {
+    // A recorder that writes the event again meanwhile moves an item: read again and redo.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await deleteEventOnce(namespace, name);
+      } catch (error) {
+        if (!isConditionFailure(error) || attempt >= 3) throw error;
+      }
+    }
+  },
 };
+
+/**
+ * An event may sit in its own item and in bundles (eventItems): each bundle holding it is written
+ * again without it, and its own item (written if it had none) becomes a tombstone carrying its
+ * last state, which a watch reads as the deletion and TTL removes after the watch window.
+ */
+async function deleteEventOnce(namespace: string, name: string): Promise<void> {
+  const holding = (await queryAll(eventPartition(namespace), undefined, { consistent: true })).filter(
+    (item) => item.deleted !== true && eventsFromItem(item).some((e) => e.metadata?.name === name),
+  );
+  const latest = holding.sort((a, b) => a.rv - b.rv).at(-1);
+  const event = latest && eventsFromItem(latest).find((e) => e.metadata?.name === name);
+  if (!latest || !event) return;
+  for (const bundle of holding.filter((item) => item.sk !== name)) {
+    const rest = eventsFromItem(bundle)
+      .filter((e) => e.metadata?.name !== name)
+      .map(({ metadata, ...e }) => {
+        const { resourceVersion: _rv, ...kept } = metadata ?? {};
+        return { ...e, metadata: kept };
+      });
+    const rv = nextResourceVersion(bundle.rv);
+    await update(bundle, 'SET body = :body, rv = :rv, changed = :changed', {
+      ':body': encodeBody(JSON.stringify(rest.length === 1 ? rest[0] : rest)),
+      ':rv': rv,
+      ':changed': changeWindow(rv),
+    });
+  }
+  const { resourceVersion: _rv, ...metadata } = event.metadata ?? {};
+  const rv = nextResourceVersion(latest.rv);
+  const out = await dynamo().send(
+    new PutCommand({
+      TableName: tableName(),
+      Item: {
+        pk: eventPartition(namespace),
+        sk: name,
+        rv,
+        changed: changeWindow(rv),
+        feed: eventFeed,
+        deleted: true,
+        body: encodeBody(JSON.stringify({ ...event, metadata })),
+        expiresAt: Math.floor(Date.now() / 1000) + watchWindowSeconds,
+      },
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+  );
+  recordCapacity('write', out.ConsumedCapacity);
+}
+
+/** An update of an item as it was read (its rv unchanged since). */
+async function update(item: ObjectItem, expression: string, values: Record<string, unknown>): Promise<void> {
+  const out = await dynamo().send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: { pk: item.pk, sk: item.sk },
+      UpdateExpression: expression,
+      ConditionExpression: 'rv = :expected',
+      ExpressionAttributeValues: { ...values, ':expected': item.rv },
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+  );
+  recordCapacity('write', out.ConsumedCapacity);
+}

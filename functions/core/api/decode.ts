@@ -10,6 +10,8 @@ export type SchemaKind =
   | 'Namespace'
   | 'Node'
   | 'DeleteOptions'
+  | 'PodDisruptionBudget'
+  | 'Eviction'
   | 'SelfSubjectAccessReview'
   | 'SelfSubjectRulesReview';
 
@@ -192,7 +194,8 @@ export function fieldValidationOf(request: ApiRequest): FieldValidation {
 function groupVersionOf(kind: SchemaKind): string {
   const [module = ''] = (known.roots[kind] ?? '').split('.');
   const [group, version] = module.split('/');
-  return group === 'core' || group === 'meta' ? `${version}` : `${group}.k8s.io/${version}`;
+  if (group === 'core' || group === 'meta') return `${version}`;
+  return group === 'policy' ? `${group}/${version}` : `${group}.k8s.io/${version}`;
 }
 
 const cannotBeHandled = (kind: SchemaKind, message: string) =>

@@ -26,18 +26,24 @@ const propagationPolicies: readonly string[] = ['Orphan', 'Background', 'Foregro
  * refuses are its 422.
  */
 export function deleteOptionsOf(request: ApiRequest): DeleteRequest {
-  const options: DeleteOptions = request.body?.trim()
-    ? (admitFields('DeleteOptions', parseObjectBody(request), { ...request, query: {} })
-        .object as DeleteOptions)
-    : {
-        ...(request.query.gracePeriodSeconds !== undefined
-          ? { gracePeriodSeconds: queryInt(request, 'gracePeriodSeconds') }
-          : {}),
-        ...(request.query.dryRun !== undefined ? { dryRun: [request.query.dryRun] } : {}),
-        ...(request.query.propagationPolicy !== undefined
-          ? { propagationPolicy: request.query.propagationPolicy }
-          : {}),
-      };
+  return deleteRequestOf(
+    request.body?.trim()
+      ? (admitFields('DeleteOptions', parseObjectBody(request), { ...request, query: {} })
+          .object as DeleteOptions)
+      : {
+          ...(request.query.gracePeriodSeconds !== undefined
+            ? { gracePeriodSeconds: queryInt(request, 'gracePeriodSeconds') }
+            : {}),
+          ...(request.query.dryRun !== undefined ? { dryRun: [request.query.dryRun] } : {}),
+          ...(request.query.propagationPolicy !== undefined
+            ? { propagationPolicy: request.query.propagationPolicy }
+            : {}),
+        },
+  );
+}
+
+/** Decoded DeleteOptions (a delete's, or an eviction's), checked as apiserver's validation does. */
+export function deleteRequestOf(options: DeleteOptions): DeleteRequest {
   const dryRun = dryRunOf(options.dryRun, 'DeleteOptions');
   if (options.propagationPolicy !== undefined && !propagationPolicies.includes(options.propagationPolicy))
     throw invalidOptions(

@@ -7,7 +7,7 @@ export const apiVersions: APIVersions = {
   serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '' }],
 };
 
-const verbs = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+const verbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
 export const coreV1Resources: APIResourceList = {
   kind: 'APIResourceList',
@@ -33,11 +33,20 @@ export const coreV1Resources: APIResourceList = {
     { name: 'pods/binding', singularName: '', namespaced: true, kind: 'Binding', verbs: ['create'] },
     { name: 'bindings', singularName: 'binding', namespaced: true, kind: 'Binding', verbs: ['create'] },
     {
+      name: 'pods/eviction',
+      singularName: '',
+      namespaced: true,
+      group: 'policy',
+      version: 'v1',
+      kind: 'Eviction',
+      verbs: ['create'],
+    },
+    {
       name: 'events',
       singularName: 'event',
       namespaced: true,
       kind: 'Event',
-      verbs: ['get', 'list', 'watch'],
+      verbs: ['delete', 'deletecollection', 'get', 'list', 'watch'],
       shortNames: ['ev'],
     },
     {
@@ -55,6 +64,30 @@ export const coreV1Resources: APIResourceList = {
       kind: 'Namespace',
       verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
       shortNames: ['ns'],
+    },
+  ],
+};
+
+/** `kubectl get pdb`, and what `kubectl drain` evicts with. */
+export const policyV1Resources: APIResourceList = {
+  kind: 'APIResourceList',
+  apiVersion: 'v1',
+  groupVersion: 'policy/v1',
+  resources: [
+    {
+      name: 'poddisruptionbudgets',
+      singularName: 'poddisruptionbudget',
+      namespaced: true,
+      kind: 'PodDisruptionBudget',
+      verbs,
+      shortNames: ['pdb'],
+    },
+    {
+      name: 'poddisruptionbudgets/status',
+      singularName: '',
+      namespaced: true,
+      kind: 'PodDisruptionBudget',
+      verbs: ['get', 'patch', 'update'],
     },
   ],
 };
@@ -107,6 +140,7 @@ export const servedGroupVersions: readonly {
   { group: '', version: 'v1', resources: coreV1Resources },
   { group: 'authentication.k8s.io', version: 'v1', resources: authenticationV1Resources },
   { group: 'authorization.k8s.io', version: 'v1', resources: authorizationV1Resources },
+  { group: 'policy', version: 'v1', resources: policyV1Resources },
 ];
 
 /** The named groups (`/apis`); the core group is listed under `/api` instead. */

@@ -5,8 +5,10 @@ import {
   type EventStore,
   type NamespaceStore,
   type NodeStore,
+  type ObjectStore,
   type PodRecord,
   type PodStore,
+  type StoredObject,
 } from '../ports';
 import type { ApiDeps } from './pods';
 
@@ -25,6 +27,7 @@ export function dryRunDeps<T extends ApiDeps>(deps: T): T {
     namespaces: dryRunNamespaces(deps.namespaces),
     nodes: dryRunNodes(deps.nodes),
     events: dryRunEvents(deps.events),
+    objects: dryRunObjects(deps.objects),
   } as T;
 }
 
@@ -107,5 +110,37 @@ function dryRunEvents(events: EventStore): EventStore {
     eventChangesSince: (namespace, rv, seen) => events.eventChangesSince(namespace, rv, seen),
     async record() {},
     async recordMany() {},
+    async deleteEvent() {},
+  };
+}
+
+function dryRunObjects(objects: ObjectStore): ObjectStore {
+  /** The object as it is now, at the version the write was conditioned on. */
+  const current = async (resource: string, object: StoredObject) => {
+    const now = await objects.getObject(
+      resource,
+      object.metadata?.namespace ?? '',
+      object.metadata?.name ?? '',
+    );
+    if (!now || now.metadata?.resourceVersion !== object.metadata?.resourceVersion) throw new ConflictError();
+  };
+  return {
+    getObject: (resource, namespace, name) => objects.getObject(resource, namespace, name),
+    listObjects: (resource, namespace) => objects.listObjects(resource, namespace),
+    objectChangesSince: (resource, namespace, rv, seen) =>
+      objects.objectChangesSince(resource, namespace, rv, seen),
+    async createObject(resource, object) {
+      if (await objects.getObject(resource, object.metadata?.namespace ?? '', object.metadata?.name ?? ''))
+        throw new AlreadyExistsError();
+      return object;
+    },
+    async updateObject(resource, object) {
+      await current(resource, object);
+      return object;
+    },
+    async deleteObject(resource, object) {
+      await current(resource, object);
+      return object;
+    },
   };
 }

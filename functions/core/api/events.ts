@@ -1,12 +1,10 @@
+import { notFound } from '../errors';
 import type { Event } from '../events';
-import type { EventStore } from '../ports';
-import { listResourceVersion } from '../resource-version';
-import { type ApiRequest, type ApiResponse, json } from './http';
-import { wantsTable } from './pod-list';
+import { checkPreconditions } from './delete-options';
 import { age } from './pod-table';
-import { isWatch, matchesFieldSelector, parseFieldSelector, type SelectableFields } from './selectors';
-import { table, tableJson, withRowObjects } from './tables';
-import { watch } from './watch';
+import type { ResourceStorage } from './registry/storage';
+import type { SelectableFields } from './selectors';
+import { table } from './tables';
 
 export const eventFields: SelectableFields<Event> = {
   'metadata.name': (e) => e.metadata?.name ?? '',
@@ -24,55 +22,36 @@ export const eventFields: SelectableFields<Event> = {
   type: (e) => e.type ?? '',
 };
 
-export interface EventDeps {
-  readonly events: EventStore;
-  readonly now: () => Date;
-  readonly sleep: (ms: number) => Promise<void>;
-}
-
-/** GET events: what `kubectl get events` and `kubectl describe` read. */
-export async function listEvents(
-  namespace: string | undefined,
-  request: ApiRequest,
-  deps: EventDeps,
-): Promise<ApiResponse> {
-  const fields = parseFieldSelector(request.query.fieldSelector, eventFields);
-  const startedAt = deps.now();
-  const read = async () =>
-    (await deps.events.listEvents(namespace))
-      .filter((e) => matchesFieldSelector(e, fields, eventFields))
-      .sort(
-        (a, b) =>
-          (a.lastTimestamp ?? '').localeCompare(b.lastTimestamp ?? '') ||
-          (a.eventTime ?? '').localeCompare(b.eventTime ?? ''),
-      );
-  if (isWatch(request)) {
-    const selected = (e: Event) => matchesFieldSelector(e, fields, eventFields);
-    const present = (e: Event) =>
-      wantsTable(request)
-        ? withRowObjects(eventTable([e], deps.now(), e.metadata?.resourceVersion ?? ''), request, 'Event')
-        : e;
-    return watch(
-      request,
-      {
-        list: () => deps.events.listEvents(namespace),
-        changesSince: (rv, seen) => deps.events.eventChangesSince(namespace, rv, seen),
-      },
-      {
-        kind: 'Event',
-        keyOf: (e) => `${e.metadata?.namespace}/${e.metadata?.name}`,
-        resourceVersionOf: (e) => Number(e.metadata?.resourceVersion ?? 0),
-        selected,
-        present,
-      },
-      deps,
-    );
-  }
-  const items = await read();
-  const resourceVersion = listResourceVersion(startedAt);
-  if (wantsTable(request)) return tableJson(request, 'Event', eventTable(items, deps.now(), resourceVersion));
-  return json(200, { kind: 'EventList', apiVersion: 'v1', metadata: { resourceVersion }, items });
-}
+/**
+ * Events in the generic registry's reads: listed oldest first (by lastTimestamp, then eventTime),
+ * watched through the change index.
+ */
+export const eventStorage: ResourceStorage<Event> = {
+  resource: 'events',
+  kind: 'Event',
+  apiVersion: 'v1',
+  fields: eventFields,
+  table: (events, now, resourceVersion) => eventTable(events, now, resourceVersion),
+  read: async (deps, key) =>
+    (await deps.events.listEvents(key.namespace)).find((e) => e.metadata?.name === key.name),
+  list: async (deps, namespace) =>
+    (await deps.events.listEvents(namespace)).sort(
+      (a, b) =>
+        (a.lastTimestamp ?? '').localeCompare(b.lastTimestamp ?? '') ||
+        (a.eventTime ?? '').localeCompare(b.eventTime ?? ''),
+    ),
+  changesSince: (deps, namespace, rv, seen) => deps.events.eventChangesSince(namespace, rv, seen),
+  async delete(deps, key, options) {
+    const event = await eventStorage.read(deps, key);
+    if (!event) throw notFound('events', key.name);
+    checkPreconditions(options.preconditions, event.metadata);
+    await deps.events.deleteEvent(key.namespace, key.name);
+    return { object: event, removed: true };
+  },
+  returnsDeletedObject: false,
+  uidPerWrite: true,
+  ordered: true,
+};
 
 /** kubectl get events: LAST SEEN TYPE REASON OBJECT MESSAGE. */
 function eventTable(events: readonly Event[], now: Date, resourceVersion: string) {

@@ -4,25 +4,15 @@ import { ApiError, alreadyExists, badRequest, invalid, notFound } from '../error
 import type { Namespace } from '../k8s';
 import { isDns1123Label } from '../pod/validate';
 import { AlreadyExistsError, ConflictError } from '../ports';
-import { listResourceVersion } from '../resource-version';
 import { kubernetesTime } from '../time';
 import { validateAnnotations, validateLabels } from '../validation/labels';
 import { withWarnings } from './decode';
-import { checkPreconditions, deleteOptionsOf } from './delete-options';
-import { type ApiRequest, type ApiResponse, json } from './http';
-import { wantsTable } from './pod-list';
-import { type ApiDeps, deletePodRecord } from './pods';
-import {
-  isWatch,
-  matchesFieldSelector,
-  matchesLabels,
-  namespaceFields,
-  parseFieldSelector,
-  parseLabelSelector,
-  selectedName,
-} from './selectors';
-import { namespaceTable, tableJson, withRowObjects } from './tables';
-import { listedSource, watch } from './watch';
+import { checkPreconditions, type DeleteRequest } from './delete-options';
+import { type ApiResponse, json } from './http';
+import { deletePodAndDependents } from './pod-delete';
+import type { ApiDeps } from './pods';
+import type { Deleted, ResourceStorage } from './registry/storage';
+import type { ObjectWithMeta } from './registry/strategy';
 
 /** Namespaces every cluster has; created on first use so a fresh table needs no seeding. */
 export const builtinNamespaces = new Set(['default', 'kube-system', 'kube-public']);
@@ -152,7 +142,7 @@ export async function readNamespace(name: string, deps: ApiDeps): Promise<Namesp
   }
 }
 
-/** Pods may only be created in a namespace that exists and is not being deleted. */
+/** Namespaced objects may only be created in a namespace that exists and is not being deleted. */
 /**
  * Namespaces seen Active recently, by name. Kubernetes' NamespaceLifecycle admission also reads
  * namespaces from a cache; here it saves a read on every pod create. Only Active namespaces are
@@ -161,7 +151,12 @@ export async function readNamespace(name: string, deps: ApiDeps): Promise<Namesp
 const activeNamespaces = new Map<string, number>();
 export const activeNamespaceCacheMs = 2000;
 
-export async function requireActiveNamespace(name: string, podName: string, deps: ApiDeps): Promise<void> {
+export async function requireActiveNamespace(
+  name: string,
+  podName: string,
+  deps: ApiDeps,
+  resource = 'pods',
+): Promise<void> {
   const now = deps.now().getTime();
   if ((activeNamespaces.get(name) ?? 0) > now) return;
   const namespace = await readNamespace(name, deps);
@@ -171,61 +166,25 @@ export async function requireActiveNamespace(name: string, podName: string, deps
     throw new ApiError(
       403,
       'Forbidden',
-      `pods "${podName}" is forbidden: unable to create new content in namespace ${name} because it is being terminated`,
-      { name: podName, kind: 'pods' },
+      `${resource} "${podName}" is forbidden: unable to create new content in namespace ${name} because it is being terminated`,
+      { name: podName, kind: resource },
     );
 }
 
-export async function getNamespace(name: string, request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
-  const namespace = await readNamespace(name, deps);
-  if (!namespace) throw notFound('namespaces', name);
-  if (wantsTable(request))
-    return tableJson(
-      request,
-      'Namespace',
-      namespaceTable([namespace], deps.now(), namespace.metadata?.resourceVersion ?? ''),
-    );
-  return json(200, namespace);
-}
-
-export async function listNamespaces(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
-  const fields = parseFieldSelector(request.query.fieldSelector, namespaceFields);
-  const labels = parseLabelSelector(request.query.labelSelector);
-  const selected = (ns: Namespace) =>
-    matchesFieldSelector(ns, fields, namespaceFields) && matchesLabels(ns.metadata?.labels, labels);
-  const readAll = async () => {
-    await readNamespace('default', deps);
-    const all = await Promise.all(
-      (await deps.namespaces.listNamespaces()).map((ns) => finalizeIfEmpty(ns, deps)),
-    );
-    return all
-      .filter((ns): ns is Namespace => ns !== undefined)
-      .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
-  };
-  const startedAt = deps.now();
-  if (isWatch(request)) return watchNamespaces(readAll, selected, selectedName(fields), request, deps);
-  const items = (await readAll()).filter(selected);
-  if (wantsTable(request))
-    return tableJson(request, 'Namespace', namespaceTable(items, deps.now(), listResourceVersion(startedAt)));
-  return json(200, {
-    kind: 'NamespaceList',
-    apiVersion: 'v1',
-    metadata: { resourceVersion: listResourceVersion(startedAt) },
-    items,
-  });
-}
+/** The objects of a resource in the generic object store that a namespace's deletion deletes. */
+export type NamespacedContent = Pick<ResourceStorage<ObjectWithMeta>, 'list' | 'delete'>;
 
 /**
- * Deleting a namespace deletes its pods, as Kubernetes' namespace controller does: it turns
- * Terminating at once, its pods are deleted (gracefully where they run), and it disappears
- * once the last pod is gone.
+ * Deleting a namespace deletes its content, as Kubernetes' namespace controller does: it turns
+ * Terminating at once, its pods are deleted (gracefully where they run), the objects of
+ * `content` at once, and it disappears once the last pod is gone.
  */
 export async function deleteNamespace(
   name: string,
-  request: ApiRequest,
+  options: Omit<DeleteRequest, 'dryRun'>,
   deps: ApiDeps,
-): Promise<ApiResponse> {
-  const options = deleteOptionsOf(request);
+  content: readonly NamespacedContent[],
+): Promise<Deleted<Namespace>> {
   activeNamespaces.delete(name);
   if (builtinNamespaces.has(name))
     throw new ApiError(
@@ -256,47 +215,20 @@ export async function deleteNamespace(
   const pods = await deps.pods.listPods(name);
   for (const pod of pods) {
     const record = await deps.pods.getPod(name, pod.metadata?.name ?? '', true);
-    if (record) await deletePodRecord(record, {}, deps);
+    if (record) await deletePodAndDependents(record, {}, deps);
   }
-  await finalizeIfEmpty(namespace, deps);
-  return json(200, namespace);
+  for (const storage of content)
+    for (const object of await storage.list(deps, name))
+      await storage.delete?.(deps, { namespace: name, name: object.metadata?.name ?? '' }, {});
+  const left = await finalizeIfEmpty(namespace, deps);
+  return { object: namespace, removed: left === undefined };
 }
 
 /** A Terminating namespace whose pods are all gone is removed; returns what remains. */
-async function finalizeIfEmpty(namespace: Namespace, deps: ApiDeps): Promise<Namespace | undefined> {
+export async function finalizeIfEmpty(namespace: Namespace, deps: ApiDeps): Promise<Namespace | undefined> {
   if (namespace.status?.phase !== 'Terminating') return namespace;
   const name = namespace.metadata?.name ?? '';
   if ((await deps.pods.listPods(name)).length > 0) return namespace;
   await deps.namespaces.deleteNamespace(name);
   return undefined;
-}
-
-/**
- * Watching namespaces polls the few namespace items. A watch that names one namespace
- * (`metadata.name=x`, as `kubectl delete namespace` waits) reports DELETED once it is gone.
- */
-function watchNamespaces(
-  read: () => Promise<Namespace[]>,
-  selected: (namespace: Namespace) => boolean,
-  name: string | undefined,
-  request: ApiRequest,
-  deps: ApiDeps,
-): ApiResponse {
-  const keyOf = (namespace: Namespace) => namespace.metadata?.name ?? '';
-  const resourceVersionOf = (namespace: Namespace) => Number(namespace.metadata?.resourceVersion ?? 0);
-  const named: Namespace[] = name ? [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }] : [];
-  const present = (namespace: Namespace) =>
-    wantsTable(request)
-      ? withRowObjects(
-          namespaceTable([namespace], deps.now(), namespace.metadata?.resourceVersion),
-          request,
-          'Namespace',
-        )
-      : namespace;
-  return watch(
-    request,
-    listedSource(read, keyOf, resourceVersionOf, deps.now, named),
-    { kind: 'Namespace', keyOf, resourceVersionOf, selected, present },
-    deps,
-  );
 }

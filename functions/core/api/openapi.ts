@@ -11,19 +11,33 @@ import generated from './openapi-v1.generated.json' with { type: 'json' };
  * (they carry no patch merge keys) but from the types compiled into kubectl, as before.
  */
 
-const gvk = (kind: string) => ({ group: '', version: 'v1', kind });
+/** Where each group's kinds are named in the schemas. */
+const packages: Readonly<Record<string, string>> = {
+  '': 'io.k8s.api.core.v1',
+  policy: 'io.k8s.api.policy.v1',
+};
+/** `kind` or `group/kind`. */
+const gvk = (qualified: string) => {
+  const [group, kind] = qualified.includes('/') ? qualified.split('/') : ['', qualified];
+  return { group: group ?? '', version: 'v1', kind: kind ?? '' };
+};
 const fieldValidation = {
   name: 'fieldValidation',
   in: 'query',
   description: 'How the server treats unknown or duplicate fields: Ignore, Warn or Strict.',
   schema: { type: 'string', uniqueItems: true },
 };
-const objectResponse = (kind: string) => ({
-  '200': {
-    description: 'OK',
-    content: { 'application/json': { schema: { $ref: `#/components/schemas/io.k8s.api.core.v1.${kind}` } } },
-  },
-});
+const objectResponse = (qualified: string) => {
+  const { group, kind } = gvk(qualified);
+  return {
+    '200': {
+      description: 'OK',
+      content: {
+        'application/json': { schema: { $ref: `#/components/schemas/${packages[group]}.${kind}` } },
+      },
+    },
+  };
+};
 const actionOf = (id: string) =>
   id.startsWith('create')
     ? 'post'
@@ -39,6 +53,7 @@ const operation = (id: string, kind: string, withFieldValidation: boolean) => ({
   'x-kubernetes-action': actionOf(id),
   'x-kubernetes-group-version-kind': gvk(kind),
 });
+
 /** A list operation answers with the list kind but, as in kube-apiserver, is tagged with the item kind. */
 const list = (id: string, kind: string) => ({
   ...operation(id, kind, false),
@@ -79,14 +94,36 @@ export const openApiV3CoreV1 = {
   components: generated.components,
 };
 
+/** The policy/v1 document: `kubectl explain pdb`; its schemas are the generated ones, shared. */
+export const openApiV3PolicyV1 = {
+  openapi: generated.openapi,
+  info: { title: 'Kubernetes (podplane)', version: 'v1.32.0' },
+  paths: {
+    '/apis/policy/v1/poddisruptionbudgets': {
+      get: list('listPolicyV1PodDisruptionBudgetForAllNamespaces', 'policy/PodDisruptionBudget'),
+    },
+    '/apis/policy/v1/namespaces/{namespace}/poddisruptionbudgets': {
+      get: list('listPolicyV1NamespacedPodDisruptionBudget', 'policy/PodDisruptionBudget'),
+      post: operation('createPolicyV1NamespacedPodDisruptionBudget', 'policy/PodDisruptionBudget', true),
+    },
+    '/apis/policy/v1/namespaces/{namespace}/poddisruptionbudgets/{name}': {
+      get: operation('readPolicyV1NamespacedPodDisruptionBudget', 'policy/PodDisruptionBudget', false),
+      patch: operation('patchPolicyV1NamespacedPodDisruptionBudget', 'policy/PodDisruptionBudget', true),
+    },
+  },
+  components: generated.components,
+};
+
+const hashOf = (document: unknown) =>
+  createHash('sha512').update(JSON.stringify(document)).digest('hex').toUpperCase();
+
 /**
  * The discovery document: where each group-version's spec lives. The hash changes with the
  * document, so kubectl's cache (keyed by this URL) never serves an old one.
  */
 export const openApiV3Root = {
   paths: {
-    'api/v1': {
-      serverRelativeURL: `/openapi/v3/api/v1?hash=${createHash('sha512').update(JSON.stringify(openApiV3CoreV1)).digest('hex').toUpperCase()}`,
-    },
+    'api/v1': { serverRelativeURL: `/openapi/v3/api/v1?hash=${hashOf(openApiV3CoreV1)}` },
+    'apis/policy/v1': { serverRelativeURL: `/openapi/v3/apis/policy/v1?hash=${hashOf(openApiV3PolicyV1)}` },
   },
 };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ManagedFieldsEntry } from 'kubernetes-types/meta/v1';
 import type { PodNetworking } from '../ecs/task-definition';
-import { alreadyExists, badRequest, invalid, notFound } from '../errors';
+import { alreadyExists, badRequest, invalid } from '../errors';
 import type { Pod } from '../k8s';
 import type { PodMetrics } from '../metrics';
 import { admissionWarnings } from '../pod/admission-warnings';
@@ -13,24 +13,23 @@ import {
   type EventStore,
   type NamespaceStore,
   type NodeStore,
+  type ObjectStore,
   type PodRecord,
   type PodStore,
 } from '../ports';
 import { kubernetesTime } from '../time';
 import { withWarnings } from './decode';
-import { type DeleteRequest, deleteOptionsOf } from './delete-options';
-import { type ApiRequest, type ApiResponse, json } from './http';
+import type { DeleteRequest } from './delete-options';
+import { type ApiResponse, json } from './http';
 import { requireActiveNamespace } from './namespaces';
-import { deletePodAndDependents } from './pod-delete';
-import { wantsTable } from './pod-list';
-import { podTable } from './pod-table';
-import { tableJson } from './tables';
 
 export interface ApiDeps {
   readonly pods: PodStore;
   readonly nodes: NodeStore;
   readonly namespaces: NamespaceStore;
   readonly events: EventStore;
+  /** Every resource without a store of its own (registry/object-storage.ts). */
+  readonly objects: ObjectStore;
   readonly now: () => Date;
   readonly sleep: (ms: number) => Promise<void>;
   readonly metrics?: PodMetrics;
@@ -113,53 +112,8 @@ export async function admitAndCreatePod(
   }
 }
 
-export async function getPod(
-  namespace: string,
-  name: string,
-  request: ApiRequest,
-  deps: ApiDeps,
-): Promise<ApiResponse> {
-  const record = await deps.pods.getPod(namespace, name);
-  if (!record) throw notFound('pods', name);
-  // `kubectl get pod NAME` asks for a one-row Table, as for a list.
-  if (wantsTable(request))
-    return tableJson(
-      request,
-      'Pod',
-      podTable([record.pod], deps.now(), record.pod.metadata?.resourceVersion),
-    );
-  return json(200, record.pod);
-}
-
-/**
- * DELETE of one pod: one that may be running gets deletionTimestamp and is removed once its task
- * has stopped; one that runs nothing, or a forced delete, goes at once; finalizers hold it until
- * they are removed (pod-delete.ts). 202 for a deletion left pending with orphanDependents false.
- */
-export async function deletePod(
-  namespace: string,
-  name: string,
-  request: ApiRequest,
-  deps: ApiDeps,
-): Promise<ApiResponse> {
-  const options = deleteOptionsOf(request);
-  const first = await deps.pods.getPod(namespace, name, true);
-  if (!first) throw notFound('pods', name);
-  const { pod, removed } = await deletePodAndDependents(first, options, deps);
-  return json(!removed && options.acceptedIfPending ? 202 : 200, pod);
-}
-
-/** Deletes one pod and returns it as the client should see it (pod-delete.ts). */
-export async function deletePodRecord(
-  first: PodRecord,
-  options: Omit<DeleteRequest, 'dryRun'>,
-  deps: ApiDeps,
-): Promise<Pod> {
-  return (await deletePodAndDependents(first, options, deps)).pod;
-}
-
 /** Five characters from Kubernetes' generateName alphabet (no vowels, no confusable digits). */
-function randomSuffix(): string {
+export function randomSuffix(): string {
   const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
   return Array.from({ length: 5 }, () => alphabet[Math.floor(Math.random() * alphabet.length)]).join('');
 }

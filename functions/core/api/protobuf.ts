@@ -1,6 +1,7 @@
 import { ApiError, badRequest } from '../errors';
 import { reviewReaders } from './auth-reviews-protobuf';
-import { readDeleteOptions } from './delete-options-protobuf';
+import { readDeleteOptions, readObjectMeta } from './meta-protobuf';
+import { policyReaders } from './policy-protobuf';
 import { message, readFields, text } from './protobuf-wire';
 
 /**
@@ -14,32 +15,6 @@ import { message, readFields, text } from './protobuf-wire';
 export const protobufMediaType = 'application/vnd.kubernetes.protobuf';
 
 const magic = [0x6b, 0x38, 0x73, 0x00];
-
-function stringMap(entries: unknown[] | undefined): Record<string, string> | undefined {
-  if (!entries?.length) return undefined;
-  return Object.fromEntries(
-    entries.map((entry) => {
-      const pair = readFields(message(entry));
-      return [text(pair.get(1)?.[0]) ?? '', text(pair.get(2)?.[0]) ?? ''];
-    }),
-  );
-}
-
-function objectMeta(bytes: Uint8Array | undefined): Record<string, unknown> {
-  const fields = readFields(bytes);
-  const name = text(fields.get(1)?.[0]);
-  const generateName = text(fields.get(2)?.[0]);
-  const namespace = text(fields.get(3)?.[0]);
-  const labels = stringMap(fields.get(11));
-  const annotations = stringMap(fields.get(12));
-  return {
-    ...(name ? { name } : {}),
-    ...(generateName ? { generateName } : {}),
-    ...(namespace ? { namespace } : {}),
-    ...(labels ? { labels } : {}),
-    ...(annotations ? { annotations } : {}),
-  };
-}
 
 /**
  * A Binding (what client-go's Bind sends): its metadata with the uid and resourceVersion a
@@ -56,7 +31,7 @@ function binding(object: Uint8Array): Record<string, unknown> {
   const name = text(target.get(3)?.[0]);
   return {
     metadata: {
-      ...objectMeta(meta),
+      ...readObjectMeta(meta),
       ...(uid ? { uid } : {}),
       ...(resourceVersion ? { resourceVersion } : {}),
     },
@@ -66,10 +41,11 @@ function binding(object: Uint8Array): Record<string, unknown> {
 
 /** The kinds kubectl's typed clients post as protobuf, each read into its JSON shape. */
 const objectReaders: Readonly<Record<string, (object: Uint8Array) => Record<string, unknown>>> = {
-  Namespace: (object) => ({ metadata: objectMeta(message(readFields(object).get(1)?.[0])) }),
+  Namespace: (object) => ({ metadata: readObjectMeta(message(readFields(object).get(1)?.[0])) }),
   Binding: binding,
   DeleteOptions: readDeleteOptions,
   ...reviewReaders,
+  ...policyReaders,
 };
 
 /** The object a protobuf request body carries, as the JSON shape the API works with. */

@@ -12,25 +12,31 @@ import {
   authenticationV1Resources,
   authorizationV1Resources,
   coreV1Resources,
+  policyV1Resources,
   serverVersion,
 } from './discovery';
 import { dryRunDeps } from './dry-run';
-import { listEvents } from './events';
+import { eventStorage } from './events';
+import { evictPod } from './eviction';
 import { type ApiRequest, type ApiResponse, internalError, json, statusResponse, text } from './http';
+import { namespaceStorage } from './namespace-storage';
 import { namespaceStrategy } from './namespace-strategy';
-import { deleteNamespace, getNamespace, listNamespaces } from './namespaces';
 import { nodeStrategy } from './node-strategy';
 import { getNode, listNodes } from './nodes';
 import { notServed } from './not-served';
-import { openApiV3CoreV1, openApiV3Root } from './openapi';
+import { openApiV3CoreV1, openApiV3PolicyV1, openApiV3Root } from './openapi';
+import { podDisruptionBudgets } from './pdb';
 import { createBinding } from './pod-binding';
 import { proxyMethods, refuseConnection } from './pod-connect';
-import { listPods } from './pod-list';
 import { readPodLog } from './pod-logs';
+import { podStorage } from './pod-storage';
 import { podStrategy } from './pod-strategy';
-import { type ApiDeps, deletePod, getPod } from './pods';
+import type { ApiDeps } from './pods';
 import { checkQuery } from './query';
 import { createResource } from './registry/create';
+import { deleteCollection, deleteResource } from './registry/delete';
+import { getResource } from './registry/get';
+import { listResource } from './registry/list';
 import { patchResource } from './registry/patch';
 import type { ObjectKey } from './registry/strategy';
 import { replaceResource } from './registry/update';
@@ -53,12 +59,19 @@ const name = '([a-z0-9][-a-z0-9.]*)';
 /** The object a path names; a cluster-scoped one's namespace is ''. */
 const keyOf = (params: Params): ObjectKey => ({ namespace: params.namespace ?? '', name: params.name ?? '' });
 
+const pdbs = podDisruptionBudgets;
+
 /** Kubernetes core/v1 paths; each route lists the verbs it serves, anything else is 405. */
 const routes: { pattern: RegExp; keys: string[]; handlers: Handlers }[] = [
   { pattern: /^\/(healthz|livez|readyz)$/, keys: [], handlers: { GET: () => text(200, 'ok') } },
   { pattern: /^\/version\/?$/, keys: [], handlers: { GET: () => json(200, serverVersion) } },
   { pattern: /^\/openapi\/v3\/?$/, keys: [], handlers: { GET: () => json(200, openApiV3Root) } },
   { pattern: /^\/openapi\/v3\/api\/v1$/, keys: [], handlers: { GET: () => json(200, openApiV3CoreV1) } },
+  {
+    pattern: /^\/openapi\/v3\/apis\/policy\/v1$/,
+    keys: [],
+    handlers: { GET: () => json(200, openApiV3PolicyV1) },
+  },
   { pattern: /^\/api\/?$/, keys: [], handlers: { GET: () => json(200, apiVersions) } },
   { pattern: /^\/apis\/?$/, keys: [], handlers: { GET: () => json(200, apiGroupList) } },
   {
@@ -87,30 +100,35 @@ const routes: { pattern: RegExp; keys: string[]; handlers: Handlers }[] = [
     handlers: { POST: (_p, r) => createSelfSubjectRulesReview(r) },
   },
   { pattern: /^\/api\/v1\/?$/, keys: [], handlers: { GET: () => json(200, coreV1Resources) } },
-  { pattern: /^\/api\/v1\/pods$/, keys: [], handlers: { GET: (_p, r, d) => listPods(undefined, r, d) } },
+  {
+    pattern: /^\/api\/v1\/pods$/,
+    keys: [],
+    handlers: { GET: (_p, r, d) => listResource(podStorage, undefined, r, d) },
+  },
   {
     pattern: new RegExp(`^/api/v1/namespaces/${name}/pods$`),
     keys: ['namespace'],
     handlers: {
-      GET: (p, r, d) => listPods(p.namespace, r, d),
+      GET: (p, r, d) => listResource(podStorage, p.namespace, r, d),
       POST: (p, r, d) => createResource(podStrategy, p.namespace ?? '', r, d),
+      DELETE: (p, r, d) => deleteCollection(podStorage, p.namespace, r, d),
     },
   },
   {
     pattern: new RegExp(`^/api/v1/namespaces/${name}/pods/${name}$`),
     keys: ['namespace', 'name'],
     handlers: {
-      GET: (p, r, d) => getPod(p.namespace ?? '', p.name ?? '', r, d),
+      GET: (p, r, d) => getResource(podStorage, keyOf(p), r, d),
       PUT: (p, r, d) => replaceResource(podStrategy, keyOf(p), 'object', r, d),
       PATCH: (p, r, d) => patchResource(podStrategy, keyOf(p), 'object', r, d),
-      DELETE: (p, r, d) => deletePod(p.namespace ?? '', p.name ?? '', r, d),
+      DELETE: (p, r, d) => deleteResource(podStorage, keyOf(p), r, d),
     },
   },
   {
     pattern: new RegExp(`^/api/v1/namespaces/${name}/pods/${name}/status$`),
     keys: ['namespace', 'name'],
     handlers: {
-      GET: (p, r, d) => getPod(p.namespace ?? '', p.name ?? '', r, d),
+      GET: (p, r, d) => getResource(podStorage, keyOf(p), r, d),
       PUT: (p, r, d) => replaceResource(podStrategy, keyOf(p), 'status', r, d),
       PATCH: (p, r, d) => patchResource(podStrategy, keyOf(p), 'status', r, d),
     },
@@ -124,6 +142,11 @@ const routes: { pattern: RegExp; keys: string[]; handlers: Handlers }[] = [
     pattern: new RegExp(`^/api/v1/namespaces/${name}/bindings$`),
     keys: ['namespace'],
     handlers: { POST: (p, r, d) => createBinding(p.namespace ?? '', undefined, r, d) },
+  },
+  {
+    pattern: new RegExp(`^/api/v1/namespaces/${name}/pods/${name}/eviction$`),
+    keys: ['namespace', 'name'],
+    handlers: { POST: (p, r, d) => evictPod(keyOf(p), r, d) },
   },
   {
     pattern: new RegExp(`^/api/v1/namespaces/${name}/pods/${name}/log$`),
@@ -152,17 +175,32 @@ const routes: { pattern: RegExp; keys: string[]; handlers: Handlers }[] = [
       PATCH: (p, r, d) => patchResource(nodeStrategy, keyOf(p), 'object', r, d),
     },
   },
-  { pattern: /^\/api\/v1\/events$/, keys: [], handlers: { GET: (_p, r, d) => listEvents(undefined, r, d) } },
+  {
+    pattern: /^\/api\/v1\/events$/,
+    keys: [],
+    handlers: { GET: (_p, r, d) => listResource(eventStorage, undefined, r, d) },
+  },
   {
     pattern: new RegExp(`^/api/v1/namespaces/${name}/events$`),
     keys: ['namespace'],
-    handlers: { GET: (p, r, d) => listEvents(p.namespace, r, d) },
+    handlers: {
+      GET: (p, r, d) => listResource(eventStorage, p.namespace, r, d),
+      DELETE: (p, r, d) => deleteCollection(eventStorage, p.namespace, r, d),
+    },
+  },
+  {
+    pattern: new RegExp(`^/api/v1/namespaces/${name}/events/${name}$`),
+    keys: ['namespace', 'name'],
+    handlers: {
+      GET: (p, r, d) => getResource(eventStorage, keyOf(p), r, d),
+      DELETE: (p, r, d) => deleteResource(eventStorage, keyOf(p), r, d),
+    },
   },
   {
     pattern: /^\/api\/v1\/namespaces$/,
     keys: [],
     handlers: {
-      GET: (_p, r, d) => listNamespaces(r, d),
+      GET: (_p, r, d) => listResource(namespaceStorage, undefined, r, d),
       POST: (_p, r, d) => createResource(namespaceStrategy, '', r, d),
     },
   },
@@ -170,10 +208,44 @@ const routes: { pattern: RegExp; keys: string[]; handlers: Handlers }[] = [
     pattern: new RegExp(`^/api/v1/namespaces/${name}$`),
     keys: ['name'],
     handlers: {
-      GET: (p, r, d) => getNamespace(p.name ?? '', r, d),
+      GET: (p, r, d) => getResource(namespaceStorage, keyOf(p), r, d),
       PUT: (p, r, d) => replaceResource(namespaceStrategy, keyOf(p), 'object', r, d),
       PATCH: (p, r, d) => patchResource(namespaceStrategy, keyOf(p), 'object', r, d),
-      DELETE: (p, r, d) => deleteNamespace(p.name ?? '', r, d),
+      DELETE: (p, r, d) => deleteResource(namespaceStorage, keyOf(p), r, d),
+    },
+  },
+  { pattern: /^\/apis\/policy\/v1$/, keys: [], handlers: { GET: () => json(200, policyV1Resources) } },
+  {
+    pattern: /^\/apis\/policy\/v1\/poddisruptionbudgets$/,
+    keys: [],
+    handlers: { GET: (_p, r, d) => listResource(pdbs.storage, undefined, r, d) },
+  },
+  {
+    pattern: new RegExp(`^/apis/policy/v1/namespaces/${name}/poddisruptionbudgets$`),
+    keys: ['namespace'],
+    handlers: {
+      GET: (p, r, d) => listResource(pdbs.storage, p.namespace, r, d),
+      POST: (p, r, d) => createResource(pdbs.strategy, p.namespace ?? '', r, d),
+      DELETE: (p, r, d) => deleteCollection(pdbs.storage, p.namespace, r, d),
+    },
+  },
+  {
+    pattern: new RegExp(`^/apis/policy/v1/namespaces/${name}/poddisruptionbudgets/${name}$`),
+    keys: ['namespace', 'name'],
+    handlers: {
+      GET: (p, r, d) => getResource(pdbs.storage, keyOf(p), r, d),
+      PUT: (p, r, d) => replaceResource(pdbs.strategy, keyOf(p), 'object', r, d),
+      PATCH: (p, r, d) => patchResource(pdbs.strategy, keyOf(p), 'object', r, d),
+      DELETE: (p, r, d) => deleteResource(pdbs.storage, keyOf(p), r, d),
+    },
+  },
+  {
+    pattern: new RegExp(`^/apis/policy/v1/namespaces/${name}/poddisruptionbudgets/${name}/status$`),
+    keys: ['namespace', 'name'],
+    handlers: {
+      GET: (p, r, d) => getResource(pdbs.storage, keyOf(p), r, d),
+      PUT: (p, r, d) => replaceResource(pdbs.strategy, keyOf(p), 'status', r, d),
+      PATCH: (p, r, d) => patchResource(pdbs.strategy, keyOf(p), 'status', r, d),
     },
   },
 ];

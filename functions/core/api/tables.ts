@@ -31,7 +31,8 @@ export function table<T extends { metadata?: object }>(
   };
 }
 
-interface TableWithObjects {
+export interface TableWithObjects {
+  readonly metadata?: object;
   readonly rows: readonly { readonly cells: readonly string[]; readonly object: { metadata?: object } }[];
 }
 
@@ -40,13 +41,18 @@ interface TableWithObjects {
  * (Metadata, the default) or the whole object (Object, which kubectl asks for to `--sort-by`
  * a field outside metadata). Table builders put the whole object in; this cuts it down.
  */
-export function withRowObjects<T extends TableWithObjects>(table: T, request: ApiRequest, kind: string): T {
+export function withRowObjects<T extends TableWithObjects>(
+  table: T,
+  request: ApiRequest,
+  kind: string,
+  apiVersion = 'v1',
+): T {
   const policy = includeObjectOf(request);
   return {
     ...table,
     rows: table.rows.map(({ cells, object }) => {
       if (policy === 'None') return { cells };
-      if (policy === 'Object') return { cells, object: { apiVersion: 'v1', kind, ...object } };
+      if (policy === 'Object') return { cells, object: { apiVersion, kind, ...object } };
       return {
         cells,
         object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: object.metadata },
@@ -60,7 +66,8 @@ export const tableJson = <T extends TableWithObjects>(
   request: ApiRequest,
   kind: string,
   table: T,
-): ApiResponse => json(200, withRowObjects(table, request, kind));
+  apiVersion = 'v1',
+): ApiResponse => json(200, withRowObjects(table, request, kind, apiVersion));
 
 /** kubectl get nodes: NAME STATUS ROLES AGE VERSION (and INTERNAL-IP ... with -o wide). */
 export function nodeTable(nodes: readonly Node[], now: Date) {

@@ -11,8 +11,9 @@ export interface WatchSource<T> {
 }
 
 export interface WatchOptions<T> {
-  /** The kind a BOOKMARK's object carries. */
+  /** The kind a BOOKMARK's object carries, and its apiVersion (`v1` unless said). */
   readonly kind: string;
+  readonly apiVersion?: string;
   readonly keyOf: (object: T) => string;
   readonly resourceVersionOf: (object: T) => number;
   /** The label and field selectors. */
@@ -142,7 +143,7 @@ async function runWatch<T>(
   const bookmark = (resourceVersion: number, initialEventsEnd = false) =>
     send('BOOKMARK', {
       kind: options.kind,
-      apiVersion: 'v1',
+      apiVersion: options.apiVersion ?? 'v1',
       metadata: {
         resourceVersion: String(resourceVersion),
         ...(initialEventsEnd ? { annotations: { 'k8s.io/initial-events-end': 'true' } } : {}),

@@ -39,6 +39,7 @@ const everyTokenPaths = [
   '/apis/authorization.k8s.io/v1',
   '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
   '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews',
+  '/apis/policy/v1',
 ];
 
 /**
@@ -54,7 +55,11 @@ export function allowedPaths(grant: TokenGrant): string[] {
   if (grant.namespaces.includes('*')) return ['/*'];
   return [
     ...everyTokenPaths,
-    ...grant.namespaces.flatMap((ns) => [`/api/v1/namespaces/${ns}`, `/api/v1/namespaces/${ns}/*`]),
+    ...grant.namespaces.flatMap((ns) => [
+      `/api/v1/namespaces/${ns}`,
+      `/api/v1/namespaces/${ns}/*`,
+      `/apis/policy/v1/namespaces/${ns}/*`,
+    ]),
   ];
 }
 

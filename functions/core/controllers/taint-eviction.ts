@@ -1,8 +1,16 @@
 import type { Taint, Toleration } from 'kubernetes-types/core/v1';
-import { deletePodRecord } from '../api/pods';
+import { deletePodAndDependents } from '../api/pod-delete';
 import { podEvent, recordQuietly } from '../events';
 import type { Node, Pod } from '../k8s';
-import type { EventStore, NamespaceStore, NodeStore, PodRecord, PodStore, PodTimers } from '../ports';
+import type {
+  EventStore,
+  NamespaceStore,
+  NodeStore,
+  ObjectStore,
+  PodRecord,
+  PodStore,
+  PodTimers,
+} from '../ports';
 import { tolerates } from '../scheduler/taints';
 import { schedulePodTimer } from './timers';
 
@@ -11,6 +19,7 @@ export interface TaintEvictionDeps {
   readonly nodes: NodeStore;
   readonly namespaces: NamespaceStore;
   readonly events: EventStore;
+  readonly objects: ObjectStore;
   readonly timers: PodTimers;
   readonly now: () => string;
 }
@@ -85,7 +94,11 @@ async function evictIfDue(record: PodRecord, taints: readonly Taint[], deps: Tai
     );
     return false;
   }
-  await deletePodRecord(record, {}, { ...deps, now: () => new Date(deps.now()), sleep: async () => {} });
+  await deletePodAndDependents(
+    record,
+    {},
+    { ...deps, now: () => new Date(deps.now()), sleep: async () => {} },
+  );
   await recordQuietly(deps.events, evictionEvent(pod, now));
   return true;
 }

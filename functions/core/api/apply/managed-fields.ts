@@ -2,7 +2,7 @@ import type { ManagedFieldsEntry } from 'kubernetes-types/meta/v1';
 import { jsonEqual } from '../../equal';
 import { ApiError, badRequest } from '../../errors';
 import { FieldSet, goJson, type Json, type Path, pathString } from './fieldpath';
-import { type ApplyKind, type Atom, rootAtom } from './schema';
+import { type ApplyKind, type Atom, applyApiVersions, rootAtom } from './schema';
 import {
   compareTyped,
   ensureNamedFieldsAreMembers,
@@ -183,7 +183,8 @@ export function conflictError(conflicts: readonly Conflict[]): ApiError {
 /** What one endpoint's field manager needs to know about the objects it writes. */
 export interface FieldManagerScope {
   readonly kind: ApplyKind;
-  readonly apiVersion: 'v1';
+  /** The kind's apiVersion: `v1`, `policy/v1`. */
+  readonly apiVersion: string;
   readonly root: Atom;
   readonly subresource?: string;
   /**
@@ -205,7 +206,7 @@ export function fieldManagerScope(kind: ApplyKind, subresource?: 'status'): Fiel
       : { metadata: { creationTimestamp: null }, spec: {}, status: {} };
   return {
     kind,
-    apiVersion: 'v1',
+    apiVersion: applyApiVersions[kind],
     root: rootAtom(kind),
     ...(subresource ? { subresource } : {}),
     resetFields:
@@ -435,7 +436,7 @@ export interface ApplyResult {
 }
 
 /** `group/version, Kind=kind`, as a GroupVersionKind prints. */
-function gvkOf(object: JsonObject): { text: string; matches: (kind: string) => boolean } {
+function gvkOf(object: JsonObject): { text: string; matches: (scope: FieldManagerScope) => boolean } {
   const apiVersion = typeof object.apiVersion === 'string' ? object.apiVersion : '';
   const kind = typeof object.kind === 'string' ? object.kind : '';
   const parts = apiVersion.split('/');
@@ -447,7 +448,7 @@ function gvkOf(object: JsonObject): { text: string; matches: (kind: string) => b
         : ['', ''];
   return {
     text: `${group}/${version}, Kind=${kind}`,
-    matches: (expected) => group === '' && version === 'v1' && kind === expected,
+    matches: (scope) => apiVersion === scope.apiVersion && kind === scope.kind,
   };
 }
 
@@ -459,7 +460,7 @@ function gvkOf(object: JsonObject): { text: string; matches: (kind: string) => b
 export function applyConfiguration(scope: FieldManagerScope, input: ApplyInput): ApplyResult {
   const { config, manager } = input;
   const gvk = gvkOf(config);
-  if (!gvk.matches(scope.kind)) throw badRequest(`invalid object type: ${gvk.text}`);
+  if (!gvk.matches(scope)) throw badRequest(`invalid object type: ${gvk.text}`);
   const metadata = isObject(config.metadata) ? config.metadata : undefined;
   if (metadata?.managedFields !== undefined && metadata.managedFields !== null)
     throw badRequest('metadata.managedFields must be nil');

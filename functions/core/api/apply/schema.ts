@@ -59,6 +59,7 @@ const listTypes: Readonly<Record<string, ListType>> = {
   'core/v1.NamespaceStatus.conditions': { keys: ['type'] },
   'core/v1.NodeSpec.podCIDRs': 'set',
   'core/v1.NodeStatus.conditions': { keys: ['type'] },
+  'policy/v1.PodDisruptionBudgetStatus.conditions': { keys: ['type'] },
 };
 
 /** Types tagged `+structType=atomic` in the same files: a reference is owned as one value. */
@@ -132,7 +133,15 @@ export function keyDefault(item: Atom, field: string): Json | undefined {
   return item.kind === 'struct' ? keyDefaults[`${item.ref}.${field}`] : undefined;
 }
 
-export type ApplyKind = 'Pod' | 'Namespace' | 'Node';
+export type ApplyKind = 'Pod' | 'Namespace' | 'Node' | 'PodDisruptionBudget';
+
+/** The apiVersion a kind is served at. */
+export const applyApiVersions: Readonly<Record<ApplyKind, string>> = {
+  Pod: 'v1',
+  Namespace: 'v1',
+  Node: 'v1',
+  PodDisruptionBudget: 'policy/v1',
+};
 
 /** The top of a kind's tree. */
 export function rootAtom(kind: ApplyKind): Atom {
