@@ -1,6 +1,6 @@
 import type { ApiResponse } from '../core/api/http';
 
-/** Longest a buffered integration holds a watch or a log follow (see docs/decisions.md "Watches"). */
+/** Longest a buffered integration holds a watch or a log follow (see docs/decisions.md "Watch routing"). */
 export const longPollMs = 2000;
 
 /** How long a held response waits for more once something was written, before it answers. */
