@@ -359,6 +359,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     writeControlPlaneInfo(stateDir, {
       url: gateway.url,
       dynamoEndpoint: dynamodb.endpoint,
+      ecsEndpoint: ecs.endpoint,
       table: tableName,
       region,
       accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'podplane',

@@ -64,6 +64,8 @@ export function writeKubeconfig(path: string, server: string, caCert: string, to
 export interface LocalControlPlaneInfo {
   readonly url: string;
   readonly dynamoEndpoint: string;
+  /** The ECS simulator, so that another process (a test) can see which tasks run. */
+  readonly ecsEndpoint?: string;
   readonly table: string;
   readonly region: string;
   /** DynamoDB Local keeps one database per access key ID and region, so the same ID is needed. */

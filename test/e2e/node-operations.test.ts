@@ -1,4 +1,9 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { EcsView } from '../../local/faults/chaos/ecs-view';
+import type { LocalControlPlaneInfo } from '../../local/kubeconfig';
 import {
   eventually,
   hasKubectl,
@@ -10,7 +15,8 @@ import {
 
 /**
  * Node operations with kubectl against `npm start`'s program: cordon and uncordon, taint and
- * untaint, label, and what the scheduler makes of each. Checked by what kubectl prints.
+ * untaint, label, and what the scheduler makes of each; drain, through evictions a disruption
+ * budget may refuse. Checked by what kubectl prints and, for drain, by the tasks ECS still runs.
  */
 
 describe.skipIf(!hasKubectl)('kubectl cordon, taint and label nodes', () => {
@@ -25,6 +31,18 @@ describe.skipIf(!hasKubectl)('kubectl cordon, taint and label nodes', () => {
       `${name}.yaml`,
       `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  containers: [{ name: app, image: nginx:1.27 }]\n${extra}`,
     );
+  /** The tasks the ECS simulator runs for these pods (by uid), read as the chaos checks read them. */
+  const liveTasksOf = async (uids: readonly string[]) => {
+    const info = JSON.parse(
+      readFileSync(join(plane.stateDir, 'control-plane.json'), 'utf8'),
+    ) as LocalControlPlaneInfo;
+    const ecs = new EcsView(info.ecsEndpoint ?? '', 'podplane');
+    try {
+      return (await ecs.liveTasks()).filter((task) => uids.includes(task.startedBy ?? ''));
+    } finally {
+      ecs.destroy();
+    }
+  };
   const nodeOf = async (pod: string) =>
     untilPrinted(
       () => kubectl('get', 'pod', pod, '-o', 'jsonpath={.spec.nodeName}'),
@@ -116,4 +134,109 @@ describe.skipIf(!hasKubectl)('kubectl cordon, taint and label nodes', () => {
     );
     expect(kubectl('taint', 'nodes', second, 'evict=now:NoExecute-').trim()).toBe(`node/${second} untainted`);
   });
+
+  it('drains a node: cordons it, evicts its pods, retries what a budget refuses until it allows', async () => {
+    for (const pod of ['drained', 'guarded']) {
+      kubectl('apply', '-f', podManifest(pod, `  nodeName: ${first}\n`));
+      kubectl('label', 'pod', pod, `app=${pod}`);
+    }
+    kubectl(
+      'apply',
+      '-f',
+      writeManifest(
+        plane,
+        'guarded-pdb.yaml',
+        'apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: guarded\nspec:\n  minAvailable: 1\n  selector: { matchLabels: { app: guarded } }\n',
+      ),
+    );
+    await untilPrinted(
+      () => kubectl('get', 'pods', 'drained', 'guarded'),
+      /^drained\s+1\/1\s+Running[\s\S]*^guarded\s+1\/1\s+Running/m,
+      'both to run',
+    );
+    expect(
+      kubectl(
+        'get',
+        'pdb',
+        'guarded',
+        '-o',
+        'jsonpath={.status.currentHealthy}/{.status.disruptionsAllowed}',
+      ),
+    ).toBe('1/0');
+    const uids = kubectl(
+      'get',
+      'pods',
+      'drained',
+      'guarded',
+      '-o',
+      'jsonpath={.items[*].metadata.uid}',
+    ).split(' ');
+    expect(await liveTasksOf(uids)).toHaveLength(2);
+
+    // The budget allows no disruption: drain evicts the other pod and retries this one until its timeout.
+    const blocked = status('drain', first, '--force', '--ignore-daemonsets', '--timeout=3s');
+    expect(blocked.code).toBe(1);
+    expect(blocked.stdout).toMatch(new RegExp(`^node/${first} cordoned$`, 'm'));
+    expect(blocked.stdout).toMatch(/^evicting pod default\/drained$/m);
+    expect(blocked.stdout).toMatch(/^pod\/drained evicted$/m);
+    expect(blocked.stderr).toContain('Warning: deleting Pods that declare no controller: default/');
+    expect(blocked.stderr).toContain(
+      `error when evicting pods/"guarded" -n "default" (will retry after 5s): Cannot evict pod as it would violate the pod's disruption budget.`,
+    );
+    expect(blocked.stderr).toContain(`error: unable to drain node "${first}"`);
+    expect(blocked.out).not.toContain('pod/guarded evicted');
+    expect(kubectl('get', 'pods', '-o', 'name')).toMatch(/^pod\/guarded$/m);
+    expect(kubectl('get', 'pod', 'guarded')).toMatch(/^guarded\s+1\/1\s+Running\s/m);
+
+    // Drained again, the refused eviction is retried; once the budget is gone, it goes through.
+    const draining = spawn(
+      'kubectl',
+      [
+        ...['--kubeconfig', plane.kubeconfig, '--cache-dir', join(plane.stateDir, 'cache')],
+        ...['drain', first, '--force', '--ignore-daemonsets', '--timeout=40s'],
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    draining.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    draining.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => draining.once('exit', resolve));
+    try {
+      await eventually(
+        () => stderr,
+        (printed) => printed.includes('(will retry after 5s)'),
+        'drain to be refused',
+        20_000,
+        100,
+      );
+      expect(kubectl('delete', 'pdb', 'guarded').trim()).toBe('poddisruptionbudget.policy "guarded" deleted');
+      expect(await exited).toBe(0);
+    } finally {
+      draining.kill();
+    }
+    expect(stdout).toBe(
+      [
+        `node/${first} already cordoned`,
+        'evicting pod default/guarded',
+        'evicting pod default/guarded',
+        'pod/guarded evicted',
+        `node/${first} drained`,
+        '',
+      ].join('\n'),
+    );
+    expect(kubectl('get', 'nodes')).toMatch(new RegExp(`^${first}\\s+Ready,SchedulingDisabled\\s`, 'm'));
+    expect(kubectl('get', 'pods', '-o', 'name')).not.toMatch(/^pod\/(drained|guarded)$/m);
+    await eventually(
+      () => liveTasksOf(uids),
+      (tasks) => tasks.length === 0,
+      'their tasks to stop',
+      20_000,
+      200,
+    );
+  }, 90_000);
 });

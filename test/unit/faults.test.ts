@@ -6,6 +6,7 @@ import {
   checkEvents,
   checkTasks,
   mismatch,
+  refusalMismatch,
   type TrackedPod,
 } from '../../local/faults/chaos/checks';
 import type { PodHistory } from '../../local/faults/chaos/observer';
@@ -190,6 +191,35 @@ describe('the chaos checks', () => {
     expect(mismatch(tracked('restarting'), pod('Running', { running: {} }), false)).toMatch(
       /restartCount >= 1/,
     );
+  });
+
+  it('wants an evicted pod gone, and a pod whose eviction was refused unchanged', () => {
+    expect(
+      mismatch(
+        tracked('running', { deleted: true, eviction: 'allowed' }),
+        pod('Running', { running: {} }),
+        false,
+      ),
+    ).toMatch(/^p: evicted \(201\), but still there/);
+    const guarded = tracked('running', { uid: 'u1', eviction: 'refused' });
+    const running = { ...pod('Running', { running: {} }), metadata: { name: 'p', uid: 'u1' } };
+    expect(refusalMismatch(guarded, running)).toBeUndefined();
+    expect(refusalMismatch(guarded, undefined)).toBe(
+      'p: its eviction was refused (429), but the pod is gone',
+    );
+    expect(refusalMismatch(guarded, { ...running, metadata: { name: 'p', uid: 'u2' } })).toMatch(
+      /was replaced$/,
+    );
+    expect(
+      refusalMismatch(guarded, { ...running, metadata: { ...running.metadata, deletionTimestamp: 'now' } }),
+    ).toMatch(/but it is being deleted/);
+    const finished = {
+      ...pod('Succeeded', { terminated: { exitCode: 0, reason: 'Completed' } }),
+      metadata: running.metadata,
+    };
+    expect(refusalMismatch(guarded, finished)).toMatch(/but it no longer runs \(Succeeded/);
+    // One that finishes on its own may have finished between the refusal and the read.
+    expect(refusalMismatch(tracked('succeeded', { uid: 'u1' }), finished)).toBeUndefined();
   });
 
   it('expects a Never pod whose task vanished to fail with ContainerStatusUnknown, 137', () => {

@@ -16,6 +16,13 @@ export interface TrackedPod {
   deleted?: boolean;
   /** Its finalizer was removed after the delete (the PATCH was answered). */
   released?: boolean;
+  /**
+   * How its eviction was answered: allowed (201; or 404 to a retry, the first answer lost), which
+   * counts as its delete, or refused (429, the guard budget).
+   */
+  eviction?: 'allowed' | 'refused';
+  /** What a refused eviction changed, read right after the refusal (checks.ts refusalMismatch). */
+  refusalChanged?: string;
 }
 
 /** A pod item as the checks read it straight from DynamoDB Local (tombstones included). */
@@ -48,7 +55,10 @@ export function mismatch(
 ): string | undefined {
   const expect = expectationOf(tracked, taskVanished);
   const name = tracked.plan.name;
-  if (expect === 'gone') return pod ? `${name}: deleted, but still there (${describePod(pod)})` : undefined;
+  if (expect === 'gone')
+    return pod
+      ? `${name}: ${tracked.eviction === 'allowed' ? 'evicted (201)' : 'deleted'}, but still there (${describePod(pod)})`
+      : undefined;
   if (!pod) return `${name}: expected ${expect}, but the pod is gone`;
   if (expect === 'held') return heldMismatch(name, pod);
   const phase = pod.status?.phase;
@@ -96,6 +106,26 @@ export function mismatch(
         : wrong('Pending, Unschedulable for Insufficient cpu');
     }
   }
+}
+
+/**
+ * Why `pod` (read right after an eviction of it was refused with 429) shows that the refusal
+ * changed something, or undefined when it did not: the same pod, not being deleted, and still
+ * running if it runs until deleted (one that finishes on its own may have finished meanwhile).
+ */
+export function refusalMismatch(tracked: TrackedPod, pod: Pod | undefined): string | undefined {
+  const name = tracked.plan.name;
+  const refused = `${name}: its eviction was refused (429)`;
+  if (!pod) return `${refused}, but the pod is gone`;
+  if (pod.metadata?.uid !== tracked.uid) return `${refused}, but the pod was replaced`;
+  if (pod.metadata?.deletionTimestamp) return `${refused}, but it is being deleted (${describePod(pod)})`;
+  const phase = pod.status?.phase ?? '';
+  // As mismatch() takes them: a crash loop may be Pending between its tasks.
+  const stillRuns =
+    tracked.plan.expect === 'running'
+      ? phase === 'Running'
+      : tracked.plan.expect !== 'restarting' || phase === 'Running' || phase === 'Pending';
+  return stillRuns ? undefined : `${refused}, but it no longer runs (${describePod(pod)})`;
 }
 
 /** A pod its finalizer holds after its delete: Terminating, and nothing of it runs any longer. */

@@ -119,10 +119,26 @@ const kinds: readonly PodKind[] = [
 export const chaosFinalizer = 'podplane.dev/chaos-hold';
 
 /**
- * How the churn deletes a pod: gracefully; forced (gracePeriodSeconds 0); with a finalizer that
- * holds it to the end; or with one the churn removes a while after the delete.
+ * The label of the pods the churn evicts against a budget that allows no disruption: evictions
+ * of those that run are refused (429), and change nothing.
  */
-export type DeletionKind = 'graceful' | 'force' | 'held' | 'released';
+export const chaosGuardLabel = 'podplane.dev/chaos-guard';
+
+/** The budget that refuses every eviction of a running guarded pod (maxUnavailable 0). */
+export const chaosGuardBudget = {
+  apiVersion: 'policy/v1',
+  kind: 'PodDisruptionBudget',
+  metadata: { name: 'chaos-guard' },
+  spec: { maxUnavailable: 0, selector: { matchLabels: { [chaosGuardLabel]: 'true' } } },
+};
+
+/**
+ * How the churn deletes a pod: gracefully; forced (gracePeriodSeconds 0); with a finalizer that
+ * holds it to the end; with one the churn removes a while after the delete; evicted
+ * (pods/eviction); or evicted against the guard budget, then (if the eviction was refused)
+ * deleted gracefully.
+ */
+export type DeletionKind = 'graceful' | 'force' | 'held' | 'released' | 'evicted' | 'guarded';
 
 export interface PlannedPod {
   readonly name: string;
@@ -137,6 +153,11 @@ export interface PlannedPod {
   readonly deletion?: DeletionKind;
   /** For `released`: milliseconds after the delete at which its finalizer is removed. */
   readonly releaseAfterMs?: number;
+  /**
+   * For some kept pods: milliseconds after its creation at which the churn tries to evict it
+   * against the guard budget, which refuses while it runs; it stays, and must be as if never asked.
+   */
+  readonly evictAfterMs?: number;
 }
 
 /**
@@ -163,14 +184,22 @@ export function planPod(index: number, random: SeededRandom, keep: boolean): Pla
   const deletion: DeletionKind | undefined =
     deleteAfterMs === undefined
       ? undefined
-      : mode < 0.6
+      : mode < 0.4
         ? 'graceful'
-        : mode < 0.75
-          ? 'force'
-          : mode < 0.85
-            ? 'held'
-            : 'released';
+        : mode < 0.5
+          ? 'evicted'
+          : mode < 0.6
+            ? 'guarded'
+            : mode < 0.75
+              ? 'force'
+              : mode < 0.85
+                ? 'held'
+                : 'released';
   const releaseAfterMs = Math.round(random.between(200, 5_000));
+  const evicts = random.chance(0.4);
+  const evictAt = Math.round(random.between(4_000, 12_000));
+  const evictAfterMs = evicts && deleteAfterMs === undefined && kind.longRunning ? evictAt : undefined;
+  const guarded = deletion === 'guarded' || evictAfterMs !== undefined;
   const holds = deletion === 'held' || deletion === 'released';
   const container = {
     name: 'app',
@@ -195,7 +224,10 @@ export function planPod(index: number, random: SeededRandom, keep: boolean): Pla
       kind: 'Pod',
       metadata: {
         name,
-        labels: { 'podplane.dev/chaos': kind.name },
+        labels: {
+          'podplane.dev/chaos': kind.name,
+          ...(guarded ? { [chaosGuardLabel]: 'true' } : {}),
+        },
         annotations: { ...kind.annotations },
         ...(holds ? { finalizers: [chaosFinalizer] } : {}),
       },
@@ -204,5 +236,6 @@ export function planPod(index: number, random: SeededRandom, keep: boolean): Pla
     ...(deleteAfterMs !== undefined ? { deleteAfterMs } : {}),
     ...(deletion ? { deletion } : {}),
     ...(deletion === 'released' ? { releaseAfterMs } : {}),
+    ...(evictAfterMs !== undefined ? { evictAfterMs } : {}),
   };
 }

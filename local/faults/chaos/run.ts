@@ -19,13 +19,14 @@ import {
   checkEvents,
   checkTasks,
   mismatch,
+  refusalMismatch,
   type StoredNode,
   type StoredPod,
   type TrackedPod,
 } from './checks';
 import { EcsView, podsWithSeveralTasks } from './ecs-view';
 import { StreamObserver } from './observer';
-import { planPod } from './plan';
+import { chaosGuardBudget, chaosGuardLabel, planPod } from './plan';
 
 export interface ChaosOptions {
   readonly seed: number;
@@ -55,6 +56,8 @@ export interface ChaosReport {
   readonly seconds: number;
   readonly spec: string;
   readonly deleted: number;
+  /** Evictions answered 201 (the pod deleted) and 429 (refused by the guard budget). */
+  readonly evictions: { readonly allowed: number; readonly refused: number };
   /** Milliseconds from the faults stopping until every pod was in its state (or the bound). */
   readonly settledMs: number;
   readonly settleBoundMs: number;
@@ -108,6 +111,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const continuous: string[] = [];
   try {
     const watching = watchTasks(ecs, continuous);
+    const budget = await retried(
+      api,
+      'POST',
+      `/apis/policy/v1/namespaces/${namespace}/poddisruptionbudgets`,
+      JSON.stringify(chaosGuardBudget),
+    );
+    if (budget.status !== 201)
+      throw new Error(`the guard budget was not created: HTTP ${budget.status} ${budget.body}`);
     faults.arm();
     log(`chaos: seed ${options.seed}, ${options.seconds} s of churn with faults ${faults.spec}`);
     const pods = await churn(api, options, log);
@@ -155,6 +166,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         (m) => `not in its state ${Math.round(settleBoundMs / 1000)} s after the faults stopped: ${m}`,
       ),
       ...pods.flatMap((p) => (p.createFailed ? [`${p.plan.name}: never created: ${p.createFailed}`] : [])),
+      ...pods.flatMap((p) => (p.refusalChanged ? [p.refusalChanged] : [])),
       ...observer.violations,
       ...continuous,
       ...taskViolations,
@@ -173,6 +185,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       seconds: options.seconds,
       spec: faults.spec,
       deleted: pods.filter((p) => p.deleted).length,
+      evictions: {
+        allowed: pods.filter((p) => p.eviction === 'allowed').length,
+        refused: pods.filter((p) => p.eviction === 'refused').length,
+      },
       settledMs,
       settleBoundMs,
       tasksLaunched: plane.ecs.stats().tasks,
@@ -200,7 +216,7 @@ async function churn(api: Api, options: ChaosOptions, log: (line: string) => voi
   const keep = options.keep ?? 20;
   const pods: TrackedPod[] = [];
   const inFlight = new Set<Promise<void>>();
-  const deletions = new Set<NodeJS.Timeout>();
+  const timers = new Set<NodeJS.Timeout>();
   const track = (work: Promise<void>) => {
     inFlight.add(work);
     work.finally(() => inFlight.delete(work));
@@ -215,14 +231,19 @@ async function churn(api: Api, options: ChaosOptions, log: (line: string) => voi
       kept++;
     const pod: TrackedPod = { plan, createdAt: Date.now() };
     pods.push(pod);
+    const later = (afterMs: number | undefined, work: () => Promise<void>) => {
+      if (afterMs === undefined) return;
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        track(work());
+      }, afterMs);
+      timers.add(timer);
+    };
     track(
       create(api, pod).then(() => {
-        if (pod.createFailed || plan.deleteAfterMs === undefined) return;
-        const timer = setTimeout(() => {
-          deletions.delete(timer);
-          track(remove(api, pod));
-        }, plan.deleteAfterMs);
-        deletions.add(timer);
+        if (pod.createFailed) return;
+        later(plan.deleteAfterMs, () => remove(api, pod));
+        later(plan.evictAfterMs, () => evict(api, pod));
       }),
     );
     if (Date.now() - lastReport > 10_000) {
@@ -234,19 +255,23 @@ async function churn(api: Api, options: ChaosOptions, log: (line: string) => voi
     await sleep(Math.max(0, next - Date.now()));
     while (inFlight.size > 64) await Promise.race(inFlight);
   }
-  // Deletions not yet due are not made: those pods stay, and must be in their state.
-  for (const timer of deletions) clearTimeout(timer);
+  // Deletions (and evictions) not yet due are not made: those pods stay, and must be in their state.
+  for (const timer of timers) clearTimeout(timer);
   while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
   return pods;
 }
 
-/** A call retried as a client retries: on 5xx, 429 and broken connections, with back-off. */
+/**
+ * A call retried as a client retries: on 5xx, 429 and broken connections, with back-off. With
+ * `budgetRefusals`, a 429 that names a disruption budget is an answer, as `kubectl drain` takes it.
+ */
 async function retried(
   api: Api,
   method: string,
   path: string,
   body?: string,
   contentType?: string,
+  budgetRefusals = false,
 ): Promise<{ status: number; body: string; attempts: number }> {
   let last = '';
   for (let attempt = 1; attempt <= 12; attempt++) {
@@ -257,7 +282,8 @@ async function retried(
         path,
         body ? { text: body, ...(contentType ? { contentType } : {}) } : undefined,
       );
-      if (reply.status < 500 && reply.status !== 429) return { ...reply, attempts: attempt };
+      const refused = budgetRefusals && reply.status === 429 && reply.body.includes('DisruptionBudget');
+      if ((reply.status < 500 && reply.status !== 429) || refused) return { ...reply, attempts: attempt };
       last = `HTTP ${reply.status} ${reply.body.slice(0, 200)}`;
     } catch (error) {
       last = error instanceof Error ? error.message : String(error);
@@ -289,8 +315,42 @@ async function create(api: Api, pod: TrackedPod): Promise<void> {
   }
 }
 
+/**
+ * POST pods/NAME/eviction. Allowed, it is the pod's delete. Refused (429), the pod is read at
+ * once: the refusal must have changed nothing (a pod no budget selects must not be refused).
+ */
+async function evict(api: Api, pod: TrackedPod): Promise<void> {
+  const path = `/api/v1/namespaces/${namespace}/pods/${pod.plan.name}`;
+  const eviction = {
+    apiVersion: 'policy/v1',
+    kind: 'Eviction',
+    metadata: { name: pod.plan.name, namespace },
+  };
+  try {
+    const reply = await retried(api, 'POST', `${path}/eviction`, JSON.stringify(eviction), undefined, true);
+    if (reply.status === 201 || (reply.status === 404 && reply.attempts > 1)) {
+      pod.eviction = 'allowed';
+      pod.deleted = true;
+    } else if (reply.status === 429) {
+      pod.eviction = 'refused';
+      const got = await retried(api, 'GET', path);
+      pod.refusalChanged =
+        pod.plan.manifest.metadata?.labels?.[chaosGuardLabel] === 'true'
+          ? refusalMismatch(pod, got.status === 200 ? (JSON.parse(got.body) as Pod) : undefined)
+          : `${pod.plan.name}: its eviction was refused (429), though no budget selects it: ${reply.body.slice(0, 200)}`;
+    }
+  } catch {
+    // Not evicted; a guarded pod is still deleted below, an evicted one stays and is checked as kept.
+  }
+}
+
 async function remove(api: Api, pod: TrackedPod): Promise<void> {
   const path = `/api/v1/namespaces/${namespace}/pods/${pod.plan.name}`;
+  if (pod.plan.deletion === 'evicted' || pod.plan.deletion === 'guarded') {
+    await evict(api, pod);
+    // A pod whose eviction was refused goes as most do, so that the nodes do not fill up.
+    if (pod.deleted || pod.plan.deletion === 'evicted') return;
+  }
   try {
     const options = pod.plan.deletion === 'force' ? JSON.stringify({ gracePeriodSeconds: 0 }) : undefined;
     const reply = await retried(api, 'DELETE', path, options);
