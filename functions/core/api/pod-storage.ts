@@ -27,4 +27,5 @@ export const podStorage: ResourceStorage<Pod> = {
     return { object: pod, removed };
   },
   returnsDeletedObject: true,
+  propagatesItself: true,
 };

@@ -1,5 +1,6 @@
 import { ApiError, methodNotAllowed } from '../../errors';
-import { deleteOptionsOf } from '../delete-options';
+import { type DeleteRequest, deleteOptionsOf } from '../delete-options';
+import { collectDependents, orphanDependents } from '../garbage-collector';
 import { type ApiRequest, type ApiResponse, json } from '../http';
 import type { ApiDeps } from '../pods';
 import { listSelected, selectorOf } from './list';
@@ -19,7 +20,7 @@ export async function deleteResource<T extends ObjectWithMeta>(
   const remove = storage.delete;
   if (!remove) throw methodNotAllowed('DELETE');
   const { dryRun: _dryRun, ...options } = deleteOptionsOf(request);
-  const { object, removed } = await remove(deps, key, options);
+  const { object, removed } = await deleteAndPropagate(storage, deps, key, options);
   // kube-apiserver answers 202 to a deletion still pending when the client asked not to orphan.
   const code = !removed && options.acceptedIfPending ? 202 : 200;
   if (storage.returnsDeletedObject) return json(code, object);
@@ -63,7 +64,7 @@ export async function deleteCollection<T extends ObjectWithMeta>(
       const item = items[i] as T;
       const key = { namespace: item.metadata?.namespace ?? '', name: item.metadata?.name ?? '' };
       try {
-        await remove(deps, key, options);
+        await deleteAndPropagate(storage, deps, key, options);
       } catch (error) {
         if (!isNotFound(error)) throw error;
       }
@@ -76,6 +77,32 @@ export async function deleteCollection<T extends ObjectWithMeta>(
     metadata: { resourceVersion },
     items,
   });
+}
+
+/**
+ * One delete with the garbage collector's part: Orphan takes the owner out of its dependents
+ * first (pods do it in their own delete), and an owner removed by a Background or Foreground
+ * delete has its dependents collected at once. An owner removed later (its finalizers or its
+ * containers held it) is found by the periodic sweep (garbage-collector.ts).
+ */
+async function deleteAndPropagate<T extends ObjectWithMeta>(
+  storage: ResourceStorage<T>,
+  deps: ApiDeps,
+  key: ObjectKey,
+  options: Omit<DeleteRequest, 'dryRun'>,
+) {
+  const remove = storage.delete;
+  if (!remove) throw methodNotAllowed('DELETE');
+  const orphan = options.propagationPolicy === 'Orphan';
+  if (orphan && !storage.propagatesItself) {
+    const current = await storage.read(deps, key);
+    const uid = current?.metadata?.uid;
+    if (uid) await orphanDependents(deps, key.namespace, uid);
+  }
+  const deleted = await remove(deps, key, options);
+  const uid = deleted.object.metadata?.uid;
+  if (deleted.removed && !orphan && uid && key.namespace) await collectDependents(deps, key.namespace, uid);
+  return deleted;
 }
 
 const isNotFound = (error: unknown) => error instanceof ApiError && error.code === 404;
