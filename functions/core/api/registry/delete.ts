@@ -9,7 +9,8 @@ import type { ObjectKey, ObjectWithMeta } from './strategy';
 
 /**
  * DELETE of one object, with the DeleteOptions of its body or query: the object as it is left
- * (being deleted, or as it was) for resources that return it, else a Success Status naming it.
+ * when its deletion is pending, or as it was for resources that return it, else a Success Status
+ * naming it (kube-apiserver's Store.Delete).
  */
 export async function deleteResource<T extends ObjectWithMeta>(
   storage: ResourceStorage<T>,
@@ -23,7 +24,8 @@ export async function deleteResource<T extends ObjectWithMeta>(
   const { object, removed } = await deleteAndPropagate(storage, deps, key, options);
   // kube-apiserver answers 202 to a deletion still pending when the client asked not to orphan.
   const code = !removed && options.acceptedIfPending ? 202 : 200;
-  if (storage.returnsDeletedObject) return json(code, object);
+  // A deletion still pending answers with the object as it is left, for every resource.
+  if (storage.returnsDeletedObject || !removed) return json(code, object);
   return json(code, {
     kind: 'Status',
     apiVersion: 'v1',
