@@ -33,7 +33,9 @@ describe('finalizers on objects of the generic store', () => {
     });
     const read = await h.call('GET', `${budgets}/x`);
     expect(read.json.metadata.deletionTimestamp).toBe(deleted.json.metadata.deletionTimestamp);
-    expect((await h.call('GET', budgets)).json.items.map((o: { metadata: { name: string } }) => o.metadata.name)).toEqual(['x']);
+    expect(
+      (await h.call('GET', budgets)).json.items.map((o: { metadata: { name: string } }) => o.metadata.name),
+    ).toEqual(['x']);
     // Deleting it again changes nothing.
     const again = await h.call('DELETE', `${budgets}/x`);
     expect(again.json.metadata.resourceVersion).toBe(read.json.metadata.resourceVersion);
@@ -55,7 +57,10 @@ describe('finalizers on objects of the generic store', () => {
       body: { metadata: { labels: { still: 'here' } } },
     });
     expect(labelled.statusCode).toBe(200);
-    expect(labelled.json.metadata).toMatchObject({ labels: { still: 'here' }, finalizers: ['example.com/hold'] });
+    expect(labelled.json.metadata).toMatchObject({
+      labels: { still: 'here' },
+      finalizers: ['example.com/hold'],
+    });
   });
 
   it('when the last one goes, the object is removed and watches see DELETED', async () => {
@@ -69,7 +74,11 @@ describe('finalizers on objects of the generic store', () => {
     expect(released.statusCode).toBe(200);
     expect((await h.call('GET', `${budgets}/x`)).statusCode).toBe(404);
     // What watches read: the removal, after the deletion they saw.
-    const changes = await h.stores.objects.objectChangesSince('poddisruptionbudgets', 'default', Number(from));
+    const changes = await h.stores.objects.objectChangesSince(
+      'poddisruptionbudgets',
+      'default',
+      Number(from),
+    );
     expect(changes.map((c) => [c.key, c.deleted])).toEqual([['default/x', true]]);
   });
 

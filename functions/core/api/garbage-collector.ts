@@ -74,7 +74,11 @@ export async function orphanDependents(deps: ApiDeps, namespace: string, ownerUi
     if (dependent.resource === 'pods') await orphanPod(deps, namespace, dependent.name, ownerUid);
     if (dependent.resource === 'pods' || !storages[dependent.resource]) continue;
     for (let attempt = 1; attempt <= 8; attempt++) {
-      const object = await deps.objects.getObject<ObjectWithMeta>(dependent.resource, namespace, dependent.name);
+      const object = await deps.objects.getObject<ObjectWithMeta>(
+        dependent.resource,
+        namespace,
+        dependent.name,
+      );
       const orphaned = object?.metadata?.uid === dependent.uid && object && withoutOwner(object, ownerUid);
       if (!orphaned) break;
       try {

@@ -65,7 +65,8 @@ async function addDependent(
       if (!entry) {
         const { apiVersion, kind, name, uid } = owner;
         await objects.createObject<DependentsEntry>(ownerIndexResource, {
-          metadata: { namespace, name: owner.uid, uid: owner.uid },
+          // No uid of its own: the table's byUid index is for the objects that have one.
+          metadata: { namespace, name: owner.uid },
           owner: { apiVersion, kind, name, uid },
           dependents: [dependent],
         });

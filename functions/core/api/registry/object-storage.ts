@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { jsonEqual } from '../../equal';
 import { ApiError, alreadyExists, badRequest, type FieldError, invalid, notFound } from '../../errors';
-import { AlreadyExistsError, ConflictError } from '../../ports';
 import { heldByFinalizers, newFinalizerErrors } from '../../pod/deletion';
+import { AlreadyExistsError, ConflictError } from '../../ports';
 import { kubernetesTime } from '../../time';
 import { fieldManagerScope } from '../apply/managed-fields';
 import type { ApplyKind } from '../apply/schema';
