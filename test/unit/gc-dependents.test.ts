@@ -90,6 +90,17 @@ describe('Background propagation: the garbage collector', () => {
     expect(await exists(h, `${pods}/child`)).toBe(true);
   });
 
+  it('Orphan on a pod takes it out of a budget it owns, which the sweep then leaves', async () => {
+    const h = apiHarness();
+    const owner = await create(h, pods, pod('owner'));
+    await create(h, budgets, budget('owned', { ownerReferences: [refTo(owner)] }));
+    await h.call('DELETE', `${pods}/owner`, { query: { propagationPolicy: 'Orphan' } });
+    expect(await exists(h, `${pods}/owner`)).toBe(false);
+    expect((await h.call('GET', `${budgets}/owned`)).json.metadata.ownerReferences).toBeUndefined();
+    expect(await sweepOrphanedDependents(h.deps)).toBe(0);
+    expect(await exists(h, `${budgets}/owned`)).toBe(true);
+  });
+
   it('a dry run of the owner’s delete deletes no dependent', async () => {
     const h = apiHarness();
     const owner = await create(h, pods, pod('owner'));

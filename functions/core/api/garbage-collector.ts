@@ -63,9 +63,8 @@ export async function collectDependents(deps: ApiDeps, namespace: string, ownerU
 }
 
 /**
- * Orphan propagation for owners whose delete does not do it itself (pods do, pod-delete.ts): the
- * owner is taken out of each dependent's ownerReferences, so that nothing collects them once it
- * is gone.
+ * Orphan propagation through the owner's entry: the owner is taken out of each dependent's
+ * ownerReferences, so that nothing collects them once it is gone. Then the entry goes.
  */
 export async function orphanDependents(deps: ApiDeps, namespace: string, ownerUid: string): Promise<void> {
   const entry = await deps.objects.getObject<DependentsEntry>(ownerIndexResource, namespace, ownerUid);

@@ -27,5 +27,4 @@ export const podStorage: ResourceStorage<Pod> = {
     return { object: pod, removed };
   },
   returnsDeletedObject: true,
-  propagatesItself: true,
 };

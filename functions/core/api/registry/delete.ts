@@ -82,8 +82,9 @@ export async function deleteCollection<T extends ObjectWithMeta>(
 }
 
 /**
- * One delete with the garbage collector's part: Orphan takes the owner out of its dependents
- * first (pods do it in their own delete), and an owner removed by a Background or Foreground
+ * One delete with the garbage collector's part: Orphan takes the owner out of the dependents its
+ * index entry names first (pods also orphan their namespace's pods in their own delete), and an
+ * owner removed by a Background or Foreground
  * delete has its dependents collected at once. An owner removed later (its finalizers or its
  * containers held it) is found by the periodic sweep (garbage-collector.ts).
  */
@@ -96,7 +97,7 @@ async function deleteAndPropagate<T extends ObjectWithMeta>(
   const remove = storage.delete;
   if (!remove) throw methodNotAllowed('DELETE');
   const orphan = options.propagationPolicy === 'Orphan';
-  if (orphan && !storage.propagatesItself) {
+  if (orphan) {
     const current = await storage.read(deps, key);
     const uid = current?.metadata?.uid;
     if (uid) await orphanDependents(deps, key.namespace, uid);

@@ -52,8 +52,6 @@ export interface ResourceStorage<T extends ObjectWithMeta> {
    * namespaces) or with a Success Status naming it.
    */
   readonly returnsDeletedObject: boolean;
-  /** Whether its delete carries out Orphan and Foreground propagation itself (pods). */
-  readonly propagatesItself?: boolean;
   /** Events get a fresh uid on each write: a watch cannot tell a new object from a changed one by it. */
   readonly uidPerWrite?: boolean;
   /** Lists are in namespace/name order unless the resource orders them otherwise (events by time). */
