@@ -9,8 +9,7 @@ import type { ObjectKey, Part } from './registry/strategy';
 
 /**
  * What an update may change: through the pod, its labels, annotations, owner references and
- * finalizers (of a pod
- * being deleted, finalizers may only be removed), and of its spec what
+ * finalizers (of a pod being deleted, finalizers may only be removed), and of its spec what
  * Kubernetes allows (pod/update-rules.ts: images, a lower activeDeadlineSeconds, added
  * tolerations), which bumps metadata.generation; through /status, only the status. Identity
  * fields always stay.

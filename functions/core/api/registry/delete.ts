@@ -1,7 +1,8 @@
 import { ApiError, methodNotAllowed } from '../../errors';
-import { type DeleteRequest, deleteOptionsOf } from '../delete-options';
+import { checkPreconditions, type DeleteRequest, deleteOptionsOf } from '../delete-options';
 import { collectDependents, orphanDependents } from '../garbage-collector';
 import { type ApiRequest, type ApiResponse, json } from '../http';
+import { servedOwnerKinds } from '../owner-index';
 import type { ApiDeps } from '../pods';
 import { listSelected, selectorOf } from './list';
 import { groupOf, type ResourceStorage } from './storage';
@@ -82,11 +83,11 @@ export async function deleteCollection<T extends ObjectWithMeta>(
 }
 
 /**
- * One delete with the garbage collector's part: Orphan takes the owner out of the dependents its
- * index entry names first (pods also orphan their namespace's pods in their own delete), and an
- * owner removed by a Background or Foreground
- * delete has its dependents collected at once. An owner removed later (its finalizers or its
- * containers held it) is found by the periodic sweep (garbage-collector.ts).
+ * One delete with the garbage collector's part, for resources that can own (owner-index.ts):
+ * Orphan takes the owner out of the dependents its index entry names first (a pod's delete also
+ * orphans the namespace's pods itself), and an owner removed by a Background or Foreground delete
+ * has its dependents collected at once. An owner removed later (its finalizers or its containers
+ * held it) is found by the periodic sweep (garbage-collector.ts).
  */
 async function deleteAndPropagate<T extends ObjectWithMeta>(
   storage: ResourceStorage<T>,
@@ -96,16 +97,21 @@ async function deleteAndPropagate<T extends ObjectWithMeta>(
 ) {
   const remove = storage.delete;
   if (!remove) throw methodNotAllowed('DELETE');
+  if (!key.namespace || !ownerResources.has(storage.resource)) return remove(deps, key, options);
   const orphan = options.propagationPolicy === 'Orphan';
   if (orphan) {
     const current = await storage.read(deps, key);
     const uid = current?.metadata?.uid;
+    if (current) checkPreconditions(options.preconditions, current.metadata);
     if (uid) await orphanDependents(deps, key.namespace, uid);
   }
   const deleted = await remove(deps, key, options);
   const uid = deleted.object.metadata?.uid;
-  if (deleted.removed && !orphan && uid && key.namespace) await collectDependents(deps, key.namespace, uid);
+  if (deleted.removed && !orphan && uid) await collectDependents(deps, key.namespace, uid);
   return deleted;
 }
+
+/** The resources whose objects can own others: only their deletes look for dependents. */
+const ownerResources = new Set(Object.values(servedOwnerKinds));
 
 const isNotFound = (error: unknown) => error instanceof ApiError && error.code === 404;
