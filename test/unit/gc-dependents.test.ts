@@ -101,6 +101,23 @@ describe('Background propagation: the garbage collector', () => {
     expect(await exists(h, `${budgets}/owned`)).toBe(true);
   });
 
+  it('deletecollection collects the dependents of each owner it removes, and holds one with finalizers', async () => {
+    const h = apiHarness();
+    const plain = await create(h, budgets, budget('plain', { labels: { tier: 'x' } }));
+    const held = await create(
+      h,
+      budgets,
+      budget('held', { labels: { tier: 'x' }, finalizers: ['example.com/hold'] }),
+    );
+    await create(h, pods, pod('of-plain', [refTo(plain)]));
+    await create(h, pods, pod('of-held', [refTo(held)]));
+    const deleted = await h.call('DELETE', budgets, { query: { labelSelector: 'tier=x' } });
+    expect(deleted.statusCode).toBe(200);
+    expect(await exists(h, `${pods}/of-plain`)).toBe(false);
+    expect(await exists(h, `${pods}/of-held`)).toBe(true);
+    expect((await h.call('GET', `${budgets}/held`)).json.metadata.deletionTimestamp).toBeDefined();
+  });
+
   it('a dry run of the owner’s delete deletes no dependent', async () => {
     const h = apiHarness();
     const owner = await create(h, pods, pod('owner'));
