@@ -4,6 +4,7 @@ import { observability } from '../commons/middleware';
 import { withPodLogKeys } from '../commons/pod-log-keys';
 import { logger } from '../commons/powertools';
 import { isoNow, runtime, stores, timers } from '../commons/stores';
+import { sweepOrphanedDependents } from '../core/api/garbage-collector';
 import { reconcile } from '../core/controllers/reconcile';
 
 const metrics = powertoolsPodMetrics();
@@ -17,5 +18,12 @@ export const handler = middy(async () => {
       logger.info('reconciled pod', { action }),
     );
   if (pods.length > 0) logger.info('reconciled', { ...report });
-  return report;
+  // The garbage collector's backstop: dependents of owners gone by any path, however they went.
+  const ownersGone = await sweepOrphanedDependents({
+    ...stores,
+    now: () => new Date(),
+    sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+  });
+  if (ownersGone > 0) logger.info('collected dependents', { ownersGone });
+  return { ...report, ownersGone };
 }).use(observability());

@@ -336,7 +336,7 @@ describe('propagationPolicy', () => {
     expect((await h.call('GET', `${path}/stranger`)).json.metadata.deletionTimestamp).toBeUndefined();
   });
 
-  it('Background leaves dependents alone; an unknown policy is refused and changes nothing', async () => {
+  it('Background leaves dependents alone while the owner is still there; an unknown policy is refused and changes nothing', async () => {
     const h = setup();
     await family(h);
     const refused = await h.call('DELETE', `${path}/owner`, { body: { propagationPolicy: 'Sideways' } });

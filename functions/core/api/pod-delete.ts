@@ -42,8 +42,8 @@ export async function deletePodAndDependents(
 /**
  * The garbage collector's part, done before the owner goes: Orphan takes the owner out of its
  * dependents' ownerReferences; Foreground deletes the dependents (each as a Background delete).
- * The only owners podplane serves are pods, so the dependents are the namespace's pods that
- * name this pod's uid.
+ * The dependents here are the namespace's pods that name this pod's uid; those of other
+ * resources are found through the owner index (registry/delete.ts, garbage-collector.ts).
  */
 async function handleDependents(owner: Pod, policy: 'Orphan' | 'Foreground', deps: ApiDeps) {
   const uid = owner.metadata?.uid;

@@ -4,6 +4,7 @@ import type { Pod } from '../k8s';
 import { shouldDeleteDuringUpdate, taskMayRun } from '../pod/deletion';
 import type { PodRecord } from '../ports';
 import { fieldManagerScope } from './apply/managed-fields';
+import { noteDependent } from './owner-index';
 import { admitPodUpdate } from './pod-update';
 import { admitAndCreatePod } from './pods';
 import type { Strategy } from './registry/strategy';
@@ -30,7 +31,12 @@ export const podStrategy: Strategy<Pod, PodRecord> = {
         result = next;
         return;
       }
-      result = jsonEqual(next, record.pod) ? record.pod : (await deps.pods.updatePod(record, next)).pod;
+      if (jsonEqual(next, record.pod)) {
+        result = record.pod;
+        return;
+      }
+      await noteDependent(deps.objects, 'pods', next, record.pod);
+      result = (await deps.pods.updatePod(record, next)).pod;
     });
     return result;
   },

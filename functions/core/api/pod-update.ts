@@ -8,8 +8,8 @@ import { validatePod } from '../pod/validate';
 import type { ObjectKey, Part } from './registry/strategy';
 
 /**
- * What an update may change: through the pod, its labels, annotations and finalizers (of a pod
- * being deleted, finalizers may only be removed), and of its spec what
+ * What an update may change: through the pod, its labels, annotations, owner references and
+ * finalizers (of a pod being deleted, finalizers may only be removed), and of its spec what
  * Kubernetes allows (pod/update-rules.ts: images, a lower activeDeadlineSeconds, added
  * tolerations), which bumps metadata.generation; through /status, only the status. Identity
  * fields always stay.
@@ -48,12 +48,16 @@ export function admitPodUpdate(current: Pod, proposed: Pod, part: Part, key: Obj
       ...(proposed.metadata?.labels ? { labels: proposed.metadata.labels } : {}),
       ...(proposed.metadata?.annotations ? { annotations: proposed.metadata.annotations } : {}),
       ...(proposed.metadata?.finalizers?.length ? { finalizers: proposed.metadata.finalizers } : {}),
+      ...(proposed.metadata?.ownerReferences?.length
+        ? { ownerReferences: proposed.metadata.ownerReferences }
+        : {}),
     },
     ...(specChanged ? { spec: spec as PodSpec } : {}),
   };
   if (!proposed.metadata?.labels) delete next.metadata?.labels;
   if (!proposed.metadata?.annotations) delete next.metadata?.annotations;
   if (!proposed.metadata?.finalizers?.length) delete next.metadata?.finalizers;
+  if (!proposed.metadata?.ownerReferences?.length) delete next.metadata?.ownerReferences;
   const errors = [
     ...(specChanged
       ? updatedPodErrors(next)

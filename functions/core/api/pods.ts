@@ -22,6 +22,7 @@ import { withWarnings } from './decode';
 import type { DeleteRequest } from './delete-options';
 import { type ApiResponse, json } from './http';
 import { requireActiveNamespace } from './namespaces';
+import { noteDependent } from './owner-index';
 
 export interface ApiDeps {
   readonly pods: PodStore;
@@ -102,6 +103,8 @@ export async function admitAndCreatePod(
         message: `Too long: the pod is ${size} bytes, must have at most ${maxStoredPodBytes} bytes`,
       },
     ]);
+  // Before the pod, so that the garbage collector can find every dependent (owner-index.ts).
+  await noteDependent(deps.objects, 'pods', pod);
   try {
     const created = await deps.pods.createPod(pod);
     deps.metrics?.count('PodsCreated');

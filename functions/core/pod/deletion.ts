@@ -1,3 +1,4 @@
+import type { ObjectMeta } from 'kubernetes-types/meta/v1';
 import type { FieldError } from '../errors';
 import type { Pod, PodStatus } from '../k8s';
 import type { PodRecord } from '../ports';
@@ -17,10 +18,15 @@ export const orphanFinalizer = 'orphan';
 export const foregroundFinalizer = 'foregroundDeletion';
 const standardFinalizers = new Set(['kubernetes', orphanFinalizer, foregroundFinalizer]);
 
-export const finalizersOf = (pod: Pod): readonly string[] => pod.metadata?.finalizers ?? [];
+/** Any object the store deletes: what its deletion reads is its metadata. */
+interface WithMeta {
+  readonly metadata?: ObjectMeta;
+}
 
-/** Whether any finalizer still holds the pod. */
-export const heldByFinalizers = (pod: Pod) => finalizersOf(pod).length > 0;
+export const finalizersOf = (object: WithMeta): readonly string[] => object.metadata?.finalizers ?? [];
+
+/** Whether any finalizer still holds the object. */
+export const heldByFinalizers = (object: WithMeta) => finalizersOf(object).length > 0;
 
 /**
  * apimachinery's ValidateFinalizers (each a qualified name; `orphan` and `foregroundDeletion`
@@ -51,7 +57,7 @@ export function finalizerErrors(finalizers: readonly string[], path = 'metadata.
 const goStrings = (names: readonly string[]) => `[]string{${names.map(goQuote).join(', ')}}`;
 
 /** ValidateObjectMetaUpdate's rule for an object being deleted: finalizers may only go. */
-export function newFinalizerErrors(current: Pod, next: Pod): FieldError[] {
+export function newFinalizerErrors(current: WithMeta, next: WithMeta): FieldError[] {
   if (!current.metadata?.deletionTimestamp) return [];
   const before = new Set(finalizersOf(current));
   const added = [...new Set(finalizersOf(next))].filter((name) => !before.has(name)).sort();

@@ -1,6 +1,8 @@
 import { ApiError, methodNotAllowed } from '../../errors';
-import { deleteOptionsOf } from '../delete-options';
+import { checkPreconditions, type DeleteRequest, deleteOptionsOf } from '../delete-options';
+import { collectDependents, orphanDependents } from '../garbage-collector';
 import { type ApiRequest, type ApiResponse, json } from '../http';
+import { servedOwnerKinds } from '../owner-index';
 import type { ApiDeps } from '../pods';
 import { listSelected, selectorOf } from './list';
 import { groupOf, type ResourceStorage } from './storage';
@@ -8,7 +10,8 @@ import type { ObjectKey, ObjectWithMeta } from './strategy';
 
 /**
  * DELETE of one object, with the DeleteOptions of its body or query: the object as it is left
- * (being deleted, or as it was) for resources that return it, else a Success Status naming it.
+ * when its deletion is pending, or as it was for resources that return it, else a Success Status
+ * naming it (kube-apiserver's Store.Delete).
  */
 export async function deleteResource<T extends ObjectWithMeta>(
   storage: ResourceStorage<T>,
@@ -19,10 +22,11 @@ export async function deleteResource<T extends ObjectWithMeta>(
   const remove = storage.delete;
   if (!remove) throw methodNotAllowed('DELETE');
   const { dryRun: _dryRun, ...options } = deleteOptionsOf(request);
-  const { object, removed } = await remove(deps, key, options);
+  const { object, removed } = await deleteAndPropagate(storage, deps, key, options);
   // kube-apiserver answers 202 to a deletion still pending when the client asked not to orphan.
   const code = !removed && options.acceptedIfPending ? 202 : 200;
-  if (storage.returnsDeletedObject) return json(code, object);
+  // A deletion still pending answers with the object as it is left, for every resource.
+  if (storage.returnsDeletedObject || !removed) return json(code, object);
   return json(code, {
     kind: 'Status',
     apiVersion: 'v1',
@@ -63,7 +67,7 @@ export async function deleteCollection<T extends ObjectWithMeta>(
       const item = items[i] as T;
       const key = { namespace: item.metadata?.namespace ?? '', name: item.metadata?.name ?? '' };
       try {
-        await remove(deps, key, options);
+        await deleteAndPropagate(storage, deps, key, options);
       } catch (error) {
         if (!isNotFound(error)) throw error;
       }
@@ -77,5 +81,37 @@ export async function deleteCollection<T extends ObjectWithMeta>(
     items,
   });
 }
+
+/**
+ * One delete with the garbage collector's part, for resources that can own (owner-index.ts):
+ * Orphan takes the owner out of the dependents its index entry names first (a pod's delete also
+ * orphans the namespace's pods itself), and an owner removed by a Background or Foreground delete
+ * has its dependents collected at once. An owner removed later (its finalizers or its containers
+ * held it) is found by the periodic sweep (garbage-collector.ts).
+ */
+async function deleteAndPropagate<T extends ObjectWithMeta>(
+  storage: ResourceStorage<T>,
+  deps: ApiDeps,
+  key: ObjectKey,
+  options: Omit<DeleteRequest, 'dryRun'>,
+) {
+  const remove = storage.delete;
+  if (!remove) throw methodNotAllowed('DELETE');
+  if (!key.namespace || !ownerResources.has(storage.resource)) return remove(deps, key, options);
+  const orphan = options.propagationPolicy === 'Orphan';
+  if (orphan) {
+    const current = await storage.read(deps, key);
+    const uid = current?.metadata?.uid;
+    if (current) checkPreconditions(options.preconditions, current.metadata);
+    if (uid) await orphanDependents(deps, key.namespace, uid);
+  }
+  const deleted = await remove(deps, key, options);
+  const uid = deleted.object.metadata?.uid;
+  if (deleted.removed && !orphan && uid) await collectDependents(deps, key.namespace, uid);
+  return deleted;
+}
+
+/** The resources whose objects can own others: only their deletes look for dependents. */
+const ownerResources = new Set(Object.values(servedOwnerKinds));
 
 const isNotFound = (error: unknown) => error instanceof ApiError && error.code === 404;

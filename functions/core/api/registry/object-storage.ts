@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { jsonEqual } from '../../equal';
 import { ApiError, alreadyExists, badRequest, type FieldError, invalid, notFound } from '../../errors';
+import { heldByFinalizers, newFinalizerErrors } from '../../pod/deletion';
 import { AlreadyExistsError, ConflictError } from '../../ports';
 import { kubernetesTime } from '../../time';
 import { fieldManagerScope } from '../apply/managed-fields';
@@ -9,6 +10,7 @@ import { withWarnings } from '../decode';
 import { checkPreconditions } from '../delete-options';
 import { json } from '../http';
 import { requireActiveNamespace } from '../namespaces';
+import { noteDependent } from '../owner-index';
 import { type ApiDeps, randomSuffix } from '../pods';
 import type { SelectableFields } from '../selectors';
 import type { TableWithObjects } from '../tables';
@@ -69,6 +71,10 @@ export function objectResource<T extends SpecAndStatus>(
         const next = tryUpdate(current);
         if (jsonEqual(next, current)) return presentOne(deps, current);
         try {
+          // The store's ShouldDeleteDuringUpdate: the last finalizer of a deleted object is gone.
+          if (current.metadata?.deletionTimestamp && !heldByFinalizers(next))
+            return presentOne(deps, await deps.objects.deleteObject(resource, next));
+          await noteDependent(deps.objects, resource, next, current);
           return presentOne(deps, await deps.objects.updateObject(resource, next));
         } catch (error) {
           if (!(error instanceof ConflictError) || attempt >= 8) throw error;
@@ -92,7 +98,13 @@ export function objectResource<T extends SpecAndStatus>(
       const name =
         metadata.name || (metadata.generateName ? `${metadata.generateName}${randomSuffix()}` : '');
       const { status: _status, ...rest } = input;
-      const { managedFields: _requested, ...kept } = metadata;
+      // rest.BeforeCreate: a deletion is never asked for by a create.
+      const {
+        managedFields: _requested,
+        deletionTimestamp: _deletion,
+        deletionGracePeriodSeconds: _grace,
+        ...kept
+      } = metadata;
       const declared = {
         ...rest,
         apiVersion,
@@ -114,6 +126,8 @@ export function objectResource<T extends SpecAndStatus>(
           ...(managedFields ? { managedFields } : {}),
         },
       } as T;
+      // Before the object, so that no dependent exists that the collector cannot find.
+      await noteDependent(deps.objects, resource, object);
       try {
         const created = await deps.objects.createObject(resource, object);
         return withWarnings(json(201, await presentOne(deps, created)), warnings);
@@ -146,7 +160,8 @@ export function objectResource<T extends SpecAndStatus>(
     },
     /**
      * An object of the generic store goes at once, as kube-apiserver deletes one that has no
-     * graceful strategy (finalizers are kept on updates but do not hold a delete yet).
+     * graceful strategy, unless finalizers hold it: then it gets deletionTimestamp (grace period
+     * 0) and stays until an update removes the last of them. Deleting it again changes nothing.
      */
     async delete(deps, key, options) {
       for (let attempt = 1; ; attempt++) {
@@ -154,6 +169,20 @@ export function objectResource<T extends SpecAndStatus>(
         if (!current) throw notFound(resource, key.name);
         checkPreconditions(options.preconditions, current.metadata);
         try {
+          if (heldByFinalizers(current)) {
+            if (current.metadata?.deletionTimestamp)
+              return { object: await presentOne(deps, current), removed: false };
+            const deleting = {
+              ...current,
+              metadata: {
+                ...current.metadata,
+                deletionTimestamp: kubernetesTime(deps.now()),
+                deletionGracePeriodSeconds: 0,
+              },
+            };
+            const stored = await deps.objects.updateObject(resource, deleting);
+            return { object: await presentOne(deps, stored), removed: false };
+          }
           return { object: await deps.objects.deleteObject(resource, current), removed: true };
         } catch (error) {
           if (!(error instanceof ConflictError) || attempt >= 8) throw error;
@@ -214,7 +243,7 @@ function admitUpdate<T extends SpecAndStatus>(
     },
   } as T;
   if (next.spec === undefined) delete next.spec;
-  const errors = definition.validate(next);
+  const errors = [...definition.validate(next), ...newFinalizerErrors(current, next)];
   if (errors.length > 0) throw invalid(kind, name, errors);
   return next;
 }
