@@ -30,8 +30,13 @@ export class ApiError extends Error {
 
 export const badRequest = (message: string) => new ApiError(400, 'BadRequest', message);
 
-export const notFound = (resource: string, name: string) =>
-  new ApiError(404, 'NotFound', `${resource} "${name}" not found`, { name, kind: resource });
+/** A missing object, named as kube-apiserver names it: `poddisruptionbudgets.policy "x" not found`. */
+export const notFound = (resource: string, name: string, group = '') =>
+  new ApiError(404, 'NotFound', `${group ? `${resource}.${group}` : resource} "${name}" not found`, {
+    name,
+    ...(group ? { group } : {}),
+    kind: resource,
+  });
 
 export const alreadyExists = (resource: string, name: string) =>
   new ApiError(409, 'AlreadyExists', `${resource} "${name}" already exists`, { name, kind: resource });

@@ -194,7 +194,16 @@ describe('poddisruptionbudgets.policy', () => {
       status: 'Success',
       details: { name: 'z', group: 'policy', kind: 'poddisruptionbudgets' },
     });
-    expect((await call('DELETE', `${budgets}/z`)).statusCode).toBe(404);
+    const gone = await call('DELETE', `${budgets}/z`);
+    expect(gone.statusCode).toBe(404);
+    // Named with its group, as kube-apiserver names a resource outside the core group.
+    expect(gone.json).toMatchObject({
+      message: 'poddisruptionbudgets.policy "z" not found',
+      details: { name: 'z', group: 'policy', kind: 'poddisruptionbudgets' },
+    });
+    expect((await call('GET', `${budgets}/z`)).json.message).toBe(
+      'poddisruptionbudgets.policy "z" not found',
+    );
     const collection = await call('DELETE', budgets, { query: { labelSelector: 't=1' } });
     expect(collection.json.kind).toBe('PodDisruptionBudgetList');
     expect(collection.json.items.map((b: Pod) => b.metadata?.name)).toEqual(['x', 'y']);

@@ -3,9 +3,11 @@ import { ApiError, badRequest, notFound } from '../../errors';
 import { kubernetesTime } from '../../time';
 import { applyConfiguration, type JsonObject } from '../apply/managed-fields';
 import { forceOf, parseApplyConfiguration, strictApplyWarnings } from '../apply/request';
+import { applyApiVersions } from '../apply/schema';
 import { admitPatched, withWarnings } from '../decode';
 import type { ApiRequest, ApiResponse } from '../http';
 import type { ApiDeps } from '../pods';
+import { groupOf } from './storage';
 import {
   fieldManagerScopeOf,
   type ObjectKey,
@@ -61,7 +63,7 @@ export async function applyResource<T extends ObjectWithMeta, R>(
       };
       return withWarnings(await updateObject(strategy, key, part, deps, info, first), warnings);
     }
-    if (part === 'status') throw notFound(resource, name);
+    if (part === 'status') throw notFound(resource, name, groupOf(applyApiVersions[strategy.kind]));
     const { object, managedFields } = applyTo(undefined);
     if (object.metadata?.uid)
       throw new ApiError(

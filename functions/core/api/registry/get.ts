@@ -3,7 +3,7 @@ import { type ApiRequest, type ApiResponse, json } from '../http';
 import { wantsTable } from '../pod-list';
 import type { ApiDeps } from '../pods';
 import { tableJson } from '../tables';
-import type { ResourceStorage } from './storage';
+import { groupOf, type ResourceStorage } from './storage';
 import type { ObjectKey, ObjectWithMeta } from './strategy';
 
 /** GET of one object; `kubectl get KIND NAME` asks for a one-row Table, as for a list. */
@@ -14,7 +14,7 @@ export async function getResource<T extends ObjectWithMeta>(
   deps: ApiDeps,
 ): Promise<ApiResponse> {
   const object = await storage.read(deps, key);
-  if (!object) throw notFound(storage.resource, key.name);
+  if (!object) throw notFound(storage.resource, key.name, groupOf(storage.apiVersion));
   if (wantsTable(request))
     return tableJson(
       request,

@@ -14,7 +14,7 @@ import { noteDependent } from '../owner-index';
 import { type ApiDeps, randomSuffix } from '../pods';
 import type { SelectableFields } from '../selectors';
 import type { TableWithObjects } from '../tables';
-import type { ResourceStorage } from './storage';
+import { groupOf, type ResourceStorage } from './storage';
 import type { ObjectWithMeta, Part, Strategy } from './strategy';
 
 /** An object with a spec and a status, as every resource in the generic store is. */
@@ -67,7 +67,7 @@ export function objectResource<T extends SpecAndStatus>(
     async guaranteedUpdate(deps, key, first, tryUpdate) {
       let current: T | undefined = first;
       for (let attempt = 1; ; attempt++) {
-        if (!current) throw notFound(resource, key.name);
+        if (!current) throw notFound(resource, key.name, groupOf(apiVersion));
         const next = tryUpdate(current);
         if (jsonEqual(next, current)) return presentOne(deps, current);
         try {
@@ -166,7 +166,7 @@ export function objectResource<T extends SpecAndStatus>(
     async delete(deps, key, options) {
       for (let attempt = 1; ; attempt++) {
         const current = await read(deps, key.namespace, key.name);
-        if (!current) throw notFound(resource, key.name);
+        if (!current) throw notFound(resource, key.name, groupOf(apiVersion));
         checkPreconditions(options.preconditions, current.metadata);
         try {
           if (heldByFinalizers(current)) {

@@ -4,10 +4,12 @@ import { ConflictError } from '../../ports';
 import { kubernetesTime } from '../../time';
 import { updateManagedFields, withManagedFields } from '../apply/managed-fields';
 import { fieldManagerOf } from '../apply/request';
+import { applyApiVersions } from '../apply/schema';
 import { parseObjectBody } from '../body';
 import { admitFields, withWarnings } from '../decode';
 import { type ApiRequest, type ApiResponse, json } from '../http';
 import type { ApiDeps } from '../pods';
+import { groupOf } from './storage';
 import {
   asJson,
   fieldManagerScopeOf,
@@ -85,7 +87,7 @@ export async function updateObject<T extends ObjectWithMeta, R>(
   read?: R,
 ): Promise<ApiResponse> {
   const first = read ?? (await strategy.get(deps, key));
-  if (!first) throw notFound(strategy.resource, key.name);
+  if (!first) throw notFound(strategy.resource, key.name, groupOf(applyApiVersions[strategy.kind]));
   const tryUpdate = (current: T): T => {
     const proposed = info.updatedObject(structuredClone(current));
     const precondition = proposed.metadata?.resourceVersion;
