@@ -96,7 +96,9 @@ describe.skipIf(!hasKubectl)('kubectl auth against podplane', () => {
     const list = alice.status('auth', 'can-i', '--list', '-n', 'team-a');
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/^Resources\s+Non-Resource URLs\s+Resource Names\s+Verbs$/m);
-    expect(list.stdout).toMatch(/^pods\s+\[\]\s+\[\]\s+\[create delete get list patch update watch\]$/m);
+    expect(list.stdout).toMatch(
+      /^pods\s+\[\]\s+\[\]\s+\[create delete deletecollection get list patch update watch\]$/m,
+    );
     expect(list.stdout).toMatch(/^namespaces\s+\[\]\s+\[team-a\]\s+\[delete get patch update\]$/m);
     expect(list.stdout).not.toMatch(/^nodes\s/m);
     const elsewhere = alice.status('auth', 'can-i', '--list', '-n', 'default');
