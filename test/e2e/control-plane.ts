@@ -46,7 +46,10 @@ export async function startCli(
   while (!/ready at (https:\/\/\S+)/.test(output)) {
     if (child.exitCode !== null) throw new Error(`podplane exited early:\n${output}`);
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      // Ctrl-C, so the plane stops the DynamoDB Local it started (a SIGKILL would orphan it).
+      child.kill('SIGINT');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
       throw new Error(`podplane did not become ready:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 50));
@@ -81,9 +84,11 @@ export function useControlPlane(prefix: string, args: string[] = []): RunningCon
       throw new Error(`the control plane in ${stateDir} has not started (use it in tests and hooks)`);
     return started;
   };
+  // Longer than startCli's own deadline, so a slow start is ended (and its processes stopped)
+  // by startCli, never left running behind a hook that timed out.
   beforeAll(async () => {
     started = await startCli(stateDir, args);
-  });
+  }, 90_000);
   afterAll(async () => {
     if (started && started.child.exitCode === null) await started.interrupt();
     rmSync(stateDir, { recursive: true, force: true });
