@@ -55,6 +55,23 @@ describe('node updates', () => {
     expect(uncordoned.json.spec.taints).toBeUndefined();
   });
 
+  it('lists cordoned nodes by field selector, as kubectl get nodes --field-selector does', async () => {
+    const { call } = await withNode();
+    const selected = (selector: string) =>
+      call('GET', '/api/v1/nodes', { query: { fieldSelector: selector } }).then((r) =>
+        r.json.items.map((n: Node) => n.metadata?.name),
+      );
+    expect(await selected('spec.unschedulable=true')).toEqual([]);
+    await call('PATCH', path, { headers: strategic, body: { spec: { unschedulable: true } } });
+    expect(await selected('spec.unschedulable=true')).toEqual([nodeName]);
+    expect(await selected(`metadata.name=${nodeName}`)).toEqual([nodeName]);
+    const refused = await call('GET', '/api/v1/nodes', { query: { fieldSelector: 'status.phase=Ready' } });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json.message).toBe('field label not supported: status.phase');
+    const missing = await call('GET', '/api/v1/nodes/i-missing');
+    expect(missing.json).toMatchObject({ code: 404, message: 'nodes "i-missing" not found' });
+  });
+
   it('keeps the unschedulable taint while the node is cordoned, even when a patch drops it', async () => {
     const { call } = await withNode();
     await call('PATCH', path, { headers: strategic, body: { spec: { unschedulable: true } } });

@@ -1,5 +1,5 @@
 import { badRequest } from '../errors';
-import type { Namespace, Pod } from '../k8s';
+import type { Namespace, Node, Pod } from '../k8s';
 import type { ApiRequest } from './http';
 import { queryBool } from './query';
 
@@ -17,6 +17,12 @@ export const podFields: SelectableFields<Pod> = {
   'status.phase': (pod) => pod.status?.phase ?? '',
   'status.podIP': (pod) => pod.status?.podIP ?? '',
   'status.nominatedNodeName': (pod) => pod.status?.nominatedNodeName ?? '',
+};
+
+/** What kube-apiserver's node field selectors read (NodeToSelectableFields). */
+export const nodeFields: SelectableFields<Node> = {
+  'metadata.name': (node) => node.metadata?.name ?? '',
+  'spec.unschedulable': (node) => (node.spec?.unschedulable === true ? 'true' : 'false'),
 };
 
 export const namespaceFields: SelectableFields<Namespace> = {

@@ -21,8 +21,8 @@ import { evictPod } from './eviction';
 import { type ApiRequest, type ApiResponse, internalError, json, statusResponse, text } from './http';
 import { namespaceStorage } from './namespace-storage';
 import { namespaceStrategy } from './namespace-strategy';
+import { nodeStorage } from './node-storage';
 import { nodeStrategy } from './node-strategy';
-import { getNode, listNodes } from './nodes';
 import { notServed } from './not-served';
 import { openApiV3CoreV1, openApiV3PolicyV1, openApiV3Root } from './openapi';
 import { podDisruptionBudgets } from './pdb';
@@ -165,12 +165,16 @@ const routes: { pattern: RegExp; keys: string[]; handlers: Handlers }[] = [
     keys: ['namespace', 'name'],
     handlers: Object.fromEntries(proxyMethods.map((method) => [method, refuseConnection('proxy')])),
   },
-  { pattern: /^\/api\/v1\/nodes$/, keys: [], handlers: { GET: (_p, r, d) => listNodes(r, d) } },
+  {
+    pattern: /^\/api\/v1\/nodes$/,
+    keys: [],
+    handlers: { GET: (_p, r, d) => listResource(nodeStorage, undefined, r, d) },
+  },
   {
     pattern: new RegExp(`^/api/v1/nodes/${name}$`),
     keys: ['name'],
     handlers: {
-      GET: (p, r, d) => getNode(p.name ?? '', r, d),
+      GET: (p, r, d) => getResource(nodeStorage, keyOf(p), r, d),
       PUT: (p, r, d) => replaceResource(nodeStrategy, keyOf(p), 'object', r, d),
       PATCH: (p, r, d) => patchResource(nodeStrategy, keyOf(p), 'object', r, d),
     },
