@@ -59,8 +59,13 @@ export const grants: Record<FunctionName, Grant> = {
   // The same status path, woken by timers: ends back-offs and looks at health every probe period
   // (health is not reliable in task events, so a probe reads it with DescribeTasks).
   podTimers: (fn, context) => grantStatusPath(fn, context, { describeTasks: true }),
-  // Describes the tasks it finds running to fold their state into pods.
-  reconcile: (fn, context) => grantStatusPath(fn, context, { describeTasks: true }),
+  // Describes the tasks it finds running to fold their state into pods; when a task vanished, it
+  // asks whether the task's container instance is still registered (npm run verify:aws found
+  // this call ungranted).
+  reconcile: (fn, context) => {
+    grantStatusPath(fn, context, { describeTasks: true });
+    grantContainerInstanceReads(fn, context.runtime);
+  },
   nodeSync: (fn, context) => grantNodeSync(fn, context),
   containerInstanceEvents: (fn, context) => grantNodeSync(fn, context),
 };
@@ -124,6 +129,11 @@ function tableAndIndexes(table: dynamodb.ITable): string[] {
 /** Node sync reads the cluster's container instances and writes nodes. */
 function grantNodeSync(fn: lambda.IFunction, { table, runtime }: PermissionContext): void {
   grantObjects(fn, table);
+  grantContainerInstanceReads(fn, runtime);
+}
+
+/** Lists this cluster's container instances and reads them; nothing outside this cluster. */
+function grantContainerInstanceReads(fn: lambda.IFunction, runtime: ContainerRuntime): void {
   allow(fn, ['ecs:ListContainerInstances'], [runtime.cluster.clusterArn]);
   allow(
     fn,
