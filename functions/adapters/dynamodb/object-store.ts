@@ -1,15 +1,10 @@
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import {
-  AlreadyExistsError,
-  ConflictError,
-  type ObjectStore,
-  type StoredChange,
-  type StoredObject,
-} from '../../core/ports';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConflictError, type ObjectStore, type StoredChange, type StoredObject } from '../../core/ports';
 import { nextResourceVersion, watchWindowSeconds } from '../../core/resource-version';
 import { tableName } from '../config';
 import { changeWindow, itemsChangedSince } from './changes';
 import { dynamo, recordCapacity } from './client';
+import { putNewObjectItem } from './create-item';
 import { bodyOf, isConditionFailure, type ObjectItem, objectFromItem } from './items';
 import { listNamespaceNames } from './namespace-store';
 import { queryAll } from './query';
@@ -98,22 +93,7 @@ export const dynamoObjectStore: ObjectStore = {
       feed: resource,
       body: bodyOf(object),
     };
-    try {
-      const out = await dynamo().send(
-        new PutCommand({
-          TableName: tableName(),
-          Item: item,
-          // A tombstone keeps the name only for watchers; a new object may take it.
-          ConditionExpression: 'attribute_not_exists(pk) OR deleted = :yes',
-          ExpressionAttributeValues: { ':yes': true },
-          ...capacity,
-        }),
-      );
-      recordCapacity('write', out.ConsumedCapacity);
-    } catch (error) {
-      if (isConditionFailure(error)) throw new AlreadyExistsError();
-      throw error;
-    }
+    await putNewObjectItem(item);
     return objectFromItem<T>(item);
   },
 

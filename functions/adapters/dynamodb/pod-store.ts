@@ -13,7 +13,6 @@ import type { PodRequests } from '../../core/pod/requests';
 import type { BackOff } from '../../core/pod/restart';
 import { podStage } from '../../core/pod/stage';
 import {
-  AlreadyExistsError,
   type BatchBindOutcome,
   type Binding,
   ConflictError,
@@ -28,6 +27,7 @@ import { tableName } from '../config';
 import { getAll } from './batch-get';
 import { changeWindow, itemsChangedSince, podFeed } from './changes';
 import { dynamo, recordCapacity } from './client';
+import { putNewObjectItem } from './create-item';
 import {
   bodyOf,
   cancelledConditions,
@@ -312,22 +312,7 @@ export const dynamoPodStore: PodStore = {
       schedulerName: schedulerNameOf(pod),
       body: bodyOf(pod),
     };
-    try {
-      const out = await dynamo().send(
-        new PutCommand({
-          TableName: tableName(),
-          Item: item,
-          // A tombstone keeps the name only for watchers; a new pod may take it.
-          ConditionExpression: 'attribute_not_exists(pk) OR deleted = :yes',
-          ExpressionAttributeValues: { ':yes': true },
-          ...capacity,
-        }),
-      );
-      recordCapacity('write', out.ConsumedCapacity);
-    } catch (error) {
-      if (isConditionFailure(error)) throw new AlreadyExistsError();
-      throw error;
-    }
+    await putNewObjectItem(item);
     return objectFromItem<Pod>(item);
   },
 

@@ -14,12 +14,10 @@ import {
   type NamespaceStore,
   type NodeStore,
   type ObjectStore,
-  type PodRecord,
   type PodStore,
 } from '../ports';
 import { kubernetesTime } from '../time';
 import { withWarnings } from './decode';
-import type { DeleteRequest } from './delete-options';
 import { type ApiResponse, json } from './http';
 import { requireActiveNamespace } from './namespaces';
 import { noteDependent } from './owner-index';
