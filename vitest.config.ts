@@ -13,10 +13,6 @@ export default defineConfig({
       POWERTOOLS_METRICS_DISABLED: 'true',
     },
     testTimeout: 30_000,
-    // Two files at once (vitest's default here is one: cores less one). Most of an integration
-    // file's time is waiting on timers, streams and the planes it starts, so two share the
-    // machine's two cores without starving each other; one at a time took over 14 minutes.
-    maxWorkers: 2,
     setupFiles: ['test/fast-check.setup.ts'],
     hookTimeout: 60_000,
     projects: [
