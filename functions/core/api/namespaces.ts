@@ -12,7 +12,7 @@ import { type ApiResponse, json } from './http';
 import { deletePodAndDependents } from './pod-delete';
 import type { ApiDeps } from './pods';
 import type { Deleted, ResourceStorage } from './registry/storage';
-import type { ObjectWithMeta } from './registry/strategy';
+import { checkUpdateIdentity, type ObjectWithMeta } from './registry/strategy';
 
 /** Namespaces every cluster has; created on first use so a fresh table needs no seeding. */
 export const builtinNamespaces = new Set(['default', 'kube-system', 'kube-public']);
@@ -104,16 +104,7 @@ function metadataErrors(namespace: Namespace) {
  * stay, as the namespace strategy keeps them; identity fields always stay.
  */
 export function admitNamespaceUpdate(current: Namespace, proposed: Namespace, name: string): Namespace {
-  if (proposed.metadata?.name !== undefined && proposed.metadata.name !== name)
-    throw badRequest(
-      `the name of the object (${proposed.metadata.name}) does not match the name on the URL (${name})`,
-    );
-  if (proposed.metadata?.uid !== undefined && proposed.metadata.uid !== current.metadata?.uid)
-    throw new ApiError(
-      409,
-      'Conflict',
-      `Precondition failed: UID in precondition: ${proposed.metadata.uid}, UID in object meta: ${current.metadata?.uid}`,
-    );
+  checkUpdateIdentity(current, proposed, { namespace: '', name });
   const annotations = proposed.metadata?.annotations;
   const { annotations: _old, ...metadata } = current.metadata ?? {};
   const next: Namespace = {

@@ -1,12 +1,12 @@
 import type { Taint } from 'kubernetes-types/core/v1';
 import { jsonEqual } from '../equal';
-import { ApiError, badRequest, type FieldError, invalid } from '../errors';
+import { type FieldError, invalid } from '../errors';
 import type { Node } from '../k8s';
 import { isEcsOwnedAnnotation, isEcsOwnedLabel, isEcsOwnedTaint } from '../nodes/ownership';
 import { forbidden } from '../validation/field-errors';
 import { validateAnnotations, validateLabels } from '../validation/labels';
 import { validateTaints } from '../validation/taints';
-import type { ObjectKey, Part } from './registry/strategy';
+import { checkUpdateIdentity, type ObjectKey, type Part } from './registry/strategy';
 
 /**
  * What an update may change on a node, as kube-apiserver's node strategy and ValidateNodeUpdate
@@ -17,17 +17,8 @@ import type { ObjectKey, Part } from './registry/strategy';
  * undo it, so the update is refused instead of silently lost.
  */
 export function admitNodeUpdate(current: Node, proposed: Node, _part: Part, key: ObjectKey): Node {
+  checkUpdateIdentity(current, proposed, key);
   const { name } = key;
-  if (proposed.metadata?.name !== undefined && proposed.metadata.name !== name)
-    throw badRequest(
-      `the name of the object (${proposed.metadata.name}) does not match the name on the URL (${name})`,
-    );
-  if (proposed.metadata?.uid !== undefined && proposed.metadata.uid !== current.metadata?.uid)
-    throw new ApiError(
-      409,
-      'Conflict',
-      `Precondition failed: UID in precondition: ${proposed.metadata.uid}, UID in object meta: ${current.metadata?.uid}`,
-    );
   const labels = proposed.metadata?.labels ?? {};
   const annotations = proposed.metadata?.annotations ?? {};
   const taints = proposed.spec?.taints ?? [];

@@ -1,11 +1,11 @@
 import { jsonEqual } from '../equal';
-import { ApiError, badRequest, invalid } from '../errors';
+import { invalid } from '../errors';
 import type { Pod, PodSpec } from '../k8s';
 import { withPodDefaults } from '../pod/defaults';
 import { newFinalizerErrors } from '../pod/deletion';
 import { podSpecUpdateErrors, updatedPodErrors } from '../pod/update-rules';
 import { validatePod } from '../pod/validate';
-import type { ObjectKey, Part } from './registry/strategy';
+import { checkUpdateIdentity, type ObjectKey, type Part } from './registry/strategy';
 
 /**
  * What an update may change: through the pod, its labels, annotations, owner references and
@@ -15,19 +15,8 @@ import type { ObjectKey, Part } from './registry/strategy';
  * fields always stay.
  */
 export function admitPodUpdate(current: Pod, proposed: Pod, part: Part, key: ObjectKey): Pod {
-  const { namespace, name } = key;
-  if (proposed.metadata?.name !== undefined && proposed.metadata.name !== name)
-    throw badRequest(
-      `the name of the object (${proposed.metadata.name}) does not match the name on the URL (${name})`,
-    );
-  if (proposed.metadata?.namespace !== undefined && proposed.metadata.namespace !== namespace)
-    throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
-  if (proposed.metadata?.uid !== undefined && proposed.metadata.uid !== current.metadata?.uid)
-    throw new ApiError(
-      409,
-      'Conflict',
-      `Precondition failed: UID in precondition: ${proposed.metadata.uid}, UID in object meta: ${current.metadata?.uid}`,
-    );
+  checkUpdateIdentity(current, proposed, key);
+  const { name } = key;
   // The status arrives decoded, so every field has its type.
   if (part === 'status') return { ...current, status: proposed.status ?? {} };
   // Compared after defaulting, as the apiserver does, so a manifest that leaves defaults out is

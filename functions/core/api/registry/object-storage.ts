@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { jsonEqual } from '../../equal';
-import { ApiError, alreadyExists, badRequest, type FieldError, invalid, notFound } from '../../errors';
+import { alreadyExists, badRequest, type FieldError, invalid, notFound } from '../../errors';
 import { heldByFinalizers, newFinalizerErrors } from '../../pod/deletion';
 import { AlreadyExistsError, ConflictError } from '../../ports';
 import { kubernetesTime } from '../../time';
@@ -15,7 +15,7 @@ import { type ApiDeps, randomSuffix } from '../pods';
 import type { SelectableFields } from '../selectors';
 import type { TableWithObjects } from '../tables';
 import { groupOf, type ResourceStorage } from './storage';
-import type { ObjectWithMeta, Part, Strategy } from './strategy';
+import { checkUpdateIdentity, type ObjectWithMeta, type Part, type Strategy } from './strategy';
 
 /** An object with a spec and a status, as every resource in the generic store is. */
 export interface SpecAndStatus extends ObjectWithMeta {
@@ -207,19 +207,8 @@ function admitUpdate<T extends SpecAndStatus>(
   key: { namespace: string; name: string },
 ): T {
   const { kind } = definition;
-  const { namespace, name } = key;
-  if (proposed.metadata?.name !== undefined && proposed.metadata.name !== name)
-    throw badRequest(
-      `the name of the object (${proposed.metadata.name}) does not match the name on the URL (${name})`,
-    );
-  if ((proposed.metadata?.namespace ?? namespace) !== namespace)
-    throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
-  if (proposed.metadata?.uid !== undefined && proposed.metadata.uid !== current.metadata?.uid)
-    throw new ApiError(
-      409,
-      'Conflict',
-      `Precondition failed: UID in precondition: ${proposed.metadata.uid}, UID in object meta: ${current.metadata?.uid}`,
-    );
+  checkUpdateIdentity(current, proposed, key);
+  const { name } = key;
   if (part === 'status') return { ...current, status: proposed.status ?? {} };
   const specChanged = !jsonEqual(proposed.spec, current.spec);
   const { labels, annotations, finalizers, ownerReferences } = proposed.metadata ?? {};

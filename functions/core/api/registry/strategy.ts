@@ -1,4 +1,5 @@
 import type { ManagedFieldsEntry, ObjectMeta } from 'kubernetes-types/meta/v1';
+import { ApiError, badRequest } from '../../errors';
 import type { FieldManagerScope, JsonObject } from '../apply/managed-fields';
 import type { ApplyKind } from '../apply/schema';
 import type { ApiResponse } from '../http';
@@ -72,4 +73,29 @@ export function fieldManagerScopeOf<T extends ObjectWithMeta, R>(
   // Only a route wired to a status subresource the resource lacks could get here.
   if (!scope) throw new Error(`${strategy.resource} have no status subresource`);
   return scope;
+}
+
+/**
+ * What every update checks of the object it is given before its strategy looks at it, as
+ * kube-apiserver's rest.BeforeUpdate does: the name (and, for a namespaced object, the namespace)
+ * the URL names, and the uid, when given, as a precondition.
+ */
+export function checkUpdateIdentity(current: ObjectWithMeta, proposed: ObjectWithMeta, key: ObjectKey): void {
+  const { namespace, name } = key;
+  if (proposed.metadata?.name !== undefined && proposed.metadata.name !== name)
+    throw badRequest(
+      `the name of the object (${proposed.metadata.name}) does not match the name on the URL (${name})`,
+    );
+  if (
+    namespace !== '' &&
+    proposed.metadata?.namespace !== undefined &&
+    proposed.metadata.namespace !== namespace
+  )
+    throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+  if (proposed.metadata?.uid !== undefined && proposed.metadata.uid !== current.metadata?.uid)
+    throw new ApiError(
+      409,
+      'Conflict',
+      `Precondition failed: UID in precondition: ${proposed.metadata.uid}, UID in object meta: ${current.metadata?.uid}`,
+    );
 }
