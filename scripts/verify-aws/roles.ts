@@ -89,13 +89,12 @@ export function resolveStack(
     const target = functionOf(config.Properties);
     const destination = config.Properties?.DestinationConfig?.OnFailure?.Destination;
     if (target && destination)
-      platformRequests.push({
-        principal: target,
-        action: 'sqs:SendMessage',
-        resource: String(resolve(destination)),
-        context: {},
-        because: 'the on-failure destination of asynchronous invocations',
-      });
+      platformRequests.push(
+        platformRequest(target, 'the on-failure destination of asynchronous invocations')(
+          'sqs:SendMessage',
+          String(resolve(destination)),
+        ),
+      );
   }
 
   const anyEnvironment = Object.values(environments)[0] ?? {};
@@ -178,6 +177,11 @@ function queueArnOf(url: string, template: Template, resolve: (value: unknown) =
   return String(resolve({ 'Fn::GetAtt': [id, 'Arn'] }));
 }
 
+/** A request Lambda makes with a function's role, without condition values. */
+const platformRequest =
+  (principal: string, because: string) =>
+  (action: string, resource: string): IamRequest => ({ principal, action, resource, context: {}, because });
+
 /** Lambda writes the function's logs (to its own group) and, with active tracing, its traces. */
 function lambdaRuntimeRequests(
   name: string,
@@ -186,13 +190,7 @@ function lambdaRuntimeRequests(
   resolve: (value: unknown) => unknown,
 ): IamRequest[] {
   const because = 'the Lambda runtime';
-  const made = (action: string, resource: string) => ({
-    principal: name,
-    action,
-    resource,
-    context: {},
-    because,
-  });
+  const made = platformRequest(name, because);
   const requests: IamRequest[] = [];
   const group = properties.LoggingConfig?.LogGroup;
   if (group) {
@@ -214,13 +212,7 @@ function eventSourceRequests(
 ): IamRequest[] {
   const source = String(resolve(properties.EventSourceArn));
   const because = `the event source mapping from ${source}`;
-  const made = (action: string, resource: string) => ({
-    principal: name,
-    action,
-    resource,
-    context: {},
-    because,
-  });
+  const made = platformRequest(name, because);
   const requests: IamRequest[] = [];
   if (source.includes(':dynamodb:'))
     requests.push(
